@@ -1,0 +1,1 @@
+"""Dash app (issue 5)."""

@@ -1,0 +1,485 @@
+"""CSV exports for practices whose system cannot send X12: claim lines and remittance lines.
+
+One row per service line; claim and payment columns repeat on every line of the claim. The column
+sets are documented in docs/csv-inputs.md. Every row is checked with the rules of the X12 loader
+(amounts with at most two decimals, real dates, required values); a claim with a bad row is
+quarantined whole, with the row numbers (line numbers in the file, header = 1) and the reason.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from .context import FileContext
+from .errors import InputError
+from .x12.reader import detect_encoding
+
+AMOUNT = r"^-?(\d{1,16}(\.\d{0,2})?|\.\d{1,2})$"
+QUANTITY = r"^-?(\d{1,12}(\.\d{0,3})?|\.\d{1,3})$"
+ADJUSTMENT = r"^(CO|OA|PI|PR|CR)-([A-Z0-9]{1,5}):(-?(\d{1,16}(\.\d{0,2})?|\.\d{1,2}))$"
+
+
+@dataclass(frozen=True)
+class ColumnSet:
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    amounts: tuple[str, ...]
+    quantities: tuple[str, ...]
+    dates: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+CLAIM_LINES = ColumnSet(
+    kind="claims-csv",
+    required=(
+        "patient_control_number",
+        "payer_id",
+        "procedure_code",
+        "line_charge",
+        "service_date",
+    ),
+    optional=(
+        "payer_name",
+        "frequency_code",
+        "place_of_service",
+        "subscriber_member_id",
+        "subscriber_last_name",
+        "subscriber_first_name",
+        "subscriber_birth_date",
+        "patient_last_name",
+        "patient_first_name",
+        "patient_birth_date",
+        "billing_npi",
+        "billing_name",
+        "rendering_npi",
+        "rendering_name",
+        "rendering_taxonomy",
+        "service_facility_npi",
+        "service_facility_name",
+        "prior_authorization",
+        "original_claim_number",
+        "diagnosis_codes",
+        "claim_note",
+        "line_number",
+        "line_control_number",
+        "modifier_1",
+        "modifier_2",
+        "modifier_3",
+        "modifier_4",
+        "description",
+        "units",
+        "unit_type",
+        "service_date_end",
+        "line_note",
+    ),
+    amounts=("line_charge",),
+    quantities=("units", "line_number"),
+    dates=("service_date", "service_date_end", "subscriber_birth_date", "patient_birth_date"),
+)
+
+REMIT_LINES = ColumnSet(
+    kind="remits-csv",
+    required=(
+        "payer_id",
+        "payment_date",
+        "trace_number",
+        "patient_control_number",
+        "claim_status",
+        "procedure_code",
+        "line_charge",
+        "line_paid",
+    ),
+    optional=(
+        "payer_name",
+        "payment_method",
+        "payment_amount",
+        "payee_id",
+        "payee_name",
+        "payer_claim_number",
+        "line_allowed",
+        "units",
+        "service_date",
+        "service_date_end",
+        "line_control_number",
+        "modifier_1",
+        "modifier_2",
+        "modifier_3",
+        "modifier_4",
+        "submitted_procedure_code",
+        "adjustments",
+        "remarks",
+    ),
+    amounts=("line_charge", "line_paid", "line_allowed", "payment_amount"),
+    quantities=("units",),
+    dates=("payment_date", "service_date", "service_date_end"),
+)
+
+COLUMN_SETS = (CLAIM_LINES, REMIT_LINES)
+DATE_VALUES = ("subscriber_birth_date", "patient_birth_date")  # never quoted in messages
+
+
+def header_columns(first_line: str) -> list[str]:
+    return [c.strip().strip('"').strip().lower() for c in first_line.split(",")]
+
+
+def column_set_for(header: list[str]) -> ColumnSet | None:
+    """The documented column set whose required columns the header holds (or most nearly)."""
+    names = set(header)
+    for column_set in sorted(COLUMN_SETS, key=lambda c: -len(c.required)):
+        if set(column_set.required) <= names:
+            return column_set
+    return None
+
+
+def read_frame(path: Path) -> pl.DataFrame:
+    raw = path.read_bytes()
+    encoding = detect_encoding(raw[:4])
+    text = raw.decode(encoding, errors="replace")
+    try:
+        frame = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(
+            "csv_unreadable",
+            f"the CSV cannot be read ({str(exc).splitlines()[0][:160]}); check quoting and that "
+            "every row has as many fields as the header",
+        ) from None
+    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+    return frame.with_columns(pl.all().str.strip_chars().replace("", None)).with_row_index(
+        "file_row", offset=2
+    )
+
+
+def check_header(frame: pl.DataFrame, ctx: FileContext) -> ColumnSet:
+    column_set = column_set_for(frame.columns)
+    if column_set is None:
+        missing_claims = [c for c in CLAIM_LINES.required if c not in frame.columns]
+        missing_remits = [c for c in REMIT_LINES.required if c not in frame.columns]
+        raise InputError(
+            "csv_columns",
+            "the CSV header matches neither documented column set: a claims CSV lacks "
+            f"{', '.join(missing_claims)}; a remits CSV lacks {', '.join(missing_remits)} "
+            "(see docs/csv-inputs.md)",
+        )
+    unknown = [c for c in frame.columns if c not in column_set.columns and c != "file_row"]
+    if unknown:
+        ctx.warn("row 1", "csv_unknown_columns", f"columns ignored: {', '.join(unknown[:10])}")
+    return column_set
+
+
+def row_problems(frame: pl.DataFrame, cs: ColumnSet) -> pl.Expr:
+    """One expression: the first problem of each row as text, or null."""
+    present = set(frame.columns)
+    checks: list[pl.Expr] = []
+    for name in cs.required:
+        checks.append(pl.when(pl.col(name).is_null()).then(pl.lit(f"{name} is empty")))
+
+    def bad(name: str, pattern: str, what: str) -> pl.Expr:
+        value = pl.col(name)
+        return pl.when(value.is_not_null() & ~value.str.contains(pattern)).then(
+            pl.format(f"{name} value '{{}}' is not {what}", value.str.slice(0, 20))
+        )
+
+    for name in cs.amounts:
+        if name in present:
+            checks.append(bad(name, AMOUNT, "an amount (at most 2 decimals)"))
+    for name in cs.quantities:
+        if name in present:
+            checks.append(bad(name, QUANTITY, "a number"))
+    for name in cs.dates:
+        if name in present:
+            value = pl.col(name)
+            parsed = value.str.to_date("%Y-%m-%d", strict=False)
+            checks.append(
+                pl.when(value.is_not_null() & parsed.is_null()).then(
+                    pl.lit(f"{name} value is not a date in YYYY-MM-DD form")
+                )
+            )
+    if "adjustments" in present:
+        entries = pl.col("adjustments").str.split(";")
+        malformed = entries.list.eval(
+            pl.element().str.strip_chars().str.contains(ADJUSTMENT).not_()
+        ).list.any()
+        checks.append(
+            pl.when(pl.col("adjustments").is_not_null() & malformed).then(
+                pl.lit("adjustments must look like 'CO-45:12.50;PR-2:10.00'")
+            )
+        )
+    return pl.coalesce(checks)
+
+
+def load_csv(path: Path, ctx: FileContext, write) -> str:
+    """Validate and load one CSV; returns its kind. `write(table, frame)` appends a frame."""
+    frame = read_frame(path)
+    cs = check_header(frame, ctx)
+    for name in cs.columns:
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+    frame = frame.with_columns(problem=row_problems(frame, cs))
+    if cs is CLAIM_LINES:
+        keys = ["patient_control_number", "payer_id", "frequency_code"]
+    else:
+        keys = [
+            "payer_id",
+            "trace_number",
+            "payment_date",
+            "patient_control_number",
+            "claim_status",
+            "payer_claim_number",
+        ]
+    frame = frame.with_columns(claim_group=pl.struct(keys).rank("dense").cast(pl.Int64))
+    groups = frame.group_by("claim_group").agg(
+        first_row=pl.col("file_row").min(),
+        last_row=pl.col("file_row").max(),
+        problem_row=pl.col("file_row").filter(pl.col("problem").is_not_null()).first(),
+        problem=pl.col("problem").drop_nulls().first(),
+        problems=pl.col("problem").is_not_null().sum(),
+    )
+    bad = groups.filter(pl.col("problem").is_not_null()).sort("first_row")
+    for row in bad.iter_rows(named=True):
+        more = (
+            f" (and {row['problems'] - 1} more rows with problems)" if row["problems"] > 1 else ""
+        )
+        ctx.reject(
+            f"rows {row['first_row']}-{row['last_row']}",
+            "rows",
+            "bad_row",
+            f"claim in rows {row['first_row']}-{row['last_row']} quarantined: row "
+            f"{row['problem_row']}: {row['problem']}{more}",
+        )
+    good = frame.join(bad.select("claim_group"), on="claim_group", how="anti").sort("file_row")
+    ctx.tally.kinds.add(cs.kind)
+    if good.height:
+        builder = claim_tables if cs is CLAIM_LINES else remit_tables
+        for table, table_frame in builder(good, ctx).items():
+            write(table, table_frame)
+    return cs.kind
+
+
+def dense_ids(ctx: FileContext, table: str, key: pl.Expr, count: int) -> pl.Expr:
+    base = ctx.next_ids[table]
+    ctx.next_ids[table] = base + count
+    return key.rank("dense").cast(pl.Int64) - 1 + base
+
+
+def claim_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
+    claims = good["claim_group"].n_unique()
+    lines = good.with_columns(
+        claim_id=dense_ids(ctx, "claim", pl.col("claim_group"), claims),
+        claim_line_id=pl.int_range(pl.len(), dtype=pl.Int64) + ctx.next_ids["claim_line"],
+        batch_id=pl.lit(ctx.batch_id, pl.Int64),
+    )
+    ctx.next_ids["claim_line"] += good.height
+    lines = lines.with_columns(
+        line_number=pl.coalesce(
+            pl.col("line_number").cast(pl.Float64, strict=False).cast(pl.Int64, strict=False),
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("claim_id"),
+        ),
+        charge=pl.col("line_charge").cast(pl.Decimal(18, 2)),
+    )
+    claim = lines.group_by("claim_id", maintain_order=True).agg(
+        pl.col("batch_id").first(),
+        pl.format("rows {}-{}", pl.col("file_row").min(), pl.col("file_row").max()).alias(
+            "source_location"
+        ),
+        pl.col("charge").sum().cast(pl.String).alias("total_charge"),
+        *[
+            pl.col(c).first()
+            for c in (
+                "patient_control_number",
+                "payer_id",
+                "payer_name",
+                "place_of_service",
+                "subscriber_member_id",
+                "subscriber_last_name",
+                "subscriber_first_name",
+                "subscriber_birth_date",
+                "patient_last_name",
+                "patient_first_name",
+                "patient_birth_date",
+                "billing_npi",
+                "billing_name",
+                "rendering_npi",
+                "rendering_name",
+                "rendering_taxonomy",
+                "service_facility_npi",
+                "service_facility_name",
+                "prior_authorization",
+                "original_claim_number",
+                "diagnosis_codes",
+                "claim_note",
+            )
+        ],
+        pl.col("frequency_code").first().fill_null("1"),
+    )
+    claim_line = lines.select(
+        "claim_line_id",
+        "claim_id",
+        "batch_id",
+        pl.format("row {}", pl.col("file_row")).alias("source_location"),
+        "line_number",
+        "line_control_number",
+        pl.lit("HC").alias("procedure_qualifier"),
+        "procedure_code",
+        "modifier_1",
+        "modifier_2",
+        "modifier_3",
+        "modifier_4",
+        "description",
+        pl.col("line_charge").alias("charge"),
+        "unit_type",
+        "units",
+        "service_date",
+        pl.coalesce("service_date_end", "service_date").alias("service_date_end"),
+        "rendering_npi",
+        "rendering_name",
+        "rendering_taxonomy",
+        "prior_authorization",
+        "line_note",
+    )
+    ctx.tally.claims += claim.height
+    ctx.tally.lines += claim_line.height
+    ctx.tally.total_charge += claim["total_charge"].cast(pl.Decimal(18, 2)).sum()
+    return {"claim": claim, "claim_line": claim_line}
+
+
+def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
+    remit_key = pl.struct("payer_id", "trace_number", "payment_date")
+    remits = good.select(remit_key.n_unique()).item()
+    claims = good["claim_group"].n_unique()
+    lines = good.with_columns(
+        remit_id=dense_ids(ctx, "remit", remit_key, remits),
+        remit_claim_id=dense_ids(ctx, "remit_claim", pl.col("claim_group"), claims),
+        remit_line_id=pl.int_range(pl.len(), dtype=pl.Int64) + ctx.next_ids["remit_line"],
+        batch_id=pl.lit(ctx.batch_id, pl.Int64),
+        charge=pl.col("line_charge").cast(pl.Decimal(18, 2)),
+        paid=pl.col("line_paid").cast(pl.Decimal(18, 2)),
+    )
+    ctx.next_ids["remit_line"] += good.height
+    adjustments = (
+        lines.select(
+            "remit_claim_id",
+            "remit_line_id",
+            "batch_id",
+            "file_row",
+            pl.col("adjustments").str.split(";"),
+        )
+        .explode("adjustments")
+        .with_columns(pl.col("adjustments").str.strip_chars())
+        .filter(pl.col("adjustments").is_not_null() & (pl.col("adjustments") != ""))
+        .select(
+            "remit_claim_id",
+            "remit_line_id",
+            "batch_id",
+            pl.format("row {}", pl.col("file_row")).alias("source_location"),
+            pl.lit("line").alias("level"),
+            pl.col("adjustments").str.extract(ADJUSTMENT, 1).alias("group_code"),
+            pl.col("adjustments").str.extract(ADJUSTMENT, 2).alias("reason_code"),
+            pl.col("adjustments").str.extract(ADJUSTMENT, 3).alias("amount"),
+        )
+    )
+    patient_share = (
+        adjustments.filter(pl.col("group_code") == "PR")
+        .group_by("remit_claim_id")
+        .agg(patient_responsibility=pl.col("amount").cast(pl.Decimal(18, 2)).sum())
+    )
+    remark = (
+        lines.select(
+            "remit_claim_id",
+            "remit_line_id",
+            "batch_id",
+            "file_row",
+            pl.col("remarks").str.split(";"),
+        )
+        .explode("remarks")
+        .with_columns(pl.col("remarks").str.strip_chars())
+        .filter(pl.col("remarks").is_not_null() & (pl.col("remarks") != ""))
+        .select(
+            "remit_claim_id",
+            "remit_line_id",
+            "batch_id",
+            pl.format("row {}", pl.col("file_row")).alias("source_location"),
+            pl.lit("line").alias("level"),
+            pl.lit("CSV").alias("source_segment"),
+            pl.lit("HE").alias("qualifier"),
+            pl.col("remarks").alias("code"),
+        )
+    )
+    remit_claim = (
+        lines.group_by("remit_claim_id", maintain_order=True)
+        .agg(
+            pl.col("remit_id").first(),
+            pl.col("batch_id").first(),
+            pl.format("rows {}-{}", pl.col("file_row").min(), pl.col("file_row").max()).alias(
+                "source_location"
+            ),
+            pl.col("patient_control_number").first(),
+            pl.col("claim_status").first().alias("status_code"),
+            pl.col("charge").sum().alias("total_charge"),
+            pl.col("paid").sum().alias("paid_amount"),
+            pl.col("payer_claim_number").first(),
+        )
+        .join(patient_share, on="remit_claim_id", how="left")
+        .with_columns(
+            is_reversal=pl.col("status_code") == "22",
+            patient_responsibility=pl.col("patient_responsibility").fill_null(0),
+        )
+    )
+    remit = lines.group_by("remit_id", maintain_order=True).agg(
+        pl.col("batch_id").first(),
+        pl.format("rows {}-{}", pl.col("file_row").min(), pl.col("file_row").max()).alias(
+            "source_location"
+        ),
+        pl.coalesce(
+            pl.col("payment_amount").first().cast(pl.Decimal(18, 2)), pl.col("paid").sum()
+        ).alias("payment_amount"),
+        pl.col("payment_date").first(),
+        pl.col("trace_number").first(),
+        pl.col("payer_id").first(),
+        pl.col("payer_name").first(),
+        pl.col("payment_method").first(),
+        pl.col("payee_id").first(),
+        pl.col("payee_name").first(),
+    )
+    remit_line = lines.select(
+        "remit_line_id",
+        "remit_claim_id",
+        "batch_id",
+        pl.format("row {}", pl.col("file_row")).alias("source_location"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("remit_claim_id").alias("position"),
+        pl.lit("HC").alias("procedure_qualifier"),
+        "procedure_code",
+        "modifier_1",
+        "modifier_2",
+        "modifier_3",
+        "modifier_4",
+        pl.col("line_charge").alias("charge"),
+        pl.col("line_paid").alias("paid_amount"),
+        pl.coalesce("units", pl.lit("1")).alias("units"),
+        pl.when(pl.col("submitted_procedure_code").is_not_null())
+        .then(pl.lit("HC"))
+        .alias("submitted_procedure_qualifier"),
+        "submitted_procedure_code",
+        "service_date",
+        pl.coalesce("service_date_end", "service_date").alias("service_date_end"),
+        "line_control_number",
+        pl.col("line_allowed").alias("allowed_amount"),
+    )
+    ctx.tally.claims += remit_claim.height
+    ctx.tally.lines += remit_line.height
+    ctx.tally.total_charge += remit_claim["total_charge"].sum()
+    ctx.tally.add_paid(remit_claim["paid_amount"].sum())
+    return {
+        "remit": remit,
+        "remit_claim": remit_claim,
+        "remit_line": remit_line,
+        "adjustment": adjustments,
+        "remark": remark,
+    }

@@ -1,0 +1,322 @@
+"""Load input files into DuckDB: one database transaction per file, all of it or none of it.
+
+A file already loaded (same SHA-256) changes nothing. A file that cannot be read at all is
+recorded as rejected with a message that says what is wrong and what to do; a file whose parts
+fail loads the rest and quarantines those parts in `reject`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ..queries.sql import sql
+from .context import FileContext
+from .csv_inputs import header_columns, load_csv
+from .errors import InputError
+from .tables import Finding
+from .writer import TableWriter
+from .x12.interchange import InterchangeWalker
+from .x12.reader import read_head_text
+
+FORGET_REJECTED = (
+    "load/forget_rejected_reject",
+    "load/forget_rejected_load_warning",
+    "load/forget_rejected_batch",
+)
+CSV_COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_ ]{0,40}")
+X12_WITHOUT_ISA = re.compile(r"^\s*(GS|ST|BHT|BPR|CLM|CLP)[*|^~:]")
+
+
+@dataclass
+class FileResult:
+    """What became of one input file; `to_json` is the `unlisted load --json` record."""
+
+    file: str
+    status: str
+    kind: str | None = None
+    batch_id: int | None = None
+    transactions: int = 0
+    claims: int = 0
+    lines: int = 0
+    total_charge: Decimal | None = None
+    total_paid: Decimal | None = None
+    warnings: list[Finding] = field(default_factory=list)
+    rejects: list[Finding] = field(default_factory=list)
+    message: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "status": self.status,
+            "batch_id": self.batch_id,
+            "transactions": self.transactions,
+            "claims": self.claims,
+            "lines": self.lines,
+            "total_charge": None if self.total_charge is None else str(self.total_charge),
+            "total_paid": None if self.total_paid is None else str(self.total_paid),
+            "warnings": len(self.warnings),
+            "warning_codes": dict(Counter(w.code for w in self.warnings)),
+            "rejects": len(self.rejects),
+            "reject_reasons": [
+                {"location": r.location, "scope": r.scope, "code": r.code, "reason": r.message}
+                for r in self.rejects[:20]
+            ],
+            "message": self.message,
+        }
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and the files below folders (recursively, sorted, hidden ones skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if found.is_file() and not any(p.startswith(".") for p in found.parts[-1:]):
+                    yield found
+        else:
+            yield path
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sniff(path: Path) -> str:
+    """ "x12" or "csv", judged by content, never by the file name."""
+    if path.stat().st_size == 0:
+        raise InputError("empty_file", "the file is empty")
+    head = read_head_text(path)
+    if head.startswith("ISA"):
+        return "x12"
+    if X12_WITHOUT_ISA.match(head):
+        raise InputError(
+            "no_isa",
+            "the file looks like X12 but does not start with an ISA interchange header; "
+            "export the complete file, envelope included",
+        )
+    first_line = head.splitlines()[0] if head else ""
+    columns = header_columns(first_line)
+    if len(columns) > 1 and all(CSV_COLUMN_NAME.fullmatch(c) for c in columns):
+        return "csv"  # load_csv explains which documented columns are missing, if any
+    raise InputError(
+        "unknown_format",
+        "not an X12 837P/835 file (which starts with ISA) nor a claims or remits CSV "
+        "(see docs/csv-inputs.md)",
+    )
+
+
+class Loader:
+    """Loads files into one open database connection."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, on_bytes: Callable[[int], None] | None = None
+    ):
+        self.con = con
+        self.on_bytes = on_bytes
+
+    def load(self, path: Path, shown_as: str | None = None) -> FileResult:
+        """Load one file in its own transaction; never raises for a bad file."""
+        shown = shown_as or str(path)
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            return FileResult(shown, "rejected", message=f"cannot read the file: {exc.strerror}")
+        earlier = self.con.execute(sql("load/batch_by_sha256"), {"sha256": sha}).fetchone()
+        if earlier:
+            batch_id, name, when, kind = earlier
+            return FileResult(
+                shown,
+                "duplicate",
+                kind=kind,
+                batch_id=batch_id,
+                message=f"already loaded (batch {batch_id}, {name}, {when}); nothing changed",
+            )
+        ids = dict(
+            zip(
+                ("load_batch", "claim", "claim_line", "remit", "remit_claim", "remit_line"),
+                self.con.execute(sql("load/next_ids")).fetchone(),
+                strict=True,
+            )
+        )
+        batch_id = ids.pop("load_batch")
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            result = self.load_in_transaction(path, shown, sha, batch_id, ids)
+            self.con.execute("COMMIT")
+            return result
+        except InputError as exc:
+            self.con.execute("ROLLBACK")
+            return self.record_rejected(path, shown, sha, batch_id, exc.code, exc.message)
+        except Exception as exc:  # noqa: BLE001 - a bad file must never end in a traceback
+            self.con.execute("ROLLBACK")
+            return self.record_rejected(
+                path,
+                shown,
+                sha,
+                batch_id,
+                "internal_error",
+                f"unexpected {type(exc).__name__} while reading the file; nothing was loaded "
+                "from it. Please report this (without the file: it holds patient data)",
+            )
+
+    def load_in_transaction(self, path, shown, sha, batch_id, ids) -> FileResult:
+        writer = TableWriter(self.con)
+        written = Counter()
+
+        def flush() -> None:
+            for table, rows in ctx.rows.items():
+                writer.write(table, rows)
+                written[table] += len(rows)
+            ctx.rows.clear()
+            ctx.pending_rows = 0
+
+        def write_frame(table: str, frame: pl.DataFrame) -> None:
+            writer.write_frame(table, frame)
+            written[table] += frame.height
+
+        ctx = FileContext(batch_id, ids, flush)
+        envelope = {"control": None, "sender": None, "receiver": None}
+        segments = 0
+        if sniff(path) == "x12":
+            walker = InterchangeWalker(path, ctx, on_bytes=self.on_bytes)
+            envelope = {
+                "control": walker.control_number,
+                "sender": walker.sender,
+                "receiver": walker.receiver,
+            }
+            walker.run()
+            segments = walker.reader.segments_read
+            if walker.reader.replaced_characters:
+                ctx.warn(
+                    "file",
+                    "bad_characters",
+                    f"{walker.reader.replaced_characters} bytes were not valid UTF-8 text "
+                    "and were replaced",
+                )
+        else:
+            load_csv(path, ctx, write_frame)
+        flush()
+        tally = ctx.tally
+        loaded = sum(written.values()) > 0
+        if loaded and envelope["control"]:
+            same = self.con.execute(
+                sql("load/same_interchange"), {**envelope, "batch_id": batch_id}
+            ).fetchone()
+            if same:
+                ctx.warn(
+                    "segment 1",
+                    "interchange_reused",
+                    f"interchange control number {envelope['control']!r} from this sender "
+                    f"was already loaded from {same[1]} (batch {same[0]}) with other bytes: "
+                    "check for a duplicate submission",
+                )
+        kind = "+".join(sorted(tally.kinds)) or None
+        result = FileResult(
+            shown,
+            "loaded" if loaded else "rejected",
+            kind=kind,
+            batch_id=batch_id,
+            transactions=tally.transactions,
+            claims=tally.claims,
+            lines=tally.lines,
+            total_charge=tally.total_charge if loaded else None,
+            total_paid=tally.total_paid if loaded else None,
+            warnings=ctx.warnings,
+            rejects=ctx.rejects,
+        )
+        result.message = summary_message(result)
+        self.record(result, path, sha, envelope, segments, writer)
+        return result
+
+    def record_rejected(self, path, shown, sha, batch_id, code, message) -> FileResult:
+        result = FileResult(
+            shown,
+            "rejected",
+            batch_id=batch_id,
+            rejects=[Finding("file", code, message, "file")],
+            message=message,
+        )
+        self.con.execute("BEGIN TRANSACTION")
+        self.record(
+            result,
+            path,
+            sha,
+            {"control": None, "sender": None, "receiver": None},
+            0,
+            TableWriter(self.con),
+        )
+        self.con.execute("COMMIT")
+        return result
+
+    def record(self, result: FileResult, path, sha, envelope, segments, writer) -> None:
+        for statement in FORGET_REJECTED:
+            self.con.execute(sql(statement), {"sha256": sha})
+        self.con.execute(
+            sql("load/insert_load_batch"),
+            {
+                "batch_id": result.batch_id,
+                "file_name": path.name,
+                "sha256": sha,
+                "kind": result.kind,
+                **envelope,
+                "status": result.status,
+                "file_bytes": path.stat().st_size,
+                "segments": segments,
+                "transactions": result.transactions,
+                "claims": result.claims,
+                "lines": result.lines,
+                "total_charge": result.total_charge,
+                "total_paid": result.total_paid,
+                "warnings": len(result.warnings),
+                "rejects": len(result.rejects),
+                "message": result.message,
+            },
+        )
+        batch = pl.lit(result.batch_id, pl.Int64).alias("batch_id")
+        if result.warnings:
+            frame = pl.DataFrame(
+                [(w.location, w.code, w.message) for w in result.warnings],
+                schema=["location", "code", "message"],
+                orient="row",
+            )
+            writer.write_frame("load_warning", frame.with_columns(batch))
+        if result.rejects:
+            frame = pl.DataFrame(
+                [(r.location, r.scope, r.code, r.message) for r in result.rejects],
+                schema=["location", "scope", "code", "reason"],
+                orient="row",
+            )
+            writer.write_frame("reject", frame.with_columns(batch))
+
+
+def summary_message(result: FileResult) -> str:
+    if result.status == "rejected":
+        if result.rejects:
+            first = result.rejects[0].message
+            others = len(result.rejects) - 1
+            return first + (f" (and {others} more problems)" if others else "")
+        return "nothing in the file could be loaded: it holds no claims or remittances"
+    noun = "claim payments" if result.kind and "835" in result.kind else "claims"
+    parts = [f"loaded {result.claims} {noun}, {result.lines} lines"]
+    if result.rejects:
+        scopes = Counter(r.scope for r in result.rejects)
+        parts.append(
+            "quarantined "
+            + ", ".join(f"{n} {s}" + ("s" if n > 1 else "") for s, n in sorted(scopes.items()))
+        )
+    if result.warnings:
+        parts.append(f"{len(result.warnings)} warnings")
+    return "; ".join(parts)
