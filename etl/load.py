@@ -23,8 +23,8 @@ from .context import FileContext
 from .csv_inputs import header_columns, load_csv
 from .errors import InputError
 from .tables import Finding
-from .writer import TableWriter
-from .x12.interchange import InterchangeWalker
+from .writer import BackgroundWriter, TableWriter
+from .x12.parse import X12File
 from .x12.reader import read_head_text
 
 FORGET_REJECTED = (
@@ -176,39 +176,37 @@ class Loader:
         writer = TableWriter(self.con)
         written = Counter()
 
-        def flush() -> None:
-            for table, rows in ctx.rows.items():
-                writer.write(table, rows)
-                written[table] += len(rows)
-            ctx.rows.clear()
-            ctx.pending_rows = 0
-
         def write_frame(table: str, frame: pl.DataFrame) -> None:
             writer.write_frame(table, frame)
             written[table] += frame.height
 
-        ctx = FileContext(batch_id, ids, flush)
+        def count(table: str, rows: int) -> None:
+            written[table] += rows
+
+        ctx = FileContext(batch_id, ids)
         envelope = {"control": None, "sender": None, "receiver": None}
         segments = 0
         if sniff(path) == "x12":
-            walker = InterchangeWalker(path, ctx, on_bytes=self.on_bytes)
+            x12 = X12File(path, on_bytes=self.on_bytes)
             envelope = {
-                "control": walker.control_number,
-                "sender": walker.sender,
-                "receiver": walker.receiver,
+                "control": x12.control_number,
+                "sender": x12.sender,
+                "receiver": x12.receiver,
             }
-            walker.run()
-            segments = walker.reader.segments_read
-            if walker.reader.replaced_characters:
+            background = BackgroundWriter(writer, count)
+            try:
+                x12.load_into(ctx, background.submit)
+            finally:
+                background.drain()
+            segments = x12.segments
+            if x12.replaced_bytes:
                 ctx.warn(
                     "file",
                     "bad_characters",
-                    f"{walker.reader.replaced_characters} bytes were not valid UTF-8 text "
-                    "and were replaced",
+                    f"{x12.replaced_bytes} bytes were not valid UTF-8 text and were replaced",
                 )
         else:
             load_csv(path, ctx, write_frame)
-        flush()
         tally = ctx.tally
         loaded = sum(written.values()) > 0
         if loaded and envelope["control"]:

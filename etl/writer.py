@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import duckdb
 import pyarrow as pa
 
 from ..queries.sql import sql
-from .tables import LAYOUTS
 
 ARROW_TYPES = {"BIGINT": pa.int64(), "INTEGER": pa.int64(), "BOOLEAN": pa.bool_()}
 
 
 class TableWriter:
-    """Appends row tuples (in the layouts of etl.tables) to their tables in the open transaction.
+    """Appends Arrow or Polars rows to their tables, in the open transaction, by column name.
 
-    Money and dates travel as exact text; DuckDB casts them to DECIMAL and DATE on insert."""
+    Money and dates may travel as exact text; DuckDB casts them to DECIMAL and DATE on insert."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
@@ -22,36 +23,23 @@ class TableWriter:
 
     def table_columns(self, table: str) -> list[tuple[str, str]]:
         if table not in self.columns:
-            found = self.con.execute(sql("load/table_columns"), {"table": table}).fetchall()
-            unknown = set(LAYOUTS.get(table, ())) - {name for name, _ in found}
-            if unknown:
-                raise RuntimeError(f"layout of {table} names columns it lacks: {sorted(unknown)}")
-            self.columns[table] = found
+            self.columns[table] = self.con.execute(
+                sql("load/table_columns"), {"table": table}
+            ).fetchall()
         return self.columns[table]
-
-    def write(self, table: str, rows: list[tuple]) -> None:
-        if not rows:
-            return
-        layout = LAYOUTS[table]
-        values = dict(zip(layout, zip(*rows, strict=True), strict=True))
-        arrays, names = [], []
-        for name, data_type in self.table_columns(table):
-            arrow_type = ARROW_TYPES.get(data_type, pa.string())
-            column = values.get(name)
-            arrays.append(
-                pa.nulls(len(rows), arrow_type) if column is None else pa.array(column, arrow_type)
-            )
-            names.append(name)
-        self.con.from_arrow(pa.Table.from_arrays(arrays, names=names)).insert_into(table)
 
     def write_frame(self, table: str, frame) -> None:
         """Append a Polars frame whose column names are (a subset of) the table's."""
-        if frame.height == 0:
+        if frame.height:
+            self.write_arrow(table, frame.to_arrow())
+
+    def write_arrow(self, table: str, source: pa.Table) -> None:
+        """Append an Arrow table by column name; columns it lacks stay NULL."""
+        if source.num_rows == 0:
             return
-        source = frame.to_arrow()
         unknown = set(source.column_names) - {name for name, _ in self.table_columns(table)}
         if unknown:
-            raise RuntimeError(f"frame for {table} has columns the table lacks: {sorted(unknown)}")
+            raise RuntimeError(f"rows for {table} have columns the table lacks: {sorted(unknown)}")
         arrays, names = [], []
         for name, data_type in self.table_columns(table):
             arrow_type = ARROW_TYPES.get(data_type)
@@ -62,3 +50,34 @@ class TableWriter:
                 arrays.append(pa.nulls(source.num_rows, arrow_type or pa.string()))
             names.append(name)
         self.con.from_arrow(pa.Table.from_arrays(arrays, names=names)).insert_into(table)
+
+
+class BackgroundWriter:
+    """Inserts Arrow batches on a second thread while the caller parses the next ones.
+
+    DuckDB works without the GIL, so parsing and inserting overlap on two cores. At most
+    `depth` batches wait, which keeps memory bounded by batch size, not by file size."""
+
+    def __init__(self, writer: TableWriter, on_written, depth: int = 2):
+        self.writer = writer
+        self.on_written = on_written
+        self.depth = depth
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlisted-writer")
+        self.pending: list[Future] = []
+
+    def submit(self, table: str, rows: pa.Table) -> None:
+        self.pending.append(self.pool.submit(self._write, table, rows))
+        while len(self.pending) > self.depth:
+            self.pending.pop(0).result()
+
+    def _write(self, table: str, rows: pa.Table) -> None:
+        self.writer.write_arrow(table, rows)
+        self.on_written(table, rows.num_rows)
+
+    def drain(self) -> None:
+        """Wait for every batch; re-raises the first failure."""
+        try:
+            while self.pending:
+                self.pending.pop(0).result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)

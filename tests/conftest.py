@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from unlisted.etl.database import connect
 from unlisted.etl.load import Loader
 

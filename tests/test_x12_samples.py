@@ -60,7 +60,8 @@ def test_valid_sample_loads_and_matches_pyx12(sample, loader, db):
     if sample.transaction == "835":
         stored = db.execute(
             "SELECT count(*), sum(total_charge), sum(paid_amount) FROM remit_claim "
-            "WHERE batch_id = $batch", batch,
+            "WHERE batch_id = $batch",
+            batch,
         ).fetchone()
         stored_lines = db.execute(
             "SELECT count(*) FROM remit_line WHERE batch_id = $batch", batch
@@ -109,8 +110,11 @@ def test_many_transactions_and_interchanges_in_one_file(loader):
 def test_nonstandard_delimiters_give_the_same_claims(loader, db):
     plain = loader.load(SAMPLES / "imsweb__x12-parser/x12_valid.txt")
     odd = loader.load(SAMPLES / "imsweb__x12-parser/x12_valid_different_separators.txt")
-    assert (odd.claims, odd.lines, odd.total_charge) == (plain.claims, plain.lines,
-                                                         plain.total_charge)
+    assert (odd.claims, odd.lines, odd.total_charge) == (
+        plain.claims,
+        plain.lines,
+        plain.total_charge,
+    )
     rows = db.execute(
         "SELECT batch_id, procedure_code, modifier_1, charge, service_date FROM claim_line "
         "ORDER BY batch_id, line_number"

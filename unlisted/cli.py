@@ -127,3 +127,7 @@ def print_summary(results: list[FileResult], db: Path) -> None:
         f"{counts['loaded']} loaded, {counts['duplicate']} already loaded, "
         f"{counts['rejected']} rejected."
     )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,21 +1,17 @@
-"""Stream the segments of an X12 file, whatever its encoding, line breaks or delimiters.
+"""What an X12 file is before any segment is parsed: its encoding and its delimiters.
 
 Delimiters come from the fixed-width ISA header (DOMAIN.md section 3): the element separator is the
 character after "ISA", the component separator is ISA16 and the segment terminator follows it.
-The file is read in chunks so that memory does not grow with the file.
 """
 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
 
-CHUNK_BYTES = 4 << 20
-MAX_SEGMENT_CHARS = 1 << 20
 ISA_LENGTH = 106  # fixed-width ISA including its terminator
 ISA_WIDTHS = (3, 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)  # "ISA" then ISA01..ISA16
 WHITESPACE = " \t\r\n\v\f"
@@ -90,72 +86,3 @@ def parse_isa(isa: str) -> tuple[Delimiters, list[str]]:
     if repetition.isalnum() or repetition in (element, component, segment, " "):
         repetition = None
     return Delimiters(element, component, segment, repetition), fields[1:]
-
-
-class SegmentReader:
-    """Iterate `(segment_number, elements)` over a file; segment numbers are 1-based."""
-
-    def __init__(
-        self,
-        path: Path,
-        chunk_bytes: int = CHUNK_BYTES,
-        on_bytes: Callable[[int], None] | None = None,
-    ):
-        self.path = path
-        self.chunk_bytes = chunk_bytes
-        self.on_bytes = on_bytes
-        with path.open("rb") as f:
-            head = f.read(4096)
-        self.encoding = detect_encoding(head)
-        text = codecs.getincrementaldecoder(self.encoding)(errors="replace").decode(head)
-        start = len(text) - len(text.lstrip(WHITESPACE))
-        if not text[start:].startswith("ISA"):
-            raise InputError(
-                "no_isa",
-                "the file does not start with an ISA interchange header; an X12 file must "
-                "begin with ISA (check that the whole file was exported)",
-            )
-        self.delimiters, self.isa_fields = parse_isa(text[start : start + ISA_LENGTH])
-        self.replaced_characters = 0
-        self.segments_read = 0
-
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        d = self.delimiters
-        term, sep = d.segment, d.element
-        # Line breaks are never data in X12, so they go unless one of them is a delimiter.
-        drop_breaks = str.maketrans("", "", "".join(c for c in "\r\n" if c not in (term, sep)))
-        strip_chars = "".join(c for c in WHITESPACE if c not in (term, sep))
-        decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
-        number = 0
-        carry = ""
-        with self.path.open("rb") as f:
-            while True:
-                raw = f.read(self.chunk_bytes)
-                final = not raw
-                if self.on_bytes is not None and raw:
-                    self.on_bytes(len(raw))
-                text = decoder.decode(raw, final=final)
-                if "\ufffd" in text:
-                    self.replaced_characters += text.count("\ufffd")
-                text = carry + text.translate(drop_breaks)
-                pieces = text.split(term)
-                carry = "" if final else pieces.pop()
-                if len(carry) > MAX_SEGMENT_CHARS:
-                    raise InputError(
-                        "no_terminator",
-                        f"no segment terminator {term!r} in {MAX_SEGMENT_CHARS:,} characters after "
-                        f"segment {number}: the file is damaged or is not X12",
-                    )
-                needs_strip = text[:1] in strip_chars or any(
-                    (term + c) in text or (c + term) in text for c in strip_chars
-                )
-                for piece in pieces:
-                    if needs_strip:
-                        piece = piece.strip(strip_chars)
-                    if not piece:
-                        continue
-                    number += 1
-                    yield number, piece.split(sep)
-                if final:
-                    break
-        self.segments_read = number

@@ -1,0 +1,1778 @@
+/*
+ * X12 837P / 835 parser: segments in, Arrow-ready columns out.
+ *
+ * Python reads the file in chunks and feeds UTF-8 bytes; this module walks the envelopes
+ * (ISA/GS/ST .. SE/GE/IEA), parses 837P claims and 835 remittances with the rules documented
+ * in etl/x12/README.md, and appends rows to column buffers (large_string with int64 offsets and
+ * a validity bitmap, int64, or bool). A claim or transaction with a value that cannot be read is
+ * quarantined by truncating the buffers back to where it began, so nothing half-parsed is ever
+ * handed to Python. Findings (warnings and rejects) go to Python lists.
+ *
+ * Everything that reads input is bounds-checked: a damaged file must give a finding, never a
+ * crash. Money is validated as text and summed as int64 cents for the balance checks only; the
+ * text itself is what is stored.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAX_ELEMENTS 32
+#define MAX_COMPONENTS 8
+#define FIELD_MAX 264
+#define FLUSH_ROWS 100000
+
+typedef struct { const char *p; Py_ssize_t n; } Str;
+
+static Str S(const char *p, Py_ssize_t n) { Str s = {p, n}; return s; }
+static Str Z(const char *p) { return S(p, (Py_ssize_t)strlen(p)); }
+static const Str EMPTY = {"", 0};
+static int eq(Str s, const char *lit) {
+    size_t n = strlen(lit);
+    return (size_t)s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+/* ---------------------------------------------------------------- columns and tables */
+
+enum { T_STR = 0, T_I64 = 1, T_BOOL = 2 };
+
+typedef struct {
+    const char *name;
+    int type;
+    char *data; size_t dlen, dcap;     /* string bytes, or int64/bool values */
+    int64_t *offsets;                  /* strings: n + 1 offsets */
+    uint8_t *valid;                    /* validity bitmap */
+    size_t n, cap;                     /* rows held */
+} Col;
+
+typedef struct {
+    const char *name;
+    int ncols;
+    Col *cols;
+    size_t n;                          /* complete rows */
+} Table;
+
+static int grow(void **buf, size_t *cap, size_t need, size_t unit) {
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 1024;
+    while (c < need) c *= 2;
+    void *p = PyMem_Realloc(*buf, c * unit);
+    if (!p) { PyErr_NoMemory(); return -1; }
+    *buf = p; *cap = c;
+    return 0;
+}
+
+static int col_reserve_row(Col *c) {
+    size_t need = c->n + 2;
+    if (need > c->cap) {
+        size_t cap = c->cap ? c->cap : 1024;
+        while (cap < need) cap *= 2;
+        uint8_t *v = PyMem_Realloc(c->valid, (cap + 7) / 8);
+        if (!v) { PyErr_NoMemory(); return -1; }
+        memset(v + (c->cap + 7) / 8, 0, (cap + 7) / 8 - (c->cap + 7) / 8);
+        c->valid = v;
+        if (c->type == T_STR) {
+            int64_t *o = PyMem_Realloc(c->offsets, (cap + 1) * sizeof(int64_t));
+            if (!o) { PyErr_NoMemory(); return -1; }
+            if (c->cap == 0) o[0] = 0;
+            c->offsets = o;
+        } else {
+            size_t unit = c->type == T_I64 ? 8 : 1;
+            size_t dcap = c->cap;
+            void *d = c->data;
+            if (grow(&d, &dcap, cap, unit) < 0) return -1;
+            c->data = d;
+        }
+        c->cap = cap;
+    }
+    return 0;
+}
+
+static void set_valid(Col *c, size_t i, int valid) {
+    if (valid) c->valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+    else c->valid[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+/* Bytes above 0x7F must form valid UTF-8 (Arrow requires it); anything else becomes '?'. */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len;
+        if (c < 0x80) { i++; continue; }
+        else if ((c & 0xE0) == 0xC0 && c >= 0xC2) len = 2;
+        else if ((c & 0xF0) == 0xE0) len = 3;
+        else if ((c & 0xF8) == 0xF0 && c <= 0xF4) len = 4;
+        else return i;
+        if (i + len > n) return i;
+        for (size_t k = 1; k < len; k++) if ((s[i + k] & 0xC0) != 0x80) return i;
+        if (len == 3 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0))) return i;
+        if (len == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))) return i;
+        i += len;
+    }
+    return n;
+}
+
+static Py_ssize_t replaced_bytes = 0;  /* reset per parser in practice; reported per file */
+
+static int col_str(Col *c, Str s, int valid) {
+    if (col_reserve_row(c) < 0) return -1;
+    size_t i = c->n;
+    if (valid) {
+        void *d = c->data;
+        if (grow(&d, &c->dcap, c->dlen + (size_t)s.n + 1, 1) < 0) return -1;
+        c->data = d;
+        char *dst = c->data + c->dlen;
+        memcpy(dst, s.p, (size_t)s.n);
+        size_t done = 0;
+        while (done < (size_t)s.n) {
+            size_t ok = utf8_valid_prefix((const unsigned char *)dst + done, (size_t)s.n - done);
+            done += ok;
+            if (done < (size_t)s.n) { dst[done++] = '?'; replaced_bytes++; }
+        }
+        c->dlen += (size_t)s.n;
+    }
+    c->offsets[i + 1] = (int64_t)c->dlen;
+    set_valid(c, i, valid);
+    c->n++;
+    return 0;
+}
+
+static int col_i64(Col *c, int64_t v, int valid) {
+    if (col_reserve_row(c) < 0) return -1;
+    ((int64_t *)c->data)[c->n] = valid ? v : 0;
+    set_valid(c, c->n, valid);
+    c->n++;
+    return 0;
+}
+
+/* Booleans are a bitmap, as Arrow keeps them. */
+static int col_bool(Col *c, int v) {
+    if (col_reserve_row(c) < 0) return -1;
+    uint8_t *bits = (uint8_t *)c->data;
+    if (v) bits[c->n >> 3] |= (uint8_t)(1u << (c->n & 7));
+    else bits[c->n >> 3] &= (uint8_t)~(1u << (c->n & 7));
+    set_valid(c, c->n, 1);
+    c->n++;
+    return 0;
+}
+
+static void col_truncate(Col *c, size_t n) {
+    if (n >= c->n) return;
+    c->n = n;
+    if (c->type == T_STR) c->dlen = (size_t)c->offsets[n];
+}
+
+static void col_clear(Col *c) {
+    c->n = 0; c->dlen = 0;
+    if (c->valid) memset(c->valid, 0, (c->cap + 7) / 8);
+    if (c->offsets) c->offsets[0] = 0;
+}
+
+static void col_free(Col *c) {
+    PyMem_Free(c->data); PyMem_Free(c->offsets); PyMem_Free(c->valid);
+    c->data = NULL; c->offsets = NULL; c->valid = NULL; c->n = c->cap = c->dlen = c->dcap = 0;
+}
+
+/* Table schemas: the names are the DuckDB column names (queries/schema/v1). */
+typedef struct { const char *name; int type; } ColSpec;
+
+enum { CL_ID, CL_BATCH, CL_LOC, CL_TXN, CL_PCN, CL_FREQ, CL_POS, CL_CHARGE, CL_PAYER_ID,
+       CL_PAYER_NAME, CL_RESP, CL_FILING, CL_SUB_ID, CL_SUB_LAST, CL_SUB_FIRST, CL_SUB_DOB,
+       CL_PAT_LAST, CL_PAT_FIRST, CL_PAT_DOB, CL_PAT_REL, CL_BILL_NPI, CL_BILL_NAME, CL_BILL_TAX,
+       CL_REND_NPI, CL_REND_NAME, CL_REND_TAX, CL_FAC_NPI, CL_FAC_NAME, CL_PRIOR, CL_REFERRAL,
+       CL_ORIGINAL, CL_DIAG, CL_ATTACH, CL_NOTE, CL_CREATED, CL_N };
+static const ColSpec CLAIM_COLS[] = {
+    {"claim_id", T_I64}, {"batch_id", T_I64}, {"source_location", T_STR},
+    {"transaction_control", T_STR}, {"patient_control_number", T_STR}, {"frequency_code", T_STR},
+    {"place_of_service", T_STR}, {"total_charge", T_STR}, {"payer_id", T_STR},
+    {"payer_name", T_STR}, {"payer_responsibility", T_STR}, {"claim_filing_indicator", T_STR},
+    {"subscriber_member_id", T_STR}, {"subscriber_last_name", T_STR},
+    {"subscriber_first_name", T_STR}, {"subscriber_birth_date", T_STR},
+    {"patient_last_name", T_STR}, {"patient_first_name", T_STR}, {"patient_birth_date", T_STR},
+    {"patient_relationship", T_STR}, {"billing_npi", T_STR}, {"billing_name", T_STR},
+    {"billing_taxonomy", T_STR}, {"rendering_npi", T_STR}, {"rendering_name", T_STR},
+    {"rendering_taxonomy", T_STR}, {"service_facility_npi", T_STR},
+    {"service_facility_name", T_STR}, {"prior_authorization", T_STR}, {"referral_number", T_STR},
+    {"original_claim_number", T_STR}, {"diagnosis_codes", T_STR}, {"attachment_types", T_STR},
+    {"claim_note", T_STR}, {"created_date", T_STR}};
+
+enum { LN_ID, LN_CLAIM, LN_BATCH, LN_LOC, LN_NUMBER, LN_CONTROL, LN_QUAL, LN_CODE, LN_MOD1,
+       LN_MOD2, LN_MOD3, LN_MOD4, LN_DESC, LN_CHARGE, LN_UNIT_TYPE, LN_UNITS, LN_POS, LN_POINTERS,
+       LN_DATE, LN_DATE_END, LN_REND_NPI, LN_REND_NAME, LN_REND_TAX, LN_PRIOR, LN_NOTE, LN_N };
+static const ColSpec LINE_COLS[] = {
+    {"claim_line_id", T_I64}, {"claim_id", T_I64}, {"batch_id", T_I64},
+    {"source_location", T_STR}, {"line_number", T_I64}, {"line_control_number", T_STR},
+    {"procedure_qualifier", T_STR}, {"procedure_code", T_STR}, {"modifier_1", T_STR},
+    {"modifier_2", T_STR}, {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"description", T_STR},
+    {"charge", T_STR}, {"unit_type", T_STR}, {"units", T_STR}, {"place_of_service", T_STR},
+    {"diagnosis_pointers", T_STR}, {"service_date", T_STR}, {"service_date_end", T_STR},
+    {"rendering_npi", T_STR}, {"rendering_name", T_STR}, {"rendering_taxonomy", T_STR},
+    {"prior_authorization", T_STR}, {"line_note", T_STR}};
+
+enum { RM_ID, RM_BATCH, RM_LOC, RM_TXN, RM_HANDLING, RM_AMOUNT, RM_CD, RM_METHOD, RM_DATE,
+       RM_TRACE, RM_ORIGINATOR, RM_PAYER_ID, RM_PAYER_NAME, RM_PAYEE_ID, RM_PAYEE_NAME,
+       RM_PRODUCTION, RM_N };
+static const ColSpec REMIT_COLS[] = {
+    {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_location", T_STR},
+    {"transaction_control", T_STR}, {"handling_code", T_STR}, {"payment_amount", T_STR},
+    {"credit_debit", T_STR}, {"payment_method", T_STR}, {"payment_date", T_STR},
+    {"trace_number", T_STR}, {"trace_originator", T_STR}, {"payer_id", T_STR},
+    {"payer_name", T_STR}, {"payee_id", T_STR}, {"payee_name", T_STR},
+    {"production_date", T_STR}};
+
+enum { RC_ID, RC_REMIT, RC_BATCH, RC_LOC, RC_PCN, RC_STATUS, RC_CHARGE, RC_PAID, RC_PR, RC_FILING,
+       RC_ICN, RC_FACILITY, RC_FREQ, RC_REVERSAL, RC_PAT_LAST, RC_PAT_FIRST, RC_PAT_MEMBER,
+       RC_SUB_MEMBER, RC_REND, RC_CROSSOVER, RC_RECEIVED, RC_FROM, RC_TO, RC_COVERAGE, RC_N };
+static const ColSpec REMIT_CLAIM_COLS[] = {
+    {"remit_claim_id", T_I64}, {"remit_id", T_I64}, {"batch_id", T_I64},
+    {"source_location", T_STR}, {"patient_control_number", T_STR}, {"status_code", T_STR},
+    {"total_charge", T_STR}, {"paid_amount", T_STR}, {"patient_responsibility", T_STR},
+    {"claim_filing_indicator", T_STR}, {"payer_claim_number", T_STR}, {"facility_code", T_STR},
+    {"frequency_code", T_STR}, {"is_reversal", T_BOOL}, {"patient_last_name", T_STR},
+    {"patient_first_name", T_STR}, {"patient_member_id", T_STR},
+    {"subscriber_member_id", T_STR}, {"rendering_npi", T_STR}, {"crossover_payer_name", T_STR},
+    {"received_date", T_STR}, {"statement_from", T_STR}, {"statement_to", T_STR},
+    {"coverage_amount", T_STR}};
+
+enum { RL_ID, RL_CLAIM, RL_BATCH, RL_LOC, RL_POSITION, RL_QUAL, RL_CODE, RL_MOD1, RL_MOD2,
+       RL_MOD3, RL_MOD4, RL_CHARGE, RL_PAID, RL_REVENUE, RL_UNITS, RL_SUB_QUAL, RL_SUB_CODE,
+       RL_SUB_MOD1, RL_SUB_MOD2, RL_SUB_UNITS, RL_DATE, RL_DATE_END, RL_CONTROL, RL_ALLOWED,
+       RL_N };
+static const ColSpec REMIT_LINE_COLS[] = {
+    {"remit_line_id", T_I64}, {"remit_claim_id", T_I64}, {"batch_id", T_I64},
+    {"source_location", T_STR}, {"position", T_I64}, {"procedure_qualifier", T_STR},
+    {"procedure_code", T_STR}, {"modifier_1", T_STR}, {"modifier_2", T_STR},
+    {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"charge", T_STR}, {"paid_amount", T_STR},
+    {"revenue_code", T_STR}, {"units", T_STR}, {"submitted_procedure_qualifier", T_STR},
+    {"submitted_procedure_code", T_STR}, {"submitted_modifier_1", T_STR},
+    {"submitted_modifier_2", T_STR}, {"submitted_units", T_STR}, {"service_date", T_STR},
+    {"service_date_end", T_STR}, {"line_control_number", T_STR}, {"allowed_amount", T_STR}};
+
+enum { AD_CLAIM, AD_LINE, AD_BATCH, AD_LOC, AD_LEVEL, AD_GROUP, AD_REASON, AD_AMOUNT, AD_QTY,
+       AD_N };
+static const ColSpec ADJUSTMENT_COLS[] = {
+    {"remit_claim_id", T_I64}, {"remit_line_id", T_I64}, {"batch_id", T_I64},
+    {"source_location", T_STR}, {"level", T_STR}, {"group_code", T_STR},
+    {"reason_code", T_STR}, {"amount", T_STR}, {"quantity", T_STR}};
+
+enum { RK_CLAIM, RK_LINE, RK_BATCH, RK_LOC, RK_LEVEL, RK_SOURCE, RK_QUAL, RK_CODE, RK_N };
+static const ColSpec REMARK_COLS[] = {
+    {"remit_claim_id", T_I64}, {"remit_line_id", T_I64}, {"batch_id", T_I64},
+    {"source_location", T_STR}, {"level", T_STR}, {"source_segment", T_STR},
+    {"qualifier", T_STR}, {"code", T_STR}};
+
+enum { PA_REMIT, PA_BATCH, PA_LOC, PA_PROVIDER, PA_FISCAL, PA_REASON, PA_REF, PA_AMOUNT, PA_N };
+static const ColSpec PLB_COLS[] = {
+    {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_location", T_STR},
+    {"provider_id", T_STR}, {"fiscal_period_date", T_STR}, {"reason_code", T_STR},
+    {"reference", T_STR}, {"amount", T_STR}};
+
+enum { TB_CLAIM, TB_LINE, TB_REMIT, TB_REMIT_CLAIM, TB_REMIT_LINE, TB_ADJUSTMENT, TB_REMARK,
+       TB_PLB, TB_N };
+static const struct { const char *name; const ColSpec *cols; int n; } SCHEMAS[TB_N] = {
+    {"claim", CLAIM_COLS, CL_N}, {"claim_line", LINE_COLS, LN_N}, {"remit", REMIT_COLS, RM_N},
+    {"remit_claim", REMIT_CLAIM_COLS, RC_N}, {"remit_line", REMIT_LINE_COLS, RL_N},
+    {"adjustment", ADJUSTMENT_COLS, AD_N}, {"remark", REMARK_COLS, RK_N},
+    {"provider_adjustment", PLB_COLS, PA_N}};
+
+/* A row is written column by column; row_end() fills the columns left out with NULL. */
+static int put_str(Table *t, int col, Str s) {
+    Col *c = &t->cols[col];
+    if (c->n != t->n) return 0;
+    return col_str(c, s, s.n > 0);
+}
+static int put_i64(Table *t, int col, int64_t v) {
+    Col *c = &t->cols[col];
+    if (c->n != t->n) return 0;
+    return col_i64(c, v, 1);
+}
+static int put_bool(Table *t, int col, int v) {
+    Col *c = &t->cols[col];
+    if (c->n != t->n) return 0;
+    return col_bool(c, v);
+}
+static int row_end(Table *t) {
+    for (int i = 0; i < t->ncols; i++) {
+        Col *c = &t->cols[i];
+        if (c->n == t->n) {
+            int rc = c->type == T_STR ? col_str(c, EMPTY, 0)
+                   : c->type == T_I64 ? col_i64(c, 0, 0) : col_bool(c, 0);
+            if (rc < 0) return -1;
+        }
+    }
+    t->n++;
+    return 0;
+}
+static void table_truncate(Table *t, size_t n) {
+    if (n >= t->n) return;
+    for (int i = 0; i < t->ncols; i++) col_truncate(&t->cols[i], n);
+    t->n = n;
+}
+
+/* ---------------------------------------------------------------- values */
+
+/* A field copied out of the input (the input buffer does not outlive feed()). */
+typedef struct { char buf[FIELD_MAX]; int n; int set; } Field;
+
+static void fset(Field *f, Str s) {
+    Py_ssize_t n = s.n < FIELD_MAX ? s.n : FIELD_MAX;
+    memcpy(f->buf, s.p, (size_t)n);
+    f->n = (int)n; f->set = 1;
+}
+static void fclear(Field *f) { f->n = 0; f->set = 0; }
+static Str fstr(const Field *f) { return S(f->buf, f->n); }
+/* Field value if set, else the fallback's (used for line -> claim defaults). */
+static Str fpick(const Field *f, const Field *fallback) { return f->set ? fstr(f) : fstr(fallback); }
+
+/* A growable text (notes, codes lists). */
+typedef struct { char *p; size_t n, cap; } Text;
+static int text_add(Text *t, const char *sep, Str s) {
+    size_t sl = t->n ? strlen(sep) : 0;
+    void *p = t->p;
+    if (grow(&p, &t->cap, t->n + sl + (size_t)s.n + 1, 1) < 0) return -1;
+    t->p = p;
+    if (sl) { memcpy(t->p + t->n, sep, sl); t->n += sl; }
+    memcpy(t->p + t->n, s.p, (size_t)s.n);
+    t->n += (size_t)s.n;
+    return 0;
+}
+static Str tstr(const Text *t) { return S(t->p ? t->p : "", (Py_ssize_t)t->n); }
+
+/* Money: -?digits{1,16}(.digits{0,2})? or .digits{1,2}; returns cents through *out. */
+static int parse_amount(Str s, int64_t *out) {
+    Py_ssize_t i = 0, digits = 0, decimals = 0;
+    int neg = 0;
+    int64_t v = 0;
+    if (s.n == 0) return 0;
+    if (s.p[0] == '-') { neg = 1; i = 1; }
+    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') { v = v * 10 + (s.p[i] - '0'); i++; digits++; }
+    if (digits > 16) return 0;
+    if (i < s.n && s.p[i] == '.') {
+        i++;
+        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') { v = v * 10 + (s.p[i] - '0'); i++; decimals++; }
+    }
+    if (i != s.n || decimals > 2 || (digits == 0 && decimals == 0)) return 0;
+    for (Py_ssize_t k = decimals; k < 2; k++) v *= 10;
+    *out = neg ? -v : v;
+    return 1;
+}
+
+static int is_quantity(Str s) {
+    Py_ssize_t i = 0, digits = 0, decimals = 0;
+    if (s.n && s.p[0] == '-') i = 1;
+    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') { i++; digits++; }
+    if (i < s.n && s.p[i] == '.') {
+        i++;
+        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') { i++; decimals++; }
+    }
+    return i == s.n && digits <= 12 && decimals <= 3 && (digits + decimals) > 0;
+}
+
+/* CCYYMMDD -> "CCYY-MM-DD" in out[11]; 0 when not a calendar date. */
+static int parse_date8(Str s, char *out) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (s.n != 8) return 0;
+    for (int i = 0; i < 8; i++) if (s.p[i] < '0' || s.p[i] > '9') return 0;
+    int y = (s.p[0] - '0') * 1000 + (s.p[1] - '0') * 100 + (s.p[2] - '0') * 10 + (s.p[3] - '0');
+    int m = (s.p[4] - '0') * 10 + (s.p[5] - '0');
+    int d = (s.p[6] - '0') * 10 + (s.p[7] - '0');
+    if (y < 1 || m < 1 || m > 12 || d < 1) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > days[m - 1] + (m == 2 && leap)) return 0;
+    memcpy(out, s.p, 4); out[4] = '-'; memcpy(out + 5, s.p + 4, 2); out[7] = '-';
+    memcpy(out + 8, s.p + 6, 2); out[10] = 0;
+    return 1;
+}
+
+static void cents_text(int64_t v, char *out, size_t size) {
+    int64_t a = v < 0 ? -v : v;
+    snprintf(out, size, "%s%lld.%02lld", v < 0 ? "-" : "", (long long)(a / 100), (long long)(a % 100));
+}
+
+/* Quote a value for a message: at most 20 bytes, printable ASCII only. */
+static void quoted(Str s, char *out, size_t size) {
+    size_t k = 0;
+    out[k++] = '\'';
+    for (Py_ssize_t i = 0; i < s.n && i < 20 && k + 3 < size; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        out[k++] = (c >= 32 && c < 127 && c != '\'') ? (char)c : '?';
+    }
+    out[k++] = '\''; out[k] = 0;
+}
+
+/* ---------------------------------------------------------------- parser state */
+
+typedef struct {
+    Field name, npi, taxonomy;
+} Billing;
+typedef struct {
+    int hl;
+    Field member, last, first, dob, payer_id, payer_name, responsibility, filing;
+} Subscriber;
+typedef struct {
+    int hl;
+    Field last, first, dob, relationship, member;
+} Patient;
+
+typedef struct {
+    int open;
+    int64_t id, seg;
+    size_t mark_line;
+    Field pcn, freq, pos, charge, prior, referral, original, rend_npi, rend_name, rend_tax;
+    Field fac_npi, fac_name, date, date_end;
+    Text notes, attach, diag;
+    int64_t charge_cents, lines_cents;
+    int lines;
+} Claim837;
+
+typedef struct {
+    int open, has_sv1, position;
+    int64_t seg;
+    Field number, control, prior, note, rend_npi, rend_name, rend_tax, date, date_end;
+    Field comp[7], charge, unit_type, units, pos, pointers;
+    int64_t charge_cents;
+} Line837;
+
+typedef struct {
+    int open;
+    int64_t id, seg, charge_cents, paid_cents, adjusted;
+    int lines, emitted;
+    size_t mark_line, mark_adj, mark_remark;
+    Field pcn, status, charge, paid, pr, filing, icn, facility, freq, last, first, member;
+    Field subscriber, rendering, crossover, received, from, to, coverage;
+} Claim835;
+
+typedef struct {
+    int open;
+    int64_t id, seg, charge_cents, paid_cents, adjusted;
+    int position;
+    Field comp[7], sub[7], charge, paid, revenue, units, sub_units, date, date_end, control, allowed;
+} Line835;
+
+enum { K_NONE, K_835, K_837P, K_REFUSED };
+
+typedef struct {
+    PyObject_HEAD
+    char elem, comp, term;
+    int64_t batch_id;
+    int64_t next_claim, next_line, next_remit, next_remit_claim, next_remit_line;
+    Table tables[TB_N];
+    PyObject *warnings, *rejects, *kinds;
+    int64_t seg_no;
+    /* envelope */
+    int in_isa, in_gs, in_txn;
+    Field isa13, gs06, gs08, st01, st02;
+    int64_t st_seg, group_count, txn_count;
+    int kind;
+    char refusal[200];
+    int old_format_warned, composite_warned;
+    /* transaction */
+    size_t txn_mark[TB_N];
+    int txn_failed, txn_errors;
+    int64_t txn_err_seg;
+    char txn_err_code[40], txn_err_msg[300];
+    int claim_errors;
+    Py_ssize_t txn_warn_mark, claim_warn_mark;
+    int64_t claim_err_seg;
+    char claim_err_code[40], claim_err_msg[300];
+    /* tallies: pending for the open transaction, then committed */
+    int64_t p_claims, p_lines, p_charge, p_paid;
+    int64_t transactions, claims, lines, charge_cents, paid_cents, paid_seen;
+    /* 837 */
+    Field created;
+    Billing bill; Subscriber sub; Patient pat;
+    char entity[4];
+    int in_other_payer, in_line_adj;
+    Claim837 c7; Line837 l7;
+    /* 835 */
+    int64_t remit_id, claims_paid, plb_total;
+    char party[4];
+    int header_seen;
+    Field h_handling, h_amount, h_cd, h_method, h_date, h_trace, h_originator, h_payer_name;
+    Field h_payer_n1, h_payer_ref, h_payee_name, h_payee_id, h_production;
+    int64_t h_amount_cents, h_seg;
+    int h_amount_ok;
+    Claim835 c5; Line835 l5;
+    /* scratch */
+    Str el[MAX_ELEMENTS];
+    int nel;
+    char *scratch; size_t scratch_cap;
+    Py_ssize_t replaced;
+} Parser;
+
+/* ---------------------------------------------------------------- findings */
+
+static int finding(Parser *P, PyObject *list, int64_t seg, const char *scope, const char *code,
+                   const char *msg) {
+    char where[40];
+    if (seg >= 0) snprintf(where, sizeof where, "segment %lld", (long long)seg);
+    else snprintf(where, sizeof where, "file");
+    PyObject *t = scope ? Py_BuildValue("(ssss)", where, code, msg, scope)
+                        : Py_BuildValue("(sss)", where, code, msg);
+    if (!t) return -1;
+    int rc = PyList_Append(list, t);
+    Py_DECREF(t);
+    return rc;
+}
+/* Warnings about rows that were quarantined would only confuse: the reject explains. */
+static int drop_warnings_since(Parser *P, Py_ssize_t mark) {
+    return PyList_SetSlice(P->warnings, mark, PyList_GET_SIZE(P->warnings), NULL);
+}
+
+#define WARN(seg, code, ...) do { char _m[400]; snprintf(_m, sizeof _m, __VA_ARGS__); \
+    if (finding(P, P->warnings, (seg), NULL, (code), _m) < 0) return -1; } while (0)
+#define REJECT(seg, scope, code, ...) do { char _m[500]; snprintf(_m, sizeof _m, __VA_ARGS__); \
+    if (finding(P, P->rejects, (seg), (scope), (code), _m) < 0) return -1; } while (0)
+
+/* A problem inside an open claim quarantines the claim, elsewhere the transaction. */
+static void fail(Parser *P, int64_t seg, const char *code, const char *fmt, ...) {
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int claim_open = P->kind == K_837P ? P->c7.open : P->kind == K_835 ? P->c5.open : 0;
+    if (claim_open) {
+        if (P->claim_errors++ == 0) {
+            P->claim_err_seg = seg;
+            snprintf(P->claim_err_code, sizeof P->claim_err_code, "%s", code);
+            snprintf(P->claim_err_msg, sizeof P->claim_err_msg, "%s", msg);
+        }
+    } else if (P->txn_errors++ == 0) {
+        P->txn_err_seg = seg;
+        snprintf(P->txn_err_code, sizeof P->txn_err_code, "%s", code);
+        snprintf(P->txn_err_msg, sizeof P->txn_err_msg, "%s", msg);
+    }
+}
+
+static Str E(Parser *P, int i) { return i < P->nel ? P->el[i] : EMPTY; }
+
+static int split_components(Parser *P, int64_t seg, Str s, Str *out, int *fallback) {
+    char sep = P->comp;
+    int n = 0;
+    for (int i = 0; i < MAX_COMPONENTS; i++) out[i] = EMPTY;
+    if (!memchr(s.p, sep, (size_t)s.n) && memchr(s.p, '>', (size_t)s.n) && sep != '>') {
+        sep = '>';
+        *fallback = 1;
+    }
+    Py_ssize_t start = 0;
+    for (Py_ssize_t i = 0; i <= s.n && n < MAX_COMPONENTS; i++) {
+        if (i == s.n || s.p[i] == sep) { out[n++] = S(s.p + start, i - start); start = i + 1; }
+    }
+    (void)seg;
+    return n;
+}
+
+static int composite(Parser *P, int64_t seg, Str s, Str *out) {
+    int fallback = 0;
+    split_components(P, seg, s, out, &fallback);
+    if (fallback && !P->composite_warned) {
+        P->composite_warned = 1;
+        WARN(seg, "component_separator",
+             "composites use '>' although ISA16 declares '%c'; read with '>'", P->comp);
+    }
+    return 0;
+}
+
+/* Amount: required or optional; on a bad value, fail and return 0. */
+static int amount(Parser *P, int64_t seg, Str s, const char *name, int required, Field *f,
+                  int64_t *cents) {
+    int64_t v = 0;
+    fclear(f);
+    if (s.n == 0) {
+        if (required) fail(P, seg, "missing_value", "%s (amount) is empty", name);
+        return !required;
+    }
+    if (!parse_amount(s, &v)) {
+        char q[32];
+        quoted(s, q, sizeof q);
+        fail(P, seg, "bad_amount", "%s value %s is not an amount (digits, optional '.', at most 2 decimals)", name, q);
+        return 0;
+    }
+    fset(f, s);
+    if (cents) *cents = v;
+    return 1;
+}
+
+static void quantity(Parser *P, int64_t seg, Str s, const char *name, Field *f) {
+    fclear(f);
+    if (s.n == 0) return;
+    if (!is_quantity(s)) {
+        char q[32];
+        quoted(s, q, sizeof q);
+        fail(P, seg, "bad_quantity", "%s value %s is not a quantity (digits, optional '.', at most 3 decimals)", name, q);
+        return;
+    }
+    fset(f, s);
+}
+
+/* Dates never hold money: a bad one is loaded as NULL with a warning. */
+static int date_field(Parser *P, int64_t seg, Str s, const char *name, Field *f) {
+    char iso[11];
+    fclear(f);
+    if (s.n == 0) return 0;
+    if (!parse_date8(s, iso)) {
+        WARN(seg, "bad_date", "%s value is not a calendar date in CCYYMMDD form; loaded as empty", name);
+        return 0;
+    }
+    fset(f, S(iso, 10));
+    return 0;
+}
+
+static void person_name(Parser *P, Field *f) {
+    Str last = E(P, 3), first = E(P, 4);
+    fclear(f);
+    if (last.n && first.n) {
+        char buf[FIELD_MAX];
+        int n = snprintf(buf, sizeof buf, "%.*s, %.*s", (int)(last.n > 120 ? 120 : last.n), last.p,
+                         (int)(first.n > 120 ? 120 : first.n), first.p);
+        fset(f, S(buf, n < (int)sizeof buf ? n : (int)sizeof buf - 1));
+    } else if (last.n) {
+        fset(f, last);
+    } else {
+        f->set = 1;  /* present but empty: the line has its own (unnamed) provider */
+    }
+}
+
+static void location(int64_t seg, char *out, size_t size) {
+    snprintf(out, size, "segment %lld", (long long)seg);
+}
+
+/* ---------------------------------------------------------------- 837P */
+
+static void clear_claim837(Claim837 *c) {
+    Text notes = c->notes, attach = c->attach, diag = c->diag;
+    memset(c, 0, sizeof *c);
+    notes.n = attach.n = diag.n = 0;
+    c->notes = notes; c->attach = attach; c->diag = diag;
+}
+
+static int close_line837(Parser *P) {
+    Line837 *l = &P->l7;
+    Claim837 *c = &P->c7;
+    if (!l->open) return 0;
+    l->open = 0;
+    P->in_line_adj = 0;
+    if (!l->has_sv1) {
+        fail(P, l->seg, "missing_segment", "service line (LX) has no SV1");
+        return 0;
+    }
+    c->lines++;
+    c->lines_cents += l->charge_cents;
+    if (P->claim_errors) return 0;
+    Table *t = &P->tables[TB_LINE];
+    char loc[40];
+    location(l->seg, loc, sizeof loc);
+    int64_t number = 0;
+    int digits = l->number.n > 0 && l->number.n < 10;
+    for (int i = 0; i < l->number.n && digits; i++) {
+        if (l->number.buf[i] < '0' || l->number.buf[i] > '9') digits = 0;
+        else number = number * 10 + (l->number.buf[i] - '0');
+    }
+    if (!digits) number = c->lines;
+    Str date = l->date.set ? fstr(&l->date) : fstr(&c->date);
+    Str date_end = l->date.set ? fstr(&l->date_end) : fstr(&c->date_end);
+    if (date.n == 0) WARN(l->seg, "line_without_date", "service line has no DTP*472");
+    if (put_i64(t, LN_ID, P->next_line++) < 0 || put_i64(t, LN_CLAIM, c->id) < 0 ||
+        put_i64(t, LN_BATCH, P->batch_id) < 0 || put_str(t, LN_LOC, Z(loc)) < 0 ||
+        put_i64(t, LN_NUMBER, number) < 0 || put_str(t, LN_CONTROL, fstr(&l->control)) < 0 ||
+        put_str(t, LN_QUAL, fstr(&l->comp[0])) < 0 || put_str(t, LN_CODE, fstr(&l->comp[1])) < 0 ||
+        put_str(t, LN_MOD1, fstr(&l->comp[2])) < 0 || put_str(t, LN_MOD2, fstr(&l->comp[3])) < 0 ||
+        put_str(t, LN_MOD3, fstr(&l->comp[4])) < 0 || put_str(t, LN_MOD4, fstr(&l->comp[5])) < 0 ||
+        put_str(t, LN_DESC, fstr(&l->comp[6])) < 0 || put_str(t, LN_CHARGE, fstr(&l->charge)) < 0 ||
+        put_str(t, LN_UNIT_TYPE, fstr(&l->unit_type)) < 0 ||
+        put_str(t, LN_UNITS, fstr(&l->units)) < 0 || put_str(t, LN_POS, fstr(&l->pos)) < 0 ||
+        put_str(t, LN_POINTERS, fstr(&l->pointers)) < 0 || put_str(t, LN_DATE, date) < 0 ||
+        put_str(t, LN_DATE_END, date_end) < 0 ||
+        put_str(t, LN_REND_NPI, fpick(&l->rend_npi, &c->rend_npi)) < 0 ||
+        put_str(t, LN_REND_NAME, fpick(&l->rend_name, &c->rend_name)) < 0 ||
+        put_str(t, LN_REND_TAX, fpick(&l->rend_tax, &c->rend_tax)) < 0 ||
+        put_str(t, LN_PRIOR, l->prior.n ? fstr(&l->prior) : fstr(&c->prior)) < 0 ||
+        put_str(t, LN_NOTE, fstr(&l->note)) < 0 || row_end(t) < 0)
+        return -1;
+    return 0;
+}
+
+static int close_claim837(Parser *P) {
+    Claim837 *c = &P->c7;
+    if (!c->open) return 0;
+    if (close_line837(P) < 0) return -1;
+    char where[40];
+    location(c->seg, where, sizeof where);
+    if (P->claim_errors) {
+        char more[64] = "";
+        if (P->claim_errors > 1)
+            snprintf(more, sizeof more, " (and %d more problems)", P->claim_errors - 1);
+        table_truncate(&P->tables[TB_LINE], c->mark_line);
+        if (drop_warnings_since(P, P->claim_warn_mark) < 0) return -1;
+        REJECT(P->claim_err_seg, "claim", P->claim_err_code, "claim at %s quarantined: %s%s",
+               where, P->claim_err_msg, more);
+    } else {
+        if (c->lines == 0) WARN(c->seg, "claim_without_lines", "claim has no service lines");
+        if (c->lines && c->lines_cents != c->charge_cents) {
+            char a[40], b[40];
+            cents_text(c->charge_cents, a, sizeof a);
+            cents_text(c->lines_cents, b, sizeof b);
+            WARN(c->seg, "claim_unbalanced", "CLM02 %s differs from the sum of its line charges %s", a, b);
+        }
+        if (!P->bill.npi.n) WARN(c->seg, "missing_billing_npi", "claim has no billing provider NPI");
+        Subscriber *s = &P->sub;
+        Patient *p = &P->pat;
+        int own = p->hl;
+        Table *t = &P->tables[TB_CLAIM];
+        if (put_i64(t, CL_ID, c->id) < 0 || put_i64(t, CL_BATCH, P->batch_id) < 0 ||
+            put_str(t, CL_LOC, Z(where)) < 0 || put_str(t, CL_TXN, fstr(&P->st02)) < 0 ||
+            put_str(t, CL_PCN, fstr(&c->pcn)) < 0 || put_str(t, CL_FREQ, fstr(&c->freq)) < 0 ||
+            put_str(t, CL_POS, fstr(&c->pos)) < 0 || put_str(t, CL_CHARGE, fstr(&c->charge)) < 0 ||
+            put_str(t, CL_PAYER_ID, fstr(&s->payer_id)) < 0 ||
+            put_str(t, CL_PAYER_NAME, fstr(&s->payer_name)) < 0 ||
+            put_str(t, CL_RESP, fstr(&s->responsibility)) < 0 ||
+            put_str(t, CL_FILING, fstr(&s->filing)) < 0 ||
+            put_str(t, CL_SUB_ID, fstr(&s->member)) < 0 ||
+            put_str(t, CL_SUB_LAST, fstr(&s->last)) < 0 ||
+            put_str(t, CL_SUB_FIRST, fstr(&s->first)) < 0 ||
+            put_str(t, CL_SUB_DOB, fstr(&s->dob)) < 0 ||
+            put_str(t, CL_PAT_LAST, own ? fstr(&p->last) : fstr(&s->last)) < 0 ||
+            put_str(t, CL_PAT_FIRST, own ? fstr(&p->first) : fstr(&s->first)) < 0 ||
+            put_str(t, CL_PAT_DOB, own ? fstr(&p->dob) : fstr(&s->dob)) < 0 ||
+            put_str(t, CL_PAT_REL, own ? fstr(&p->relationship) : Z("18")) < 0 ||
+            put_str(t, CL_BILL_NPI, fstr(&P->bill.npi)) < 0 ||
+            put_str(t, CL_BILL_NAME, fstr(&P->bill.name)) < 0 ||
+            put_str(t, CL_BILL_TAX, fstr(&P->bill.taxonomy)) < 0 ||
+            put_str(t, CL_REND_NPI, fstr(&c->rend_npi)) < 0 ||
+            put_str(t, CL_REND_NAME, fstr(&c->rend_name)) < 0 ||
+            put_str(t, CL_REND_TAX, fstr(&c->rend_tax)) < 0 ||
+            put_str(t, CL_FAC_NPI, fstr(&c->fac_npi)) < 0 ||
+            put_str(t, CL_FAC_NAME, fstr(&c->fac_name)) < 0 ||
+            put_str(t, CL_PRIOR, fstr(&c->prior)) < 0 ||
+            put_str(t, CL_REFERRAL, fstr(&c->referral)) < 0 ||
+            put_str(t, CL_ORIGINAL, fstr(&c->original)) < 0 ||
+            put_str(t, CL_DIAG, tstr(&c->diag)) < 0 || put_str(t, CL_ATTACH, tstr(&c->attach)) < 0 ||
+            put_str(t, CL_NOTE, tstr(&c->notes)) < 0 ||
+            put_str(t, CL_CREATED, fstr(&P->created)) < 0 || row_end(t) < 0)
+            return -1;
+        P->p_claims++;
+        P->p_lines += c->lines;
+        P->p_charge += c->charge_cents;
+    }
+    clear_claim837(c);
+    P->claim_errors = 0;
+    P->in_other_payer = 0;
+    return 0;
+}
+
+static void new_line837(Parser *P, int64_t seg, Str number) {
+    Line837 *l = &P->l7;
+    memset(l, 0, sizeof *l);
+    l->open = 1;
+    l->seg = seg;
+    fset(&l->number, number);
+}
+
+static int seg837(Parser *P, int64_t n, Str tag) {
+    Claim837 *c = &P->c7;
+    Line837 *l = &P->l7;
+    const char *t = tag.p;
+    int claim = c->open, line = l->open;
+    switch (tag.n == 2 ? (t[0] << 8 | t[1]) : tag.n == 3 ? (t[0] << 16 | t[1] << 8 | t[2]) : 0) {
+    case ('B' << 16 | 'H' << 8 | 'T'):
+        return date_field(P, n, E(P, 4), "BHT04", &P->created);
+    case ('H' << 8 | 'L'): {
+        if (close_claim837(P) < 0) return -1;
+        Str level = E(P, 3);
+        P->entity[0] = 0;
+        if (eq(level, "20")) {
+            memset(&P->bill, 0, sizeof P->bill);
+            memset(&P->sub, 0, sizeof P->sub);
+            memset(&P->pat, 0, sizeof P->pat);
+        } else if (eq(level, "22")) {
+            memset(&P->sub, 0, sizeof P->sub);
+            memset(&P->pat, 0, sizeof P->pat);
+            P->sub.hl = 1;
+        } else if (eq(level, "23")) {
+            memset(&P->pat, 0, sizeof P->pat);
+            P->pat.hl = 1;
+        } else {
+            char q[32];
+            quoted(level, q, sizeof q);
+            WARN(n, "hl_level", "HL03 level %s is not 20, 22 or 23", q);
+        }
+        return 0;
+    }
+    case ('N' << 16 | 'M' << 8 | '1'): {
+        Str code = E(P, 1);
+        snprintf(P->entity, sizeof P->entity, "%.*s", (int)(code.n > 3 ? 3 : code.n), code.p);
+        if (!claim) {
+            if (eq(code, "85")) { person_name(P, &P->bill.name); fset(&P->bill.npi, E(P, 9)); }
+            else if (eq(code, "IL")) {
+                fset(&P->sub.member, E(P, 9)); fset(&P->sub.last, E(P, 3)); fset(&P->sub.first, E(P, 4));
+            } else if (eq(code, "PR")) { fset(&P->sub.payer_id, E(P, 9)); fset(&P->sub.payer_name, E(P, 3)); }
+            else if (eq(code, "QC")) {
+                fset(&P->pat.last, E(P, 3)); fset(&P->pat.first, E(P, 4)); fset(&P->pat.member, E(P, 9));
+            }
+            return 0;
+        }
+        if (P->in_other_payer || P->in_line_adj) return 0;
+        if (eq(code, "82")) {
+            if (line) { fset(&l->rend_npi, E(P, 9)); person_name(P, &l->rend_name); }
+            else { fset(&c->rend_npi, E(P, 9)); person_name(P, &c->rend_name); }
+        } else if (eq(code, "77") && !line) {
+            fset(&c->fac_npi, E(P, 9)); fset(&c->fac_name, E(P, 3));
+        }
+        return 0;
+    }
+    case ('P' << 16 | 'R' << 8 | 'V'):
+        if (eq(E(P, 1), "BI") && !claim) fset(&P->bill.taxonomy, E(P, 3));
+        else if (eq(E(P, 1), "PE") && claim && !P->in_other_payer) {
+            if (line) fset(&l->rend_tax, E(P, 3)); else fset(&c->rend_tax, E(P, 3));
+        }
+        return 0;
+    case ('D' << 16 | 'M' << 8 | 'G'):
+        if (claim || !E(P, 2).n) return 0;
+        if (!strcmp(P->entity, "IL")) return date_field(P, n, E(P, 2), "DMG02", &P->sub.dob);
+        if (!strcmp(P->entity, "QC")) return date_field(P, n, E(P, 2), "DMG02", &P->pat.dob);
+        return 0;
+    case ('S' << 16 | 'B' << 8 | 'R'):
+        if (claim) {
+            if (close_line837(P) < 0) return -1;
+            P->in_other_payer = 1;
+            return 0;
+        }
+        fset(&P->sub.responsibility, E(P, 1));
+        fset(&P->sub.filing, E(P, 9));
+        return 0;
+    case ('P' << 16 | 'A' << 8 | 'T'):
+        if (!claim) fset(&P->pat.relationship, E(P, 1));
+        return 0;
+    case ('C' << 16 | 'L' << 8 | 'M'): {
+        if (close_claim837(P) < 0) return -1;
+        clear_claim837(c);
+        c->open = 1;
+        c->seg = n;
+        c->id = P->next_claim++;
+        c->mark_line = P->tables[TB_LINE].n;
+        P->claim_warn_mark = PyList_GET_SIZE(P->warnings);
+        P->claim_errors = 0;
+        if (!P->sub.hl) fail(P, n, "claim_outside_subscriber", "CLM appears before any subscriber loop (HL 22)");
+        if (!E(P, 1).n) fail(P, n, "missing_value", "CLM01 (patient control number) is empty");
+        fset(&c->pcn, E(P, 1));
+        amount(P, n, E(P, 2), "CLM02", 1, &c->charge, &c->charge_cents);
+        Str parts[MAX_COMPONENTS];
+        if (composite(P, n, E(P, 5), parts) < 0) return -1;
+        fset(&c->pos, parts[0]);
+        fset(&c->freq, parts[2]);
+        return 0;
+    }
+    case ('D' << 16 | 'T' << 8 | 'P'): {
+        if (!eq(E(P, 1), "472") || !claim || P->in_other_payer || P->in_line_adj) return 0;
+        Str fmt = E(P, 2), value = E(P, 3);
+        char a[11], b[11];
+        int ok;
+        if (eq(fmt, "RD8")) {
+            const char *dash = memchr(value.p, '-', (size_t)value.n);
+            ok = dash && parse_date8(S(value.p, dash - value.p), a) &&
+                 parse_date8(S(dash + 1, value.p + value.n - dash - 1), b);
+        } else if (eq(fmt, "D8") || fmt.n == 0) {
+            ok = parse_date8(value, a);
+            memcpy(b, a, sizeof a);
+        } else ok = 0;
+        if (!ok) {
+            WARN(n, "bad_date", "DTP*472 service date is not a D8 date or RD8 range; loaded as empty");
+            return 0;
+        }
+        Field *d = line ? &l->date : &c->date, *e = line ? &l->date_end : &c->date_end;
+        fset(d, S(a, 10));
+        fset(e, S(b, 10));
+        return 0;
+    }
+    case ('R' << 16 | 'E' << 8 | 'F'): {
+        if (!claim || P->in_other_payer || P->in_line_adj) return 0;
+        Str q = E(P, 1), v = E(P, 2);
+        if (line) {
+            if (eq(q, "6R")) fset(&l->control, v);
+            else if (eq(q, "G1")) fset(&l->prior, v);
+        } else if (eq(q, "G1")) fset(&c->prior, v);
+        else if (eq(q, "9F")) fset(&c->referral, v);
+        else if (eq(q, "F8")) fset(&c->original, v);
+        return 0;
+    }
+    case ('N' << 16 | 'T' << 8 | 'E'):
+        if (!claim || P->in_other_payer || P->in_line_adj) return 0;
+        if (line) { fset(&l->note, E(P, 2)); return 0; }
+        if (E(P, 2).n) {
+            char buf[FIELD_MAX * 2];
+            Str q = E(P, 1), v = E(P, 2);
+            int k = q.n ? snprintf(buf, sizeof buf, "%.*s: %.*s", (int)(q.n > 8 ? 8 : q.n), q.p,
+                                   (int)(v.n > FIELD_MAX ? FIELD_MAX : v.n), v.p)
+                        : snprintf(buf, sizeof buf, "%.*s", (int)(v.n > FIELD_MAX ? FIELD_MAX : v.n), v.p);
+            if (text_add(&c->notes, " | ", S(buf, k)) < 0) return -1;
+        }
+        return 0;
+    case ('P' << 16 | 'W' << 8 | 'K'):
+        if (claim && E(P, 1).n && !P->in_other_payer && text_add(&c->attach, ",", E(P, 1)) < 0) return -1;
+        return 0;
+    case ('H' << 8 | 'I'): {
+        if (!claim || P->in_other_payer) return 0;
+        for (int i = 1; i <= 12 && i < P->nel; i++) {
+            if (!P->el[i].n) continue;
+            Str parts[MAX_COMPONENTS];
+            if (composite(P, n, P->el[i], parts) < 0) return -1;
+            Str q = parts[0];
+            if ((eq(q, "ABK") || eq(q, "ABF") || eq(q, "BK") || eq(q, "BF") || eq(q, "ABJ") ||
+                 eq(q, "ABN") || eq(q, "APR")) && parts[1].n)
+                if (text_add(&c->diag, ",", parts[1]) < 0) return -1;
+        }
+        return 0;
+    }
+    case ('L' << 8 | 'X'):
+        if (!claim) { fail(P, n, "line_outside_claim", "LX appears before any CLM"); return 0; }
+        if (close_line837(P) < 0) return -1;
+        P->in_other_payer = 0;
+        new_line837(P, n, E(P, 1));
+        return 0;
+    case ('S' << 16 | 'V' << 8 | '1'): {
+        if (!claim) { fail(P, n, "line_outside_claim", "SV1 appears before any CLM"); return 0; }
+        if (!line || l->has_sv1) {
+            WARN(n, "missing_lx", "SV1 without its own LX; numbered by position");
+            if (close_line837(P) < 0) return -1;
+            P->in_other_payer = 0;
+            new_line837(P, n, EMPTY);
+        }
+        l = &P->l7;
+        l->has_sv1 = 1;
+        l->seg = n;
+        Str parts[MAX_COMPONENTS];
+        if (composite(P, n, E(P, 1), parts) < 0) return -1;
+        for (int i = 0; i < 7; i++) fset(&l->comp[i], parts[i]);
+        if (!parts[1].n) WARN(n, "missing_procedure", "SV101-2 (procedure code) is empty");
+        amount(P, n, E(P, 2), "SV102", 1, &l->charge, &l->charge_cents);
+        fset(&l->unit_type, E(P, 3));
+        quantity(P, n, E(P, 4), "SV104", &l->units);
+        fset(&l->pos, E(P, 5));
+        fset(&l->pointers, E(P, 7));
+        return 0;
+    }
+    case ('S' << 16 | 'V' << 8 | 'D'):
+        P->in_line_adj = 1;
+        return 0;
+    case ('S' << 16 | 'V' << 8 | '2'):
+    case ('S' << 16 | 'V' << 8 | '3'):
+        fail(P, n, "wrong_line_type", "%.*s is not a professional (SV1) service line", (int)tag.n, tag.p);
+        return 0;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- 835 */
+
+static int close_line835(Parser *P) {
+    Line835 *l = &P->l5;
+    Claim835 *c = &P->c5;
+    if (!l->open) return 0;
+    l->open = 0;
+    if (P->claim_errors) return 0;
+    Table *t = &P->tables[TB_REMIT_LINE];
+    char loc[40];
+    location(l->seg, loc, sizeof loc);
+    Str end = l->date_end.n ? fstr(&l->date_end) : fstr(&l->date);
+    if (put_i64(t, RL_ID, l->id) < 0 || put_i64(t, RL_CLAIM, c->id) < 0 ||
+        put_i64(t, RL_BATCH, P->batch_id) < 0 || put_str(t, RL_LOC, Z(loc)) < 0 ||
+        put_i64(t, RL_POSITION, l->position) < 0 || put_str(t, RL_QUAL, fstr(&l->comp[0])) < 0 ||
+        put_str(t, RL_CODE, fstr(&l->comp[1])) < 0 || put_str(t, RL_MOD1, fstr(&l->comp[2])) < 0 ||
+        put_str(t, RL_MOD2, fstr(&l->comp[3])) < 0 || put_str(t, RL_MOD3, fstr(&l->comp[4])) < 0 ||
+        put_str(t, RL_MOD4, fstr(&l->comp[5])) < 0 || put_str(t, RL_CHARGE, fstr(&l->charge)) < 0 ||
+        put_str(t, RL_PAID, fstr(&l->paid)) < 0 || put_str(t, RL_REVENUE, fstr(&l->revenue)) < 0 ||
+        put_str(t, RL_UNITS, l->units.n ? fstr(&l->units) : Z("1")) < 0 ||
+        put_str(t, RL_SUB_QUAL, fstr(&l->sub[0])) < 0 || put_str(t, RL_SUB_CODE, fstr(&l->sub[1])) < 0 ||
+        put_str(t, RL_SUB_MOD1, fstr(&l->sub[2])) < 0 || put_str(t, RL_SUB_MOD2, fstr(&l->sub[3])) < 0 ||
+        put_str(t, RL_SUB_UNITS, fstr(&l->sub_units)) < 0 || put_str(t, RL_DATE, fstr(&l->date)) < 0 ||
+        put_str(t, RL_DATE_END, end) < 0 || put_str(t, RL_CONTROL, fstr(&l->control)) < 0 ||
+        put_str(t, RL_ALLOWED, fstr(&l->allowed)) < 0 || row_end(t) < 0)
+        return -1;
+    if (l->charge_cents - l->adjusted != l->paid_cents) {
+        char a[40], b[40], d[40];
+        cents_text(l->charge_cents, a, sizeof a);
+        cents_text(l->adjusted, b, sizeof b);
+        cents_text(l->paid_cents, d, sizeof d);
+        WARN(l->seg, "line_unbalanced", "SVC02 %s minus line adjustments %s is not SVC03 %s", a, b, d);
+    }
+    c->emitted++;
+    return 0;
+}
+
+static int close_claim835(Parser *P) {
+    Claim835 *c = &P->c5;
+    if (!c->open) return 0;
+    if (close_line835(P) < 0) return -1;
+    char where[40];
+    location(c->seg, where, sizeof where);
+    if (P->claim_errors) {
+        char more[64] = "";
+        if (P->claim_errors > 1)
+            snprintf(more, sizeof more, " (and %d more problems)", P->claim_errors - 1);
+        table_truncate(&P->tables[TB_REMIT_LINE], c->mark_line);
+        table_truncate(&P->tables[TB_ADJUSTMENT], c->mark_adj);
+        table_truncate(&P->tables[TB_REMARK], c->mark_remark);
+        if (drop_warnings_since(P, P->claim_warn_mark) < 0) return -1;
+        REJECT(P->claim_err_seg, "claim", P->claim_err_code,
+               "claim payment at %s quarantined: %s%s", where, P->claim_err_msg, more);
+    } else {
+        if (c->charge_cents - c->adjusted != c->paid_cents) {
+            char a[40], b[40], d[40];
+            cents_text(c->charge_cents, a, sizeof a);
+            cents_text(c->adjusted, b, sizeof b);
+            cents_text(c->paid_cents, d, sizeof d);
+            WARN(c->seg, "claim_unbalanced", "CLP03 %s minus adjustments %s is not CLP04 %s", a, b, d);
+        }
+        Table *t = &P->tables[TB_REMIT_CLAIM];
+        if (put_i64(t, RC_ID, c->id) < 0 || put_i64(t, RC_REMIT, P->remit_id) < 0 ||
+            put_i64(t, RC_BATCH, P->batch_id) < 0 || put_str(t, RC_LOC, Z(where)) < 0 ||
+            put_str(t, RC_PCN, fstr(&c->pcn)) < 0 || put_str(t, RC_STATUS, fstr(&c->status)) < 0 ||
+            put_str(t, RC_CHARGE, fstr(&c->charge)) < 0 || put_str(t, RC_PAID, fstr(&c->paid)) < 0 ||
+            put_str(t, RC_PR, fstr(&c->pr)) < 0 || put_str(t, RC_FILING, fstr(&c->filing)) < 0 ||
+            put_str(t, RC_ICN, fstr(&c->icn)) < 0 || put_str(t, RC_FACILITY, fstr(&c->facility)) < 0 ||
+            put_str(t, RC_FREQ, fstr(&c->freq)) < 0 ||
+            put_bool(t, RC_REVERSAL, eq(fstr(&c->status), "22")) < 0 ||
+            put_str(t, RC_PAT_LAST, fstr(&c->last)) < 0 || put_str(t, RC_PAT_FIRST, fstr(&c->first)) < 0 ||
+            put_str(t, RC_PAT_MEMBER, fstr(&c->member)) < 0 ||
+            put_str(t, RC_SUB_MEMBER, fstr(&c->subscriber)) < 0 ||
+            put_str(t, RC_REND, fstr(&c->rendering)) < 0 ||
+            put_str(t, RC_CROSSOVER, fstr(&c->crossover)) < 0 ||
+            put_str(t, RC_RECEIVED, fstr(&c->received)) < 0 || put_str(t, RC_FROM, fstr(&c->from)) < 0 ||
+            put_str(t, RC_TO, fstr(&c->to)) < 0 || put_str(t, RC_COVERAGE, fstr(&c->coverage)) < 0 ||
+            row_end(t) < 0)
+            return -1;
+        P->p_claims++;
+        P->p_lines += c->emitted;
+        P->p_charge += c->charge_cents;
+        P->claims_paid += c->paid_cents;
+    }
+    memset(c, 0, sizeof *c);
+    P->claim_errors = 0;
+    return 0;
+}
+
+static int remark_row(Parser *P, int64_t n, const char *level, const char *source, Str qualifier,
+                      Str code, int with_line) {
+    Table *t = &P->tables[TB_REMARK];
+    char loc[40];
+    location(n, loc, sizeof loc);
+    if (put_i64(t, RK_CLAIM, P->c5.id) < 0 || put_i64(t, RK_BATCH, P->batch_id) < 0 ||
+        put_str(t, RK_LOC, Z(loc)) < 0 || put_str(t, RK_LEVEL, Z(level)) < 0 ||
+        put_str(t, RK_SOURCE, Z(source)) < 0 || put_str(t, RK_QUAL, qualifier) < 0 ||
+        put_str(t, RK_CODE, code) < 0)
+        return -1;
+    if (with_line && put_i64(t, RK_LINE, P->l5.id) < 0) return -1;
+    return row_end(t);
+}
+
+static int seg835(Parser *P, int64_t n, Str tag) {
+    Claim835 *c = &P->c5;
+    Line835 *l = &P->l5;
+    const char *t = tag.p;
+    switch (tag.n == 2 ? (t[0] << 8 | t[1]) : tag.n == 3 ? (t[0] << 16 | t[1] << 8 | t[2]) : 0) {
+    case ('B' << 16 | 'P' << 8 | 'R'):
+        P->header_seen = 1;
+        P->h_seg = n;
+        fset(&P->h_handling, E(P, 1)); fset(&P->h_cd, E(P, 3)); fset(&P->h_method, E(P, 4));
+        P->h_amount_ok = amount(P, n, E(P, 2), "BPR02", 1, &P->h_amount, &P->h_amount_cents);
+        return date_field(P, n, E(P, 16), "BPR16", &P->h_date);
+    case ('T' << 16 | 'R' << 8 | 'N'):
+        if (!c->open) { fset(&P->h_trace, E(P, 2)); fset(&P->h_originator, E(P, 3)); }
+        return 0;
+    case ('N' << 8 | '1'): {
+        Str party = E(P, 1);
+        snprintf(P->party, sizeof P->party, "%.*s", (int)(party.n > 3 ? 3 : party.n), party.p);
+        if (eq(party, "PR")) { fset(&P->h_payer_name, E(P, 2)); fset(&P->h_payer_n1, E(P, 4)); }
+        else if (eq(party, "PE")) { fset(&P->h_payee_name, E(P, 2)); fset(&P->h_payee_id, E(P, 4)); }
+        return 0;
+    }
+    case ('R' << 16 | 'E' << 8 | 'F'):
+        if (l->open) { if (eq(E(P, 1), "6R")) fset(&l->control, E(P, 2)); }
+        else if (!c->open && !strcmp(P->party, "PR") && eq(E(P, 1), "2U")) fset(&P->h_payer_ref, E(P, 2));
+        return 0;
+    case ('D' << 16 | 'T' << 8 | 'M'): {
+        Str q = E(P, 1);
+        if (l->open) {
+            if (eq(q, "472")) return date_field(P, n, E(P, 2), "DTM*472", &l->date);
+            if (eq(q, "150")) return date_field(P, n, E(P, 2), "DTM*150", &l->date);
+            if (eq(q, "151")) return date_field(P, n, E(P, 2), "DTM*151", &l->date_end);
+        } else if (c->open) {
+            if (eq(q, "050")) return date_field(P, n, E(P, 2), "DTM*050", &c->received);
+            if (eq(q, "232")) return date_field(P, n, E(P, 2), "DTM*232", &c->from);
+            if (eq(q, "233")) return date_field(P, n, E(P, 2), "DTM*233", &c->to);
+        } else if (eq(q, "405")) return date_field(P, n, E(P, 2), "DTM*405", &P->h_production);
+        return 0;
+    }
+    case ('L' << 8 | 'X'):
+        return close_claim835(P);
+    case ('C' << 16 | 'L' << 8 | 'P'): {
+        if (close_claim835(P) < 0) return -1;
+        memset(c, 0, sizeof *c);
+        c->open = 1;
+        c->seg = n;
+        c->id = P->next_remit_claim++;
+        c->mark_line = P->tables[TB_REMIT_LINE].n;
+        c->mark_adj = P->tables[TB_ADJUSTMENT].n;
+        c->mark_remark = P->tables[TB_REMARK].n;
+        P->claim_warn_mark = PyList_GET_SIZE(P->warnings);
+        P->claim_errors = 0;
+        if (!E(P, 1).n) fail(P, n, "missing_value", "CLP01 (patient control number) is empty");
+        if (!E(P, 2).n) fail(P, n, "missing_value", "CLP02 (claim status) is empty");
+        fset(&c->pcn, E(P, 1)); fset(&c->status, E(P, 2));
+        amount(P, n, E(P, 3), "CLP03", 1, &c->charge, &c->charge_cents);
+        amount(P, n, E(P, 4), "CLP04", 1, &c->paid, &c->paid_cents);
+        amount(P, n, E(P, 5), "CLP05", 0, &c->pr, NULL);
+        fset(&c->filing, E(P, 6)); fset(&c->icn, E(P, 7)); fset(&c->facility, E(P, 8));
+        fset(&c->freq, E(P, 9));
+        return 0;
+    }
+    case ('C' << 16 | 'A' << 8 | 'S'): {
+        if (!c->open) { fail(P, n, "cas_outside_claim", "CAS appears before any CLP"); return 0; }
+        Str group = E(P, 1);
+        if (!(eq(group, "CO") || eq(group, "OA") || eq(group, "PI") || eq(group, "PR") || eq(group, "CR"))) {
+            char q[32];
+            quoted(group, q, sizeof q);
+            fail(P, n, "bad_code", "CAS01 group code %s is not CO, OA, PI or PR", q);
+            return 0;
+        }
+        Table *tb = &P->tables[TB_ADJUSTMENT];
+        char loc[40];
+        location(n, loc, sizeof loc);
+        for (int k = 2; k <= 17; k += 3) {
+            Str reason = E(P, k);
+            if (!reason.n) {
+                if (E(P, k + 1).n) fail(P, n, "missing_value", "CAS%02d has an amount but no reason", k + 1);
+                continue;
+            }
+            char name[8];
+            snprintf(name, sizeof name, "CAS%02d", k + 1);
+            Field value, qty;
+            int64_t cents = 0;
+            if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
+            snprintf(name, sizeof name, "CAS%02d", k + 2);
+            quantity(P, n, E(P, k + 2), name, &qty);
+            c->adjusted += cents;
+            if (l->open) l->adjusted += cents;
+            if (put_i64(tb, AD_CLAIM, c->id) < 0 || put_i64(tb, AD_BATCH, P->batch_id) < 0 ||
+                put_str(tb, AD_LOC, Z(loc)) < 0 || put_str(tb, AD_LEVEL, Z(l->open ? "line" : "claim")) < 0 ||
+                put_str(tb, AD_GROUP, group) < 0 || put_str(tb, AD_REASON, reason) < 0 ||
+                put_str(tb, AD_AMOUNT, fstr(&value)) < 0 || put_str(tb, AD_QTY, fstr(&qty)) < 0)
+                return -1;
+            if (l->open && put_i64(tb, AD_LINE, l->id) < 0) return -1;
+            if (row_end(tb) < 0) return -1;
+        }
+        return 0;
+    }
+    case ('N' << 16 | 'M' << 8 | '1'): {
+        if (!c->open) return 0;
+        Str code = E(P, 1);
+        if (eq(code, "QC")) { fset(&c->last, E(P, 3)); fset(&c->first, E(P, 4)); fset(&c->member, E(P, 9)); }
+        else if (eq(code, "IL")) fset(&c->subscriber, E(P, 9));
+        else if (eq(code, "82")) fset(&c->rendering, E(P, 9));
+        else if (eq(code, "TT")) fset(&c->crossover, E(P, 3));
+        return 0;
+    }
+    case ('M' << 16 | 'O' << 8 | 'A'):
+    case ('M' << 16 | 'I' << 8 | 'A'): {
+        int moa = t[1] == 'O';
+        if (!c->open) { fail(P, n, "remark_outside_claim", "%s appears before any CLP", moa ? "MOA" : "MIA"); return 0; }
+        static const int moa_codes[] = {3, 4, 5, 6, 7}, mia_codes[] = {5, 20, 21, 22, 23, 24};
+        const int *codes = moa ? moa_codes : mia_codes;
+        int count = moa ? 5 : 6;
+        for (int i = 0; i < count; i++) {
+            Str code = E(P, codes[i]);
+            if (code.n && remark_row(P, n, "claim", moa ? "MOA" : "MIA", EMPTY, code, 0) < 0) return -1;
+        }
+        return 0;
+    }
+    case ('A' << 16 | 'M' << 8 | 'T'):
+        if (l->open) { if (eq(E(P, 1), "B6")) amount(P, n, E(P, 2), "AMT*B6", 0, &l->allowed, NULL); }
+        else if (c->open && eq(E(P, 1), "AU")) amount(P, n, E(P, 2), "AMT*AU", 0, &c->coverage, NULL);
+        return 0;
+    case ('S' << 16 | 'V' << 8 | 'C'): {
+        if (!c->open) { fail(P, n, "line_outside_claim", "SVC appears before any CLP"); return 0; }
+        if (close_line835(P) < 0) return -1;
+        memset(l, 0, sizeof *l);
+        l->open = 1;
+        l->seg = n;
+        l->id = P->next_remit_line++;
+        l->position = ++c->lines;
+        Str parts[MAX_COMPONENTS];
+        if (composite(P, n, E(P, 1), parts) < 0) return -1;
+        for (int i = 0; i < 7; i++) fset(&l->comp[i], parts[i]);
+        if (!parts[1].n) WARN(n, "missing_procedure", "SVC01-2 (procedure code) is empty");
+        if (composite(P, n, E(P, 6), parts) < 0) return -1;
+        for (int i = 0; i < 7; i++) fset(&l->sub[i], parts[i]);
+        amount(P, n, E(P, 2), "SVC02", 1, &l->charge, &l->charge_cents);
+        amount(P, n, E(P, 3), "SVC03", 1, &l->paid, &l->paid_cents);
+        fset(&l->revenue, E(P, 4));
+        quantity(P, n, E(P, 5), "SVC05", &l->units);
+        quantity(P, n, E(P, 7), "SVC07", &l->sub_units);
+        return 0;
+    }
+    case ('L' << 8 | 'Q'):
+        if (!l->open || !c->open) { fail(P, n, "remark_outside_line", "LQ appears outside a service line"); return 0; }
+        if (E(P, 2).n) return remark_row(P, n, "line", "LQ", E(P, 1), E(P, 2), 1);
+        return 0;
+    case ('P' << 16 | 'L' << 8 | 'B'): {
+        if (close_claim835(P) < 0) return -1;
+        Field fiscal;
+        if (date_field(P, n, E(P, 2), "PLB02", &fiscal) < 0) return -1;
+        Table *tb = &P->tables[TB_PLB];
+        char loc[40];
+        location(n, loc, sizeof loc);
+        for (int k = 3; k <= 13; k += 2) {
+            if (!E(P, k).n) continue;
+            Str parts[MAX_COMPONENTS];
+            if (composite(P, n, E(P, k), parts) < 0) return -1;
+            char name[8];
+            snprintf(name, sizeof name, "PLB%02d", k + 1);
+            Field value;
+            int64_t cents = 0;
+            if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
+            P->plb_total += cents;
+            if (put_i64(tb, PA_REMIT, P->remit_id) < 0 || put_i64(tb, PA_BATCH, P->batch_id) < 0 ||
+                put_str(tb, PA_LOC, Z(loc)) < 0 || put_str(tb, PA_PROVIDER, E(P, 1)) < 0 ||
+                put_str(tb, PA_FISCAL, fstr(&fiscal)) < 0 || put_str(tb, PA_REASON, parts[0]) < 0 ||
+                put_str(tb, PA_REF, parts[1]) < 0 || put_str(tb, PA_AMOUNT, fstr(&value)) < 0 ||
+                row_end(tb) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static int commit835(Parser *P) {
+    Table *t = &P->tables[TB_REMIT];
+    char loc[40];
+    location(P->st_seg, loc, sizeof loc);
+    Str payer_id = P->h_payer_ref.n ? fstr(&P->h_payer_ref)
+                 : P->h_payer_n1.n ? fstr(&P->h_payer_n1) : fstr(&P->h_originator);
+    if (put_i64(t, RM_ID, P->remit_id) < 0 || put_i64(t, RM_BATCH, P->batch_id) < 0 ||
+        put_str(t, RM_LOC, Z(loc)) < 0 || put_str(t, RM_TXN, fstr(&P->st02)) < 0 ||
+        put_str(t, RM_HANDLING, fstr(&P->h_handling)) < 0 || put_str(t, RM_AMOUNT, fstr(&P->h_amount)) < 0 ||
+        put_str(t, RM_CD, fstr(&P->h_cd)) < 0 || put_str(t, RM_METHOD, fstr(&P->h_method)) < 0 ||
+        put_str(t, RM_DATE, fstr(&P->h_date)) < 0 || put_str(t, RM_TRACE, fstr(&P->h_trace)) < 0 ||
+        put_str(t, RM_ORIGINATOR, fstr(&P->h_originator)) < 0 || put_str(t, RM_PAYER_ID, payer_id) < 0 ||
+        put_str(t, RM_PAYER_NAME, fstr(&P->h_payer_name)) < 0 ||
+        put_str(t, RM_PAYEE_ID, fstr(&P->h_payee_id)) < 0 ||
+        put_str(t, RM_PAYEE_NAME, fstr(&P->h_payee_name)) < 0 ||
+        put_str(t, RM_PRODUCTION, fstr(&P->h_production)) < 0 || row_end(t) < 0)
+        return -1;
+    if (P->claims_paid - P->plb_total != P->h_amount_cents) {
+        char a[40], b[40], d[40];
+        cents_text(P->h_amount_cents, a, sizeof a);
+        cents_text(P->claims_paid, b, sizeof b);
+        cents_text(P->plb_total, d, sizeof d);
+        WARN(P->h_seg, "payment_unbalanced",
+             "BPR02 %s is not the claim payments %s minus provider adjustments %s", a, b, d);
+    }
+    P->p_paid += P->claims_paid;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- envelopes */
+
+static int add_kind(Parser *P, const char *kind) {
+    PyObject *k = PyUnicode_FromString(kind);
+    if (!k) return -1;
+    int rc = PySet_Add(P->kinds, k);
+    Py_DECREF(k);
+    return rc;
+}
+
+static void reset_transaction(Parser *P) {
+    memset(&P->bill, 0, sizeof P->bill);
+    memset(&P->sub, 0, sizeof P->sub);
+    memset(&P->pat, 0, sizeof P->pat);
+    clear_claim837(&P->c7);
+    memset(&P->l7, 0, sizeof P->l7);
+    memset(&P->c5, 0, sizeof P->c5);
+    memset(&P->l5, 0, sizeof P->l5);
+    fclear(&P->created);
+    P->entity[0] = P->party[0] = 0;
+    P->in_other_payer = P->in_line_adj = 0;
+    P->claim_errors = P->txn_errors = 0;
+    P->p_claims = P->p_lines = P->p_charge = P->p_paid = 0;
+    P->claims_paid = P->plb_total = 0;
+    P->header_seen = 0;
+    P->h_amount_ok = 0; P->h_amount_cents = 0; P->h_seg = 0;
+    Field *hf[] = {&P->h_handling, &P->h_amount, &P->h_cd, &P->h_method, &P->h_date, &P->h_trace,
+                   &P->h_originator, &P->h_payer_name, &P->h_payer_n1, &P->h_payer_ref,
+                   &P->h_payee_name, &P->h_payee_id, &P->h_production};
+    for (size_t i = 0; i < sizeof hf / sizeof hf[0]; i++) fclear(hf[i]);
+    for (int i = 0; i < TB_N; i++) P->txn_mark[i] = P->tables[i].n;
+    P->txn_warn_mark = PyList_GET_SIZE(P->warnings);
+}
+
+static int start_transaction(Parser *P, int64_t n) {
+    Str st01 = E(P, 1), version = E(P, 3);
+    if (!version.n) version = fstr(&P->gs08);
+    reset_transaction(P);
+    P->in_txn = 1;
+    P->st_seg = n;
+    P->txn_count++;
+    P->transactions++;
+    fset(&P->st01, st01);
+    fset(&P->st02, E(P, 2));
+    const char *kind;
+    char other[16];
+    P->kind = K_REFUSED;
+    int has_x222 = 0, has_x098 = 0, inst = 0, dental = 0;
+    for (Py_ssize_t i = 0; i + 4 <= version.n; i++) {
+        if (!memcmp(version.p + i, "X222", 4)) has_x222 = 1;
+        if (!memcmp(version.p + i, "X098", 4)) has_x098 = 1;
+        if (!memcmp(version.p + i, "X223", 4) || !memcmp(version.p + i, "X096", 4)) inst = 1;
+        if (!memcmp(version.p + i, "X224", 4) || !memcmp(version.p + i, "X097", 4)) dental = 1;
+    }
+    if (eq(st01, "835")) { P->kind = K_835; kind = "835"; }
+    else if (eq(st01, "837") && (has_x222 || has_x098)) { P->kind = K_837P; kind = "837P"; }
+    else if (eq(st01, "837") && inst) {
+        kind = "837I";
+        snprintf(P->refusal, sizeof P->refusal, "an 837I institutional claim: out of scope; unlisted loads 837P professional claims and 835 remittances");
+    } else if (eq(st01, "837") && dental) {
+        kind = "837D";
+        snprintf(P->refusal, sizeof P->refusal, "an 837D dental claim: out of scope; unlisted loads 837P professional claims and 835 remittances");
+    } else if (eq(st01, "837")) {
+        kind = "837?";
+        snprintf(P->refusal, sizeof P->refusal, "an 837 whose version (ST03/GS08) names no known implementation guide");
+    } else {
+        char q[32];
+        quoted(st01, q, sizeof q);
+        quoted(S(st01.p, st01.n > 6 ? 6 : st01.n), other, sizeof other);
+        kind = other;
+        snprintf(P->refusal, sizeof P->refusal, "transaction set %s: unlisted loads 837P claims and 835 remittances", q);
+    }
+    if (add_kind(P, kind) < 0) return -1;
+    if (P->kind == K_835) P->remit_id = P->next_remit++;
+    if (has_x098 && P->kind == K_837P && !P->old_format_warned) {
+        P->old_format_warned = 1;
+        WARN(n, "old_format", "4010 (X098) claim: a retired format, read with 5010 rules");
+    }
+    return 0;
+}
+
+static int refuse_transaction(Parser *P) {
+    char q[32];
+    quoted(fstr(&P->st02), q, sizeof q);
+    REJECT(P->st_seg, "transaction", "out_of_scope", "transaction %s is %s", q, P->refusal);
+    return 0;
+}
+
+static int quarantine_transaction(Parser *P) {
+    /* ids already handed out stay unused: gaps are harmless */
+    for (int i = 0; i < TB_N; i++) table_truncate(&P->tables[i], P->txn_mark[i]);
+    return drop_warnings_since(P, P->txn_warn_mark);
+}
+
+static int end_transaction(Parser *P, int64_t n) {
+    P->in_txn = 0;
+    if (P->kind == K_REFUSED) return refuse_transaction(P);
+    if (P->kind == K_837P) { if (close_claim837(P) < 0) return -1; }
+    else {
+        if (close_claim835(P) < 0) return -1;
+        if (!P->header_seen) fail(P, P->st_seg, "missing_segment", "the 835 has no BPR payment segment");
+    }
+    Str se02 = E(P, 2), se01 = E(P, 1);
+    if (se02.n != P->st02.n || memcmp(se02.p, P->st02.buf, (size_t)se02.n)) {
+        char a[32], b[32];
+        quoted(se02, a, sizeof a);
+        quoted(fstr(&P->st02), b, sizeof b);
+        fail(P, n, "se_control_number", "SE02 %s does not match ST02 %s", a, b);
+    }
+    int64_t count = n - P->st_seg + 1;
+    char cnt[24];
+    snprintf(cnt, sizeof cnt, "%lld", (long long)count);
+    if (!eq(se01, cnt)) {
+        char q[32];
+        quoted(se01, q, sizeof q);
+        WARN(n, "se_count", "SE01 says %s segments, the transaction has %lld", q, (long long)count);
+    }
+    if (P->txn_errors) {
+        char q[32], more[64] = "";
+        quoted(fstr(&P->st02), q, sizeof q);
+        if (P->txn_errors > 1) snprintf(more, sizeof more, " (and %d more problems)", P->txn_errors - 1);
+        if (quarantine_transaction(P) < 0) return -1;
+        REJECT(P->txn_err_seg, "transaction", P->txn_err_code,
+               "transaction %s at segment %lld quarantined: %s%s", q, (long long)P->st_seg,
+               P->txn_err_msg, more);
+        return 0;
+    }
+    if (P->kind == K_835 && commit835(P) < 0) return -1;
+    P->claims += P->p_claims;
+    P->lines += P->p_lines;
+    P->charge_cents += P->p_charge;
+    if (P->kind == K_835) { P->paid_cents += P->p_paid; P->paid_seen = 1; }
+    return 0;
+}
+
+static int cut_short(Parser *P, int64_t n) {
+    P->in_txn = 0;
+    if (P->kind == K_REFUSED) return refuse_transaction(P);
+    if (quarantine_transaction(P) < 0) return -1;
+    char q[32];
+    quoted(fstr(&P->st02), q, sizeof q);
+    REJECT(P->st_seg, "transaction", "truncated",
+           "transaction %s has no SE trailer before segment %lld: the file is cut short or damaged; its claims were not loaded",
+           q, (long long)n);
+    return 0;
+}
+
+static int check_trailer(Parser *P, int64_t n, const char *tag, Field *control, int64_t count,
+                         const char *inner) {
+    Str e1 = E(P, 1), e2 = E(P, 2);
+    /* ISA13 and IEA02 are fixed width; compare without padding */
+    while (e2.n && e2.p[e2.n - 1] == ' ') e2.n--;
+    Str c = fstr(control);
+    while (c.n && c.p[c.n - 1] == ' ') c.n--;
+    if (e2.n != c.n || memcmp(e2.p, c.p, (size_t)c.n)) {
+        char a[32], b[32], code[32];
+        quoted(e2, a, sizeof a);
+        quoted(c, b, sizeof b);
+        snprintf(code, sizeof code, "%s_control_number", tag[0] == 'G' ? "ge" : "iea");
+        WARN(n, code, "%s02 %s does not match the header's %s", tag, a, b);
+    }
+    char cnt[24];
+    snprintf(cnt, sizeof cnt, "%lld", (long long)count);
+    if (!eq(e1, cnt)) {
+        char q[32], code[32];
+        quoted(e1, q, sizeof q);
+        snprintf(code, sizeof code, "%s_count", tag[0] == 'G' ? "ge" : "iea");
+        WARN(n, code, "%s01 says %s %s segments, there are %lld", tag, q, inner, (long long)count);
+    }
+    return 0;
+}
+
+static int valid_tag(Str tag) {
+    if (tag.n < 2 || tag.n > 3) return 0;
+    if (tag.p[0] < 'A' || tag.p[0] > 'Z') return 0;
+    for (Py_ssize_t i = 1; i < tag.n; i++) {
+        char c = tag.p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return 0;
+    }
+    return 1;
+}
+
+static int outside(Parser *P, int64_t n, Str tag) {
+    char q[32];
+    quoted(tag, q, sizeof q);
+    REJECT(n, "segment", "outside_transaction", "segment %s is outside any ST/SE transaction; ignored", q);
+    return 0;
+}
+
+static int segment(Parser *P, int64_t n) {
+    Str tag = P->el[0];
+    if (tag.n == 2 || tag.n == 3) {
+        if (eq(tag, "ST")) {
+            if (P->in_txn && cut_short(P, n) < 0) return -1;
+            return start_transaction(P, n);
+        }
+        if (eq(tag, "SE")) {
+            if (!P->in_txn) {
+                REJECT(n, "segment", "unexpected_segment", "SE without a matching ST; segment ignored");
+                return 0;
+            }
+            return end_transaction(P, n);
+        }
+        if (eq(tag, "GS")) {
+            fset(&P->gs06, E(P, 6)); fset(&P->gs08, E(P, 8));
+            P->in_gs = 1; P->txn_count = 0; P->group_count++;
+            return 0;
+        }
+        if (eq(tag, "GE")) {
+            if (!P->in_gs) { WARN(n, "unexpected_segment", "GE without its header"); return 0; }
+            P->in_gs = 0;
+            return check_trailer(P, n, "GE", &P->gs06, P->txn_count, "ST");
+        }
+        if (eq(tag, "ISA")) {
+            if (P->nel != 17 || P->el[16].n != 1 || P->el[16].p[0] != P->comp) {
+                PyErr_Format(PyExc_ValueError,
+                             "mixed_delimiters:the interchange at segment %lld uses other delimiters than the first one; split the file into one file per interchange",
+                             (long long)n);
+                return -1;
+            }
+            if (P->in_isa) WARN(n, "missing_trailer", "ISA without IEA before it");
+            fset(&P->isa13, E(P, 13));
+            P->in_isa = 1; P->group_count = 0;
+            return 0;
+        }
+        if (eq(tag, "IEA")) {
+            if (!P->in_isa) { WARN(n, "unexpected_segment", "IEA without its header"); return 0; }
+            P->in_isa = 0;
+            return check_trailer(P, n, "IEA", &P->isa13, P->group_count, "GS");
+        }
+    }
+    if (!P->in_txn) {
+        return outside(P, n, tag);
+    }
+    if (!valid_tag(tag)) {
+        if (P->kind == K_REFUSED) return 0;
+        char q[32];
+        quoted(tag, q, sizeof q);
+        if (tag.n == 0) fail(P, n, "bad_segment_id", "a segment has an empty identifier (it starts with the element separator)");
+        else fail(P, n, "bad_segment_id", "%s is not a valid segment identifier (2-3 capital letters or digits)", q);
+        return 0;
+    }
+    if (P->kind == K_837P) return seg837(P, n, tag);
+    if (P->kind == K_835) return seg835(P, n, tag);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- tokenizer */
+
+static int is_strip(Parser *P, char c) {
+    return (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') &&
+           c != P->elem && c != P->term;
+}
+
+/* One segment's bytes (terminator excluded): strip, drop line breaks, split, dispatch. */
+static int handle_segment(Parser *P, const char *p, Py_ssize_t n) {
+    while (n && is_strip(P, p[0])) { p++; n--; }
+    while (n && is_strip(P, p[n - 1])) n--;
+    if (!n) return 0;
+    if ((memchr(p, '\n', (size_t)n) && P->term != '\n' && P->elem != '\n') ||
+        (memchr(p, '\r', (size_t)n) && P->term != '\r' && P->elem != '\r')) {
+        void *s = P->scratch;
+        if (grow(&s, &P->scratch_cap, (size_t)n, 1) < 0) return -1;
+        P->scratch = s;
+        Py_ssize_t k = 0;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (!((p[i] == '\n' && P->term != '\n' && P->elem != '\n') ||
+                  (p[i] == '\r' && P->term != '\r' && P->elem != '\r')))
+                P->scratch[k++] = p[i];
+        p = P->scratch; n = k;
+        if (!n) return 0;
+    }
+    int count = 0;
+    Py_ssize_t start = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        if (i == n || p[i] == P->elem) {
+            if (count < MAX_ELEMENTS) P->el[count] = S(p + start, i - start);
+            count++;
+            start = i + 1;
+        }
+    }
+    P->nel = count < MAX_ELEMENTS ? count : MAX_ELEMENTS;
+    P->seg_no++;
+    return segment(P, P->seg_no);
+}
+
+/* ---------------------------------------------------------------- Python type */
+
+static void Parser_dealloc(Parser *P) {
+    for (int t = 0; t < TB_N; t++) {
+        if (P->tables[t].cols) {
+            for (int i = 0; i < P->tables[t].ncols; i++) col_free(&P->tables[t].cols[i]);
+            PyMem_Free(P->tables[t].cols);
+        }
+    }
+    PyMem_Free(P->c7.notes.p); PyMem_Free(P->c7.attach.p); PyMem_Free(P->c7.diag.p);
+    PyMem_Free(P->scratch);
+    Py_XDECREF(P->warnings); Py_XDECREF(P->rejects); Py_XDECREF(P->kinds);
+    Py_TYPE(P)->tp_free((PyObject *)P);
+}
+
+static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
+    static char *names[] = {"element", "component", "segment", "batch_id", "next_ids", NULL};
+    const char *e, *c, *s;
+    Py_ssize_t ne, nc, ns;
+    PyObject *ids;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s#s#s#LO!", names, &e, &ne, &c, &nc, &s, &ns,
+                                     &P->batch_id, &PyDict_Type, &ids))
+        return -1;
+    if (ne != 1 || nc != 1 || ns != 1) {
+        PyErr_SetString(PyExc_ValueError, "delimiters must be single ASCII characters");
+        return -1;
+    }
+    P->elem = e[0]; P->comp = c[0]; P->term = s[0];
+    const char *keys[] = {"claim", "claim_line", "remit", "remit_claim", "remit_line"};
+    int64_t *slots[] = {&P->next_claim, &P->next_line, &P->next_remit, &P->next_remit_claim, &P->next_remit_line};
+    for (int i = 0; i < 5; i++) {
+        PyObject *v = PyDict_GetItemString(ids, keys[i]);
+        if (!v) { PyErr_Format(PyExc_KeyError, "next_ids lacks %s", keys[i]); return -1; }
+        *slots[i] = PyLong_AsLongLong(v);
+        if (PyErr_Occurred()) return -1;
+    }
+    for (int t = 0; t < TB_N; t++) {
+        Table *tb = &P->tables[t];
+        tb->name = SCHEMAS[t].name;
+        tb->ncols = SCHEMAS[t].n;
+        tb->cols = PyMem_Calloc((size_t)tb->ncols, sizeof(Col));
+        if (!tb->cols) { PyErr_NoMemory(); return -1; }
+        for (int i = 0; i < tb->ncols; i++) {
+            tb->cols[i].name = SCHEMAS[t].cols[i].name;
+            tb->cols[i].type = SCHEMAS[t].cols[i].type;
+        }
+    }
+    P->warnings = PyList_New(0);
+    P->rejects = PyList_New(0);
+    P->kinds = PySet_New(NULL);
+    if (!P->warnings || !P->rejects || !P->kinds) return -1;
+    return 0;
+}
+
+static int committed_rows(Parser *P) {
+    size_t rows = 0;
+    for (int t = 0; t < TB_N; t++) rows += P->txn_mark[t];
+    return rows >= FLUSH_ROWS;
+}
+
+/* feed(data, start, final) -> (consumed, flush): parse the complete segments of data[start:];
+ * stops early, right after a transaction, when the committed rows should be taken first. */
+static PyObject *Parser_feed(Parser *P, PyObject *args) {
+    Py_buffer buf;
+    Py_ssize_t start;
+    int final;
+    if (!PyArg_ParseTuple(args, "y*np", &buf, &start, &final)) return NULL;
+    const char *data = buf.buf;
+    Py_ssize_t n = buf.len, pos = start;
+    int flush = 0;
+    replaced_bytes = 0;
+    while (pos < n) {
+        const char *end = memchr(data + pos, P->term, (size_t)(n - pos));
+        if (!end) {
+            if (!final) break;
+            end = data + n;
+        }
+        int was_in_txn = P->in_txn;
+        if (handle_segment(P, data + pos, end - (data + pos)) < 0) { PyBuffer_Release(&buf); return NULL; }
+        pos = (end - data) + (end < data + n ? 1 : 0);
+        if (!P->in_txn) for (int t = 0; t < TB_N; t++) P->txn_mark[t] = P->tables[t].n;
+        if (was_in_txn && !P->in_txn && committed_rows(P)) { flush = 1; break; }
+    }
+    P->replaced += replaced_bytes;
+    PyBuffer_Release(&buf);
+    return Py_BuildValue("(ni)", pos, flush);
+}
+
+/* finish(): the file ended; an open transaction was cut short. */
+static PyObject *Parser_finish(Parser *P, PyObject *unused) {
+    if (P->in_txn && cut_short(P, P->seg_no + 1) < 0) return NULL;
+    if (P->in_isa) {
+        char m[] = "the file ends without IEA";
+        if (finding(P, P->warnings, P->seg_no, NULL, "missing_trailer", m) < 0) return NULL;
+    }
+    for (int t = 0; t < TB_N; t++) P->txn_mark[t] = P->tables[t].n;
+    Py_RETURN_NONE;
+}
+
+/* take() -> {table: (rows, [(name, type, validity, offsets_or_values, data), ...])}; clears. */
+static PyObject *Parser_take(Parser *P, PyObject *unused) {
+    PyObject *out = PyDict_New();
+    if (!out) return NULL;
+    for (int t = 0; t < TB_N; t++) {
+        Table *tb = &P->tables[t];
+        size_t rows = P->txn_mark[t];
+        if (rows == 0) continue;
+        if (rows != tb->n) {
+            PyErr_SetString(PyExc_RuntimeError, "take() called inside a transaction");
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyObject *cols = PyList_New(tb->ncols);
+        if (!cols) { Py_DECREF(out); return NULL; }
+        for (int i = 0; i < tb->ncols; i++) {
+            Col *c = &tb->cols[i];
+            PyObject *valid = PyBytes_FromStringAndSize((const char *)c->valid, (Py_ssize_t)((rows + 7) / 8));
+            PyObject *values, *data;
+            if (c->type == T_STR) {
+                values = PyBytes_FromStringAndSize((const char *)c->offsets, (Py_ssize_t)((rows + 1) * 8));
+                data = PyBytes_FromStringAndSize(c->data ? c->data : "", (Py_ssize_t)c->dlen);
+            } else {
+                size_t size = c->type == T_I64 ? rows * 8 : (rows + 7) / 8;
+                values = PyBytes_FromStringAndSize(c->data ? c->data : "", (Py_ssize_t)size);
+                data = Py_None; Py_INCREF(Py_None);
+            }
+            const char *type = c->type == T_STR ? "str" : c->type == T_I64 ? "int64" : "bool";
+            PyObject *item = (valid && values && data) ? Py_BuildValue("(ssNNN)", c->name, type, valid, values, data) : NULL;
+            if (!item) { Py_XDECREF(valid); Py_XDECREF(values); Py_XDECREF(data); Py_DECREF(cols); Py_DECREF(out); return NULL; }
+            PyList_SET_ITEM(cols, i, item);
+        }
+        PyObject *entry = Py_BuildValue("(nN)", (Py_ssize_t)rows, cols);
+        if (!entry || PyDict_SetItemString(out, tb->name, entry) < 0) { Py_XDECREF(entry); Py_DECREF(out); return NULL; }
+        Py_DECREF(entry);
+        for (int i = 0; i < tb->ncols; i++) col_clear(&tb->cols[i]);
+        tb->n = 0;
+        P->txn_mark[t] = 0;
+    }
+    return out;
+}
+
+static PyObject *Parser_tally(Parser *P, PyObject *unused) {
+    return Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:O,s:L,s:n,s:L,s:L,s:L,s:L,s:L}",
+        "transactions", (long long)P->transactions, "claims", (long long)P->claims,
+        "lines", (long long)P->lines, "charge_cents", (long long)P->charge_cents,
+        "paid_cents", (long long)P->paid_cents, "paid_seen", P->paid_seen ? Py_True : Py_False,
+        "segments", (long long)P->seg_no, "replaced_bytes", P->replaced,
+        "next_claim", (long long)P->next_claim, "next_claim_line", (long long)P->next_line,
+        "next_remit", (long long)P->next_remit, "next_remit_claim", (long long)P->next_remit_claim,
+        "next_remit_line", (long long)P->next_remit_line);
+}
+
+static PyMethodDef Parser_methods[] = {
+    {"feed", (PyCFunction)Parser_feed, METH_VARARGS, "feed(data, start, final) -> (consumed, flush)"},
+    {"finish", (PyCFunction)Parser_finish, METH_NOARGS, "close what the end of the file left open"},
+    {"take", (PyCFunction)Parser_take, METH_NOARGS, "hand over the committed rows as buffers"},
+    {"tally", (PyCFunction)Parser_tally, METH_NOARGS, "counts and cent totals of committed data"},
+    {NULL}};
+
+static PyObject *Parser_warnings(Parser *P, void *c) { Py_INCREF(P->warnings); return P->warnings; }
+static PyObject *Parser_rejects(Parser *P, void *c) { Py_INCREF(P->rejects); return P->rejects; }
+static PyObject *Parser_kinds(Parser *P, void *c) { Py_INCREF(P->kinds); return P->kinds; }
+static PyGetSetDef Parser_getset[] = {
+    {"warnings", (getter)Parser_warnings, NULL, "[(location, code, message)]", NULL},
+    {"rejects", (getter)Parser_rejects, NULL, "[(location, code, message, scope)]", NULL},
+    {"kinds", (getter)Parser_kinds, NULL, "transaction kinds seen", NULL},
+    {NULL}};
+
+static PyTypeObject ParserType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "unlisted.etl.x12._x12parse.Parser",
+    .tp_basicsize = sizeof(Parser),
+    .tp_dealloc = (destructor)Parser_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Streaming X12 837P/835 parser producing Arrow-ready columns.",
+    .tp_methods = Parser_methods,
+    .tp_getset = Parser_getset,
+    .tp_init = (initproc)Parser_init,
+    .tp_new = PyType_GenericNew,
+};
+
+static PyObject *schemas(PyObject *self, PyObject *unused) {
+    PyObject *out = PyDict_New();
+    if (!out) return NULL;
+    for (int t = 0; t < TB_N; t++) {
+        PyObject *cols = PyTuple_New(SCHEMAS[t].n);
+        if (!cols) { Py_DECREF(out); return NULL; }
+        for (int i = 0; i < SCHEMAS[t].n; i++)
+            PyTuple_SET_ITEM(cols, i, PyUnicode_FromString(SCHEMAS[t].cols[i].name));
+        if (PyDict_SetItemString(out, SCHEMAS[t].name, cols) < 0) { Py_DECREF(cols); Py_DECREF(out); return NULL; }
+        Py_DECREF(cols);
+    }
+    return out;
+}
+
+static PyMethodDef module_methods[] = {
+    {"schemas", schemas, METH_NOARGS, "table name -> column names this parser produces"},
+    {NULL}};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, .m_name = "_x12parse", .m_size = -1, .m_methods = module_methods};
+
+PyMODINIT_FUNC PyInit__x12parse(void) {
+    if (PyType_Ready(&ParserType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&ParserType);
+    if (PyModule_AddObject(m, "Parser", (PyObject *)&ParserType) < 0) {
+        Py_DECREF(&ParserType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,157 @@
+"""Read an X12 file through the C parser (_x12parse.c) in chunks, into a FileContext.
+
+Python's part is the file: encoding (BOM, UTF-16), the ISA header that fixes the delimiters, and
+fixed-size chunks so memory stays bounded. The parser hands back whole transactions as Arrow
+buffers, which go straight to DuckDB.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..context import FileContext
+from ..errors import InputError
+from ..tables import Finding
+from ._x12parse import Parser
+from .reader import ISA_LENGTH, WHITESPACE, detect_encoding, parse_isa
+
+CHUNK_BYTES = 8 << 20
+MAX_SEGMENT_BYTES = 1 << 20
+
+
+def utf8_chunks(path: Path, encoding: str, on_bytes) -> Iterator[bytes]:
+    """The file as UTF-8 bytes, chunk by chunk (UTF-8 passes through untouched)."""
+    transcode = encoding.startswith("utf-16")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace") if transcode else None
+    first = True
+    with path.open("rb") as f:
+        while raw := f.read(CHUNK_BYTES):
+            if on_bytes is not None:
+                on_bytes(len(raw))
+            if decoder is not None:
+                raw = decoder.decode(raw).encode("utf-8")
+            elif first and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            first = False
+            yield raw
+    if decoder is not None:
+        tail = decoder.decode(b"", final=True).encode("utf-8")
+        if tail:
+            yield tail
+
+
+def unwrapped_isa(text: str) -> str:
+    """The 106 characters of the ISA, skipping line breaks inside it (files wrapped at 80
+    columns); the character after ISA16 is the terminator even when it is a line break."""
+    kept: list[str] = []
+    for char in text:
+        if len(kept) == ISA_LENGTH - 1:
+            kept.append(char)
+            break
+        if char not in "\r\n":
+            kept.append(char)
+    return "".join(kept)
+
+
+def arrow_table(rows: int, columns: list[tuple]) -> pa.Table:
+    arrays, names = [], []
+    for name, kind, valid, values, data in columns:
+        validity = pa.py_buffer(valid)
+        if kind == "str":
+            array = pa.LargeStringArray.from_buffers(
+                rows, pa.py_buffer(values), pa.py_buffer(data), validity
+            )
+        elif kind == "int64":
+            array = pa.Array.from_buffers(pa.int64(), rows, [validity, pa.py_buffer(values)])
+        else:
+            array = pa.Array.from_buffers(pa.bool_(), rows, [validity, pa.py_buffer(values)])
+        arrays.append(array)
+        names.append(name)
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+class X12File:
+    """One X12 file: its envelope identity, then `load_into(ctx, write)`."""
+
+    def __init__(self, path: Path, on_bytes: Callable[[int], None] | None = None):
+        self.path = path
+        self.on_bytes = on_bytes
+        with path.open("rb") as f:
+            head = f.read(4096)
+        self.encoding = detect_encoding(head)
+        text = codecs.getincrementaldecoder(self.encoding)(errors="replace").decode(head)
+        text = text.lstrip(WHITESPACE)
+        if not text.startswith("ISA"):
+            raise InputError(
+                "no_isa",
+                "the file does not start with an ISA interchange header; an X12 file must "
+                "begin with ISA (check that the whole file was exported)",
+            )
+        self.delimiters, fields = parse_isa(unwrapped_isa(text))
+        for name, char in vars(self.delimiters).items():
+            if char is not None and len(char.encode("utf-8")) != 1:
+                raise InputError(
+                    "isa_malformed",
+                    f"the {name} delimiter {char!r} is not a single ASCII character",
+                )
+        self.sender = fields[5].strip()
+        self.receiver = fields[7].strip()
+        self.control_number = fields[12].strip()
+        self.segments = 0
+        self.replaced_bytes = 0
+
+    def load_into(self, ctx: FileContext, write: Callable[[str, pa.Table], None]) -> None:
+        d = self.delimiters
+        parser = Parser(d.element, d.component, d.segment, ctx.batch_id, dict(ctx.next_ids))
+
+        def drain(data: bytes, final: bool) -> int:
+            position = 0
+            while True:
+                try:
+                    position, flush = parser.feed(data, position, final)
+                except ValueError as exc:
+                    code, _, message = str(exc).partition(":")
+                    if code != "mixed_delimiters":
+                        raise
+                    raise InputError(code, message) from None
+                if not flush:
+                    return position
+                take()
+
+        def take() -> None:
+            for table, (rows, columns) in parser.take().items():
+                write(table, arrow_table(rows, columns))
+
+        carry = b""
+        for chunk in utf8_chunks(self.path, self.encoding, self.on_bytes):
+            data = carry + chunk if carry else chunk
+            carry = data[drain(data, False) :]
+            if len(carry) > MAX_SEGMENT_BYTES:
+                raise InputError(
+                    "no_terminator",
+                    f"no segment terminator {d.segment!r} in {MAX_SEGMENT_BYTES:,} bytes: the "
+                    "file is damaged or is not X12",
+                )
+        drain(carry, True)
+        parser.finish()
+        take()
+        tally = parser.tally()
+        self.segments = tally["segments"]
+        self.replaced_bytes = tally["replaced_bytes"]
+        for table in ("claim", "claim_line", "remit", "remit_claim", "remit_line"):
+            ctx.next_ids[table] = tally[f"next_{table}"]
+        ctx.warnings.extend(Finding(*w) for w in parser.warnings)
+        ctx.rejects.extend(Finding(*r) for r in parser.rejects)
+        t = ctx.tally
+        t.transactions += tally["transactions"]
+        t.claims += tally["claims"]
+        t.lines += tally["lines"]
+        t.total_charge += Decimal(tally["charge_cents"]).scaleb(-2)
+        if tally["paid_seen"]:
+            t.add_paid(Decimal(tally["paid_cents"]).scaleb(-2))
+        t.kinds.update(parser.kinds)

@@ -1,0 +1,187 @@
+"""Input rules: any encoding or layout of the same interchange loads the same rows; envelope
+problems warn or quarantine exactly what they should; bad input never ends in a traceback."""
+
+from __future__ import annotations
+
+import codecs
+from decimal import Decimal
+
+import pytest
+
+from .conftest import SAMPLES
+from .x12build import claim_header, interchange, remit_header, subscriber
+
+VALID_837 = SAMPLES / "imsweb__x12-parser" / "x12_valid.txt"
+VALID_835 = SAMPLES / "albmarin__badX12" / "X221-multiple-claims-single-check.edi"
+
+
+def rows(db, batch_id):
+    claims = db.execute(
+        "SELECT * EXCLUDE (claim_id, batch_id) FROM claim WHERE batch_id = $b ORDER BY 1",
+        {"b": batch_id},
+    ).fetchall()
+    lines = db.execute(
+        "SELECT * EXCLUDE (claim_line_id, claim_id, batch_id) FROM claim_line WHERE batch_id = $b "
+        "ORDER BY 1",
+        {"b": batch_id},
+    ).fetchall()
+    remits = db.execute(
+        "SELECT * EXCLUDE (remit_line_id, remit_claim_id, batch_id) FROM remit_line "
+        "WHERE batch_id = $b ORDER BY 1",
+        {"b": batch_id},
+    ).fetchall()
+    return claims, lines, remits
+
+
+def segments(path):
+    text = path.read_text(encoding="utf-8")
+    return [s.strip() for s in text.split("~") if s.strip()]
+
+
+VARIANTS = {
+    "no newlines": lambda segs: "~".join(segs) + "~",
+    "CRLF": lambda segs: "~\r\n".join(segs) + "~\r\n",
+    "CR only": lambda segs: "~\r".join(segs) + "~\r",
+    "pretty printed": lambda segs: "\n".join(
+        ("" if s.startswith(("ISA", "GS", "ST", "SE", "GE", "IEA")) else "    ") + s + "~"
+        for s in segs
+    ),
+    "wrapped at 80 columns": lambda segs: "\r\n".join(
+        ("~".join(segs) + "~")[i : i + 80] for i in range(0, len("~".join(segs)) + 1, 80)
+    ),
+    "blank lines and trailing spaces": lambda segs: "\n\n".join(s + "~   " for s in segs) + "\n\n",
+}
+ENCODINGS = {
+    "utf-8 BOM": lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+    "utf-16 BOM": lambda text: text.encode("utf-16"),
+    "utf-16-le without BOM": lambda text: text.encode("utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("source", [VALID_837, VALID_835], ids=["837P", "835"])
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_layout_variants_load_identical_rows(source, variant, tmp_path, loader, db):
+    original = loader.load(source)
+    path = tmp_path / "variant.x12"
+    path.write_text(VARIANTS[variant](segments(source)), encoding="utf-8", newline="")
+    changed = loader.load(path)
+    assert changed.status == "loaded", changed.message
+    assert (changed.claims, changed.lines, changed.total_charge, changed.total_paid) == (
+        original.claims, original.lines, original.total_charge, original.total_paid,
+    )  # fmt: skip
+    assert rows(db, changed.batch_id) == rows(db, original.batch_id)
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_encodings_load_identical_rows(encoding, tmp_path, loader, db):
+    original = loader.load(VALID_837)
+    path = tmp_path / "encoded.x12"
+    path.write_bytes(ENCODINGS[encoding](VALID_837.read_text(encoding="utf-8")))
+    changed = loader.load(path)
+    assert changed.status == "loaded", changed.message
+    assert rows(db, changed.batch_id) == rows(db, original.batch_id)
+
+
+def claim(pcn: str, charge: str, line_charge: str | None = None) -> list[str]:
+    return [
+        f"CLM*{pcn}*{charge}***11:B:1*Y*A*Y*Y",
+        "LX*1",
+        f"SV1*HC:97139:GP:::::MANUAL LYMPH DRAINAGE*{line_charge or charge}*UN*1***1",
+        "DTP*472*D8*20261102",
+    ]
+
+
+def claims_file(tmp_path, transactions, name="claims.837") -> object:
+    path = tmp_path / name
+    path.write_text(interchange(transactions))
+    return path
+
+
+def test_wrong_segment_count_warns_and_loads(tmp_path, loader):
+    body = claim_header() + subscriber(2) + claim("A1", "100.00")
+    text = interchange([body]).replace(f"SE*{len(body) + 2}*0001", "SE*99*0001")
+    path = tmp_path / "count.837"
+    path.write_text(text)
+    result = loader.load(path)
+    assert (result.status, result.claims) == ("loaded", 1)
+    assert [w.code for w in result.warnings] == ["se_count"]
+    assert "SE01 says '99' segments, the transaction has 21" in result.warnings[0].message
+
+
+def test_control_number_mismatch_quarantines_only_that_transaction(tmp_path, loader, db):
+    good = claim_header() + subscriber(2) + claim("A1", "100.00")
+    bad = claim_header() + subscriber(2) + claim("B1", "250.00")
+    text = interchange([good, bad]).replace(f"SE*{len(bad) + 2}*0002", f"SE*{len(bad) + 2}*9999")
+    path = tmp_path / "control.837"
+    path.write_text(text)
+    result = loader.load(path)
+    assert (result.status, result.claims, result.total_charge) == ("loaded", 1, Decimal("100.00"))
+    assert [(r.scope, r.code) for r in result.rejects] == [("transaction", "se_control_number")]
+    assert db.execute("SELECT patient_control_number FROM claim").fetchall() == [("A1",)]
+    assert db.execute("SELECT count(*) FROM reject").fetchone()[0] == 1
+
+
+def test_bad_amount_quarantines_only_that_claim(tmp_path, loader, db):
+    body = claim_header() + subscriber(2) + claim("A1", "100.00") + claim("B1", "12.345")
+    result = loader.load(claims_file(tmp_path, [body]))
+    assert (result.status, result.claims, result.lines) == ("loaded", 1, 1)
+    assert result.total_charge == Decimal("100.00")
+    (reject,) = result.rejects
+    assert (reject.scope, reject.code) == ("claim", "bad_amount")
+    assert "CLM02 value '12.345' is not an amount" in reject.message
+    assert db.execute("SELECT count(*), sum(charge) FROM claim_line").fetchone() == (
+        1, Decimal("100.00"),
+    )  # fmt: skip
+
+
+def test_truncated_file_loads_complete_transactions_only(tmp_path, loader, db):
+    first = claim_header() + subscriber(2) + claim("A1", "100.00")
+    second = claim_header() + subscriber(2) + claim("B1", "200.00") + claim("C1", "300.00")
+    text = interchange([first, second])
+    path = tmp_path / "cut.837"
+    path.write_text(text[: text.index("CLM*C1")])
+    result = loader.load(path)
+    assert (result.status, result.claims) == ("loaded", 1)
+    assert [(r.scope, r.code) for r in result.rejects] == [("transaction", "truncated")]
+    assert db.execute("SELECT patient_control_number FROM claim").fetchall() == [("A1",)]
+
+
+def test_remit_with_unreadable_payment_is_quarantined(tmp_path, loader, db):
+    body = remit_header("12,50") + ["CLP*A1*1*100*12.50**12*ICN1", "CAS*CO*45*87.50"]
+    path = tmp_path / "remit.835"
+    path.write_text(interchange([body], kind="835"))
+    result = loader.load(path)
+    assert result.status == "rejected"
+    assert "BPR02 value '12,50' is not an amount" in result.message
+    assert db.execute("SELECT count(*) FROM remit").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "content,code,phrase",
+    [
+        (b"", "empty_file", "the file is empty"),
+        (b"\x00\x01\x02\xff\xfe garbage" * 20, "unknown_format", "not an X12 837P/835 file"),
+        (b"Dear colleague,\nplease find the claims attached.\n", "unknown_format", "not an X12"),
+        (b"ISA*00*short~", "isa_truncated", "the ISA header is"),
+        (b"ST*837*0001~BHT*0019~", "no_isa", "does not start with an ISA"),
+    ],
+)
+def test_unreadable_files_are_rejected_with_a_reason(content, code, phrase, tmp_path, loader, db):
+    path = tmp_path / "input.dat"
+    path.write_bytes(content)
+    result = loader.load(path)
+    assert result.status == "rejected"
+    assert [r.code for r in result.rejects] == [code]
+    assert phrase in result.message
+    assert db.execute("SELECT status, message FROM load_batch").fetchall() == [
+        ("rejected", result.message)
+    ]
+
+
+def test_messages_never_quote_birth_dates(tmp_path, loader):
+    body = claim_header() + subscriber(2) + claim("A1", "100.00")
+    body[body.index("DMG*D8*19700101*F")] = "DMG*D8*19701345*F"
+    result = loader.load(claims_file(tmp_path, [body]))
+    assert result.status == "loaded"
+    assert [w.code for w in result.warnings] == ["bad_date"]
+    assert "1970" not in result.warnings[0].message
