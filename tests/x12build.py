@@ -11,7 +11,10 @@ ISA = (
 def interchange(transactions: list[list[str]], kind: str = "837", control: int = 1) -> str:
     """One ISA/GS with one ST/SE per list of body segments; counts and controls correct."""
     gs_code, version = ("HC", "005010X222A1") if kind == "837" else ("HP", "005010X221A1")
-    out = [ISA.format(control=control), f"GS*{gs_code}*SUBMITTER*RECEIVER*20261115*1200*{control}*X*{version}"]
+    out = [
+        ISA.format(control=control),
+        f"GS*{gs_code}*SUBMITTER*RECEIVER*20261115*1200*{control}*X*{version}",
+    ]
     for number, body in enumerate(transactions, start=1):
         st = f"ST*{kind}*{number:04d}" + (f"*{version}" if kind == "837" else "")
         out += [st, *body, f"SE*{len(body) + 2}*{number:04d}"]

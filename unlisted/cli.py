@@ -15,6 +15,7 @@ from rich.table import Table
 from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, Loader, expand_paths
+from .queries.data_dictionary import data_dictionary
 from .settings import database_path
 
 app = typer.Typer(
@@ -84,6 +85,14 @@ def load(
         print_summary(results, database_path(db))
     if any(r.status == "rejected" for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def schema(db: DbOption = None) -> None:
+    """Print the data dictionary (Markdown): every table and column, with its meaning."""
+    con = connect(database_path(db)) if db is not None else connect(":memory:")
+    print(data_dictionary(con), end="")
+    con.close()
 
 
 def money(value) -> str:

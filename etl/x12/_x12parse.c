@@ -3,7 +3,7 @@
  *
  * Python reads the file in chunks and feeds UTF-8 bytes; this module walks the envelopes
  * (ISA/GS/ST .. SE/GE/IEA), parses 837P claims and 835 remittances with the rules documented
- * in etl/x12/README.md, and appends rows to column buffers (large_string with int64 offsets and
+ * in docs/x12-loading.md, and appends rows to column buffers (large_string with int64 offsets and
  * a validity bitmap, int64, or bool). A claim or transaction with a value that cannot be read is
  * quarantined by truncating the buffers back to where it began, so nothing half-parsed is ever
  * handed to Python. Findings (warnings and rejects) go to Python lists.

@@ -1,0 +1,60 @@
+"""`unlisted load` as a user runs it: exit status, summary, JSON records, default database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import duckdb
+
+from .conftest import SAMPLES
+
+ERA = SAMPLES / "albmarin__badX12" / "X221-era-sample.edi"
+NO_ISA = SAMPLES / "imsweb__x12-parser" / "x12_no_isa_line.txt"
+
+
+def unlisted(*args, cwd=None, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "unlisted.cli", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=120,
+    )  # fmt: skip
+
+
+def test_json_records_and_exit_codes(tmp_path):
+    db = tmp_path / "x.duckdb"
+    first = unlisted("load", ERA, "--db", db, "--json")
+    assert first.returncode == 0, first.stderr
+    (record,) = [json.loads(line) for line in first.stdout.splitlines()]
+    assert {k: record[k] for k in ("kind", "status", "claims", "lines", "rejects")} == {
+        "kind": "835", "status": "loaded", "claims": 1, "lines": 5, "rejects": 0,
+    }  # fmt: skip
+    assert (record["total_charge"], record["total_paid"]) == ("226.00", "132.00")
+    again = unlisted("load", ERA, "--db", db, "--json")
+    assert again.returncode == 0
+    assert json.loads(again.stdout)["status"] == "duplicate"
+    assert "already loaded" in json.loads(again.stdout)["message"]
+    mixed = unlisted("load", ERA, NO_ISA, "--db", db, "--json")
+    assert mixed.returncode == 1
+    statuses = [json.loads(line)["status"] for line in mixed.stdout.splitlines()]
+    assert statuses == ["duplicate", "rejected"]
+
+
+def test_usage_errors_exit_2(tmp_path):
+    result = unlisted("load", tmp_path / "missing.835", "--db", tmp_path / "x.duckdb")
+    assert result.returncode == 2
+    assert "does not exist" in " ".join(result.stderr.replace("│", " ").split())
+    assert unlisted("load").returncode == 2
+
+
+def test_summary_table_and_default_database_from_environment(tmp_path):
+    env = {**os.environ, "UNLISTED_DB": str(tmp_path / "env.duckdb")}
+    result = unlisted("load", SAMPLES / "albmarin__badX12", cwd=tmp_path, env=env)
+    assert result.returncode == 1  # error_validation.edi is broken on purpose
+    assert "23 loaded, 0 already loaded, 1 rejected." in result.stdout
+    assert "SE02 '112223' does not match ST02 '112233'" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    with duckdb.connect(str(tmp_path / "env.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM load_batch").fetchone()[0] == 24
+    assert not (tmp_path / "unlisted.duckdb").exists()

@@ -1,0 +1,52 @@
+"""A load killed halfway leaves the database as it was; the same load then runs cleanly."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+
+from .conftest import SAMPLES
+
+MANY_CLAIMS = SAMPLES / "imsweb__x12-parser" / "x12_many_claims.txt"  # 820 claims
+SMALL_835 = SAMPLES / "albmarin__badX12" / "X221-multiple-claims-single-check.edi"
+COPIES = 240  # about 80 MB: several seconds of work to interrupt
+
+
+def counts(db_path):
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(
+            "SELECT (SELECT count(*) FROM load_batch), (SELECT count(*) FROM claim),"
+            " (SELECT count(*) FROM claim_line), (SELECT count(*) FROM remit_claim),"
+            " (SELECT coalesce(sum(paid_amount), 0) FROM remit_claim)"
+        ).fetchone()
+
+
+def test_killed_load_leaves_database_unchanged_then_loads(tmp_path):
+    big = tmp_path / "big.837"
+    big.write_bytes(MANY_CLAIMS.read_bytes() * COPIES)
+    db = tmp_path / "kill.duckdb"
+    command = [sys.executable, "-m", "unlisted.cli", "load", str(SMALL_835), str(big),
+               "--db", str(db), "--json"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = json.loads(process.stdout.readline())
+    assert first["status"] == "loaded"
+    time.sleep(0.5)  # well inside the big file
+    assert process.poll() is None, "the load finished before it could be interrupted"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stdout.close()
+    process.stderr.close()
+
+    after_kill = counts(db)
+    assert after_kill[:4] == (1, 0, 0, 9)  # only the small remittance, nothing of big.837
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    statuses = [json.loads(line)["status"] for line in again.stdout.splitlines()]
+    assert statuses == ["duplicate", "loaded"]
+    assert counts(db)[:4] == (2, 820 * COPIES, 820 * COPIES, 9)
