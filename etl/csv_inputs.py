@@ -286,9 +286,7 @@ def claim_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
     )
     claim = lines.group_by("claim_id", maintain_order=True).agg(
         pl.col("batch_id").first(),
-        pl.format("rows {}-{}", pl.col("file_row").min(), pl.col("file_row").max()).alias(
-            "source_location"
-        ),
+        pl.col("file_row").min().alias("source_position"),
         pl.col("charge").sum().cast(pl.String).alias("total_charge"),
         *[
             pl.col(c).first()
@@ -323,7 +321,7 @@ def claim_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
         "claim_line_id",
         "claim_id",
         "batch_id",
-        pl.format("row {}", pl.col("file_row")).alias("source_location"),
+        pl.col("file_row").alias("source_position"),
         "line_number",
         "line_control_number",
         pl.lit("HC").alias("procedure_qualifier"),
@@ -378,7 +376,7 @@ def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
             "remit_claim_id",
             "remit_line_id",
             "batch_id",
-            pl.format("row {}", pl.col("file_row")).alias("source_location"),
+            pl.col("file_row").alias("source_position"),
             pl.lit("line").alias("level"),
             pl.col("adjustments").str.extract(ADJUSTMENT, 1).alias("group_code"),
             pl.col("adjustments").str.extract(ADJUSTMENT, 2).alias("reason_code"),
@@ -405,7 +403,7 @@ def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
             "remit_claim_id",
             "remit_line_id",
             "batch_id",
-            pl.format("row {}", pl.col("file_row")).alias("source_location"),
+            pl.col("file_row").alias("source_position"),
             pl.lit("line").alias("level"),
             pl.lit("CSV").alias("source_segment"),
             pl.lit("HE").alias("qualifier"),
@@ -417,9 +415,7 @@ def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
         .agg(
             pl.col("remit_id").first(),
             pl.col("batch_id").first(),
-            pl.format("rows {}-{}", pl.col("file_row").min(), pl.col("file_row").max()).alias(
-                "source_location"
-            ),
+            pl.col("file_row").min().alias("source_position"),
             pl.col("patient_control_number").first(),
             pl.col("claim_status").first().alias("status_code"),
             pl.col("charge").sum().alias("total_charge"),
@@ -434,9 +430,7 @@ def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
     )
     remit = lines.group_by("remit_id", maintain_order=True).agg(
         pl.col("batch_id").first(),
-        pl.format("rows {}-{}", pl.col("file_row").min(), pl.col("file_row").max()).alias(
-            "source_location"
-        ),
+        pl.col("file_row").min().alias("source_position"),
         pl.coalesce(
             pl.col("payment_amount").first().cast(pl.Decimal(18, 2)), pl.col("paid").sum()
         ).alias("payment_amount"),
@@ -452,7 +446,7 @@ def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
         "remit_line_id",
         "remit_claim_id",
         "batch_id",
-        pl.format("row {}", pl.col("file_row")).alias("source_location"),
+        pl.col("file_row").alias("source_position"),
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("remit_claim_id").alias("position"),
         pl.lit("HC").alias("procedure_qualifier"),
         "procedure_code",

@@ -10,8 +10,8 @@ INTRO = """# Data dictionary
 
 Every table and column of the `unlisted` DuckDB database, generated from the schema's own
 comments by `unlisted schema` (do not edit by hand). Money is `DECIMAL(18,2)`, dates are `DATE`.
-Rows carry `batch_id` (the `load_batch` of the file they came from) and `source_location`
-(where in that file), so any figure can be traced back to its input.
+Rows carry `batch_id` (the `load_batch` of the file they came from) and `source_position`
+(the segment or line where they start in that file), so any figure can be traced back to its input.
 """
 
 

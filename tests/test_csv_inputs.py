@@ -31,12 +31,12 @@ def test_claims_csv_loads_claims_and_lines(tmp_path, loader, db):
     )  # fmt: skip
     assert result.total_charge == Decimal("285.49")
     claims = db.execute(
-        "SELECT patient_control_number, payer_id, total_charge, frequency_code, source_location "
+        "SELECT patient_control_number, payer_id, total_charge, frequency_code, source_position "
         "FROM claim ORDER BY 1"
     ).fetchall()
     assert claims == [
-        ("C-1", "PAYER01", Decimal("185.50"), "1", "rows 2-3"),
-        ("C-2", "PAYER02", Decimal("99.99"), "1", "rows 4-4"),
+        ("C-1", "PAYER01", Decimal("185.50"), "1", 2),
+        ("C-2", "PAYER02", Decimal("99.99"), "1", 4),
     ]
     lines = db.execute(
         "SELECT line_number, procedure_code, modifier_1, description, charge, units, "

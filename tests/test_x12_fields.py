@@ -111,7 +111,7 @@ def test_835_payment_claims_lines_adjustments_remarks_and_plb(tmp_path, loader, 
         (2, "97110", None, Decimal("20.00"), Decimal("1.000"), None, None),
     ]
     adjustments = db.execute(
-        "SELECT level, group_code, reason_code, amount FROM adjustment ORDER BY source_location, "
+        "SELECT level, group_code, reason_code, amount FROM adjustment ORDER BY source_position, "
         "reason_code"
     ).fetchall()
     assert sorted(adjustments) == sorted([

@@ -185,3 +185,33 @@ def test_messages_never_quote_birth_dates(tmp_path, loader):
     assert result.status == "loaded"
     assert [w.code for w in result.warnings] == ["bad_date"]
     assert "1970" not in result.warnings[0].message
+
+
+def test_huge_amounts_sum_exactly_and_too_many_digits_quarantine(tmp_path, loader, db):
+    body = claim_header() + subscriber(2)
+    for k in range(10):
+        body += claim(f"H{k}", "9999999999999999.99")
+    body += claim("TOO-BIG", "99999999999999999")
+    result = loader.load(claims_file(tmp_path, [body]))
+    assert result.claims == 10
+    assert result.total_charge == Decimal("99999999999999999.90")
+    assert db.execute("SELECT sum(total_charge)::VARCHAR FROM claim").fetchone()[0] == (
+        "99999999999999999.90"
+    )
+    assert [(r.scope, r.code) for r in result.rejects] == [("claim", "bad_amount")]
+
+
+def test_parser_refuses_misuse_instead_of_crashing():
+    from unlisted.etl.x12._x12parse import Parser
+
+    ids = dict(claim=1, claim_line=1, remit=1, remit_claim=1, remit_line=1)
+    with pytest.raises(RuntimeError, match="not initialised"):
+        Parser.__new__(Parser).feed(b"ST*837~", 0, True)
+    parser = Parser("*", ":", "~", 1, ids)
+    with pytest.raises(ValueError, match="outside the data"):
+        parser.feed(b"ST*837~", -5, True)
+    parser.feed(b"ST*835*0001~BPR*I*1*C*ACH~", 0, False)
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        parser.take()
+    with pytest.raises(RuntimeError, match="one file"):
+        parser.__init__("*", ":", "~", 1, ids)

@@ -24,6 +24,8 @@
 #define FLUSH_ROWS 100000
 
 typedef struct { const char *p; Py_ssize_t n; } Str;
+/* Sums of cents: one amount may reach 10^18 cents, so totals need more than 64 bits. */
+typedef __int128 Cents;
 
 static Str S(const char *p, Py_ssize_t n) { Str s = {p, n}; return s; }
 static Str Z(const char *p) { return S(p, (Py_ssize_t)strlen(p)); }
@@ -82,6 +84,7 @@ static int col_reserve_row(Col *c) {
             size_t dcap = c->cap;
             void *d = c->data;
             if (grow(&d, &dcap, cap, unit) < 0) return -1;
+            memset((char *)d + c->cap * unit, 0, (dcap - c->cap) * unit);
             c->data = d;
         }
         c->cap = cap;
@@ -184,7 +187,7 @@ enum { CL_ID, CL_BATCH, CL_LOC, CL_TXN, CL_PCN, CL_FREQ, CL_POS, CL_CHARGE, CL_P
        CL_REND_NPI, CL_REND_NAME, CL_REND_TAX, CL_FAC_NPI, CL_FAC_NAME, CL_PRIOR, CL_REFERRAL,
        CL_ORIGINAL, CL_DIAG, CL_ATTACH, CL_NOTE, CL_CREATED, CL_N };
 static const ColSpec CLAIM_COLS[] = {
-    {"claim_id", T_I64}, {"batch_id", T_I64}, {"source_location", T_STR},
+    {"claim_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
     {"transaction_control", T_STR}, {"patient_control_number", T_STR}, {"frequency_code", T_STR},
     {"place_of_service", T_STR}, {"total_charge", T_STR}, {"payer_id", T_STR},
     {"payer_name", T_STR}, {"payer_responsibility", T_STR}, {"claim_filing_indicator", T_STR},
@@ -203,7 +206,7 @@ enum { LN_ID, LN_CLAIM, LN_BATCH, LN_LOC, LN_NUMBER, LN_CONTROL, LN_QUAL, LN_COD
        LN_DATE, LN_DATE_END, LN_REND_NPI, LN_REND_NAME, LN_REND_TAX, LN_PRIOR, LN_NOTE, LN_N };
 static const ColSpec LINE_COLS[] = {
     {"claim_line_id", T_I64}, {"claim_id", T_I64}, {"batch_id", T_I64},
-    {"source_location", T_STR}, {"line_number", T_I64}, {"line_control_number", T_STR},
+    {"source_position", T_I64}, {"line_number", T_I64}, {"line_control_number", T_STR},
     {"procedure_qualifier", T_STR}, {"procedure_code", T_STR}, {"modifier_1", T_STR},
     {"modifier_2", T_STR}, {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"description", T_STR},
     {"charge", T_STR}, {"unit_type", T_STR}, {"units", T_STR}, {"place_of_service", T_STR},
@@ -215,7 +218,7 @@ enum { RM_ID, RM_BATCH, RM_LOC, RM_TXN, RM_HANDLING, RM_AMOUNT, RM_CD, RM_METHOD
        RM_TRACE, RM_ORIGINATOR, RM_PAYER_ID, RM_PAYER_NAME, RM_PAYEE_ID, RM_PAYEE_NAME,
        RM_PRODUCTION, RM_N };
 static const ColSpec REMIT_COLS[] = {
-    {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_location", T_STR},
+    {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
     {"transaction_control", T_STR}, {"handling_code", T_STR}, {"payment_amount", T_STR},
     {"credit_debit", T_STR}, {"payment_method", T_STR}, {"payment_date", T_STR},
     {"trace_number", T_STR}, {"trace_originator", T_STR}, {"payer_id", T_STR},
@@ -227,7 +230,7 @@ enum { RC_ID, RC_REMIT, RC_BATCH, RC_LOC, RC_PCN, RC_STATUS, RC_CHARGE, RC_PAID,
        RC_SUB_MEMBER, RC_REND, RC_CROSSOVER, RC_RECEIVED, RC_FROM, RC_TO, RC_COVERAGE, RC_N };
 static const ColSpec REMIT_CLAIM_COLS[] = {
     {"remit_claim_id", T_I64}, {"remit_id", T_I64}, {"batch_id", T_I64},
-    {"source_location", T_STR}, {"patient_control_number", T_STR}, {"status_code", T_STR},
+    {"source_position", T_I64}, {"patient_control_number", T_STR}, {"status_code", T_STR},
     {"total_charge", T_STR}, {"paid_amount", T_STR}, {"patient_responsibility", T_STR},
     {"claim_filing_indicator", T_STR}, {"payer_claim_number", T_STR}, {"facility_code", T_STR},
     {"frequency_code", T_STR}, {"is_reversal", T_BOOL}, {"patient_last_name", T_STR},
@@ -242,7 +245,7 @@ enum { RL_ID, RL_CLAIM, RL_BATCH, RL_LOC, RL_POSITION, RL_QUAL, RL_CODE, RL_MOD1
        RL_N };
 static const ColSpec REMIT_LINE_COLS[] = {
     {"remit_line_id", T_I64}, {"remit_claim_id", T_I64}, {"batch_id", T_I64},
-    {"source_location", T_STR}, {"position", T_I64}, {"procedure_qualifier", T_STR},
+    {"source_position", T_I64}, {"position", T_I64}, {"procedure_qualifier", T_STR},
     {"procedure_code", T_STR}, {"modifier_1", T_STR}, {"modifier_2", T_STR},
     {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"charge", T_STR}, {"paid_amount", T_STR},
     {"revenue_code", T_STR}, {"units", T_STR}, {"submitted_procedure_qualifier", T_STR},
@@ -254,18 +257,18 @@ enum { AD_CLAIM, AD_LINE, AD_BATCH, AD_LOC, AD_LEVEL, AD_GROUP, AD_REASON, AD_AM
        AD_N };
 static const ColSpec ADJUSTMENT_COLS[] = {
     {"remit_claim_id", T_I64}, {"remit_line_id", T_I64}, {"batch_id", T_I64},
-    {"source_location", T_STR}, {"level", T_STR}, {"group_code", T_STR},
+    {"source_position", T_I64}, {"level", T_STR}, {"group_code", T_STR},
     {"reason_code", T_STR}, {"amount", T_STR}, {"quantity", T_STR}};
 
 enum { RK_CLAIM, RK_LINE, RK_BATCH, RK_LOC, RK_LEVEL, RK_SOURCE, RK_QUAL, RK_CODE, RK_N };
 static const ColSpec REMARK_COLS[] = {
     {"remit_claim_id", T_I64}, {"remit_line_id", T_I64}, {"batch_id", T_I64},
-    {"source_location", T_STR}, {"level", T_STR}, {"source_segment", T_STR},
+    {"source_position", T_I64}, {"level", T_STR}, {"source_segment", T_STR},
     {"qualifier", T_STR}, {"code", T_STR}};
 
 enum { PA_REMIT, PA_BATCH, PA_LOC, PA_PROVIDER, PA_FISCAL, PA_REASON, PA_REF, PA_AMOUNT, PA_N };
 static const ColSpec PLB_COLS[] = {
-    {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_location", T_STR},
+    {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
     {"provider_id", T_STR}, {"fiscal_period_date", T_STR}, {"reason_code", T_STR},
     {"reference", T_STR}, {"amount", T_STR}};
 
@@ -306,7 +309,6 @@ static int row_end(Table *t) {
     return 0;
 }
 static void table_truncate(Table *t, size_t n) {
-    if (n >= t->n) return;
     for (int i = 0; i < t->ncols; i++) col_truncate(&t->cols[i], n);
     t->n = n;
 }
@@ -316,8 +318,11 @@ static void table_truncate(Table *t, size_t n) {
 /* A field copied out of the input (the input buffer does not outlive feed()). */
 typedef struct { char buf[FIELD_MAX]; int n; int set; } Field;
 
+static Py_ssize_t truncated_values = 0;  /* counted per feed() call into the parser */
+
 static void fset(Field *f, Str s) {
     Py_ssize_t n = s.n < FIELD_MAX ? s.n : FIELD_MAX;
+    if (n < s.n) truncated_values++;
     memcpy(f->buf, s.p, (size_t)n);
     f->n = (int)n; f->set = 1;
 }
@@ -347,11 +352,16 @@ static int parse_amount(Str s, int64_t *out) {
     int64_t v = 0;
     if (s.n == 0) return 0;
     if (s.p[0] == '-') { neg = 1; i = 1; }
-    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') { v = v * 10 + (s.p[i] - '0'); i++; digits++; }
-    if (digits > 16) return 0;
+    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
+        if (++digits > 16) return 0;
+        v = v * 10 + (s.p[i++] - '0');
+    }
     if (i < s.n && s.p[i] == '.') {
         i++;
-        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') { v = v * 10 + (s.p[i] - '0'); i++; decimals++; }
+        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
+            if (++decimals > 2) return 0;
+            v = v * 10 + (s.p[i++] - '0');
+        }
     }
     if (i != s.n || decimals > 2 || (digits == 0 && decimals == 0)) return 0;
     for (Py_ssize_t k = decimals; k < 2; k++) v *= 10;
@@ -386,9 +396,20 @@ static int parse_date8(Str s, char *out) {
     return 1;
 }
 
-static void cents_text(int64_t v, char *out, size_t size) {
-    int64_t a = v < 0 ? -v : v;
-    snprintf(out, size, "%s%lld.%02lld", v < 0 ? "-" : "", (long long)(a / 100), (long long)(a % 100));
+/* Cents as decimal text "-123.45" (also the form Python reads the totals in). */
+static void cents_text(Cents v, char *out, size_t size) {
+    char digits[48];
+    int n = 0;
+    unsigned __int128 a = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+    do { digits[n++] = (char)('0' + (int)(a % 10)); a /= 10; } while (a && n < 46);
+    while (n < 3) digits[n++] = '0';
+    size_t k = 0;
+    if (v < 0 && k + 1 < size) out[k++] = '-';
+    for (int i = n - 1; i >= 0 && k + 2 < size; i--) {
+        out[k++] = digits[i];
+        if (i == 2) out[k++] = '.';
+    }
+    out[k] = 0;
 }
 
 /* Quote a value for a message: at most 20 bytes, printable ASCII only. */
@@ -423,7 +444,7 @@ typedef struct {
     Field pcn, freq, pos, charge, prior, referral, original, rend_npi, rend_name, rend_tax;
     Field fac_npi, fac_name, date, date_end;
     Text notes, attach, diag;
-    int64_t charge_cents, lines_cents;
+    Cents charge_cents, lines_cents;
     int lines;
 } Claim837;
 
@@ -432,12 +453,13 @@ typedef struct {
     int64_t seg;
     Field number, control, prior, note, rend_npi, rend_name, rend_tax, date, date_end;
     Field comp[7], charge, unit_type, units, pos, pointers;
-    int64_t charge_cents;
+    Cents charge_cents;
 } Line837;
 
 typedef struct {
     int open;
-    int64_t id, seg, charge_cents, paid_cents, adjusted;
+    int64_t id, seg;
+    Cents charge_cents, paid_cents, adjusted;
     int lines, emitted;
     size_t mark_line, mark_adj, mark_remark;
     Field pcn, status, charge, paid, pr, filing, icn, facility, freq, last, first, member;
@@ -446,7 +468,8 @@ typedef struct {
 
 typedef struct {
     int open;
-    int64_t id, seg, charge_cents, paid_cents, adjusted;
+    int64_t id, seg;
+    Cents charge_cents, paid_cents, adjusted;
     int position;
     Field comp[7], sub[7], charge, paid, revenue, units, sub_units, date, date_end, control, allowed;
 } Line835;
@@ -478,8 +501,10 @@ typedef struct {
     int64_t claim_err_seg;
     char claim_err_code[40], claim_err_msg[300];
     /* tallies: pending for the open transaction, then committed */
-    int64_t p_claims, p_lines, p_charge, p_paid;
-    int64_t transactions, claims, lines, charge_cents, paid_cents, paid_seen;
+    int64_t p_claims, p_lines;
+    Cents p_charge, p_paid;
+    int64_t transactions, claims, lines, paid_seen;
+    Cents charge_cents, paid_cents;
     /* 837 */
     Field created;
     Billing bill; Subscriber sub; Patient pat;
@@ -487,19 +512,22 @@ typedef struct {
     int in_other_payer, in_line_adj;
     Claim837 c7; Line837 l7;
     /* 835 */
-    int64_t remit_id, claims_paid, plb_total;
+    int64_t remit_id;
+    Cents claims_paid, plb_total;
     char party[4];
-    int header_seen;
+    int header_seen, claims_started;
     Field h_handling, h_amount, h_cd, h_method, h_date, h_trace, h_originator, h_payer_name;
     Field h_payer_n1, h_payer_ref, h_payee_name, h_payee_id, h_production;
-    int64_t h_amount_cents, h_seg;
+    Cents h_amount_cents;
+    int64_t h_seg;
     int h_amount_ok;
     Claim835 c5; Line835 l5;
     /* scratch */
     Str el[MAX_ELEMENTS];
     int nel;
     char *scratch; size_t scratch_cap;
-    Py_ssize_t replaced;
+    Py_ssize_t replaced, truncated;
+    int ready;
 } Parser;
 
 /* ---------------------------------------------------------------- findings */
@@ -518,6 +546,9 @@ static int finding(Parser *P, PyObject *list, int64_t seg, const char *scope, co
 }
 /* Warnings about rows that were quarantined would only confuse: the reject explains. */
 static int drop_warnings_since(Parser *P, Py_ssize_t mark) {
+    /* a once-per-file warning that goes with them may be given again later */
+    if (P->old_format_warned > mark) P->old_format_warned = 0;
+    if (P->composite_warned > mark) P->composite_warned = 0;
     return PyList_SetSlice(P->warnings, mark, PyList_GET_SIZE(P->warnings), NULL);
 }
 
@@ -569,7 +600,7 @@ static int composite(Parser *P, int64_t seg, Str s, Str *out) {
     int fallback = 0;
     split_components(P, seg, s, out, &fallback);
     if (fallback && !P->composite_warned) {
-        P->composite_warned = 1;
+        P->composite_warned = (int)PyList_GET_SIZE(P->warnings) + 1;
         WARN(seg, "component_separator",
              "composites use '>' although ISA16 declares '%c'; read with '>'", P->comp);
     }
@@ -578,7 +609,7 @@ static int composite(Parser *P, int64_t seg, Str s, Str *out) {
 
 /* Amount: required or optional; on a bad value, fail and return 0. */
 static int amount(Parser *P, int64_t seg, Str s, const char *name, int required, Field *f,
-                  int64_t *cents) {
+                  Cents *cents) {
     int64_t v = 0;
     fclear(f);
     if (s.n == 0) {
@@ -663,8 +694,6 @@ static int close_line837(Parser *P) {
     c->lines_cents += l->charge_cents;
     if (P->claim_errors) return 0;
     Table *t = &P->tables[TB_LINE];
-    char loc[40];
-    location(l->seg, loc, sizeof loc);
     int64_t number = 0;
     int digits = l->number.n > 0 && l->number.n < 10;
     for (int i = 0; i < l->number.n && digits; i++) {
@@ -676,7 +705,7 @@ static int close_line837(Parser *P) {
     Str date_end = l->date.set ? fstr(&l->date_end) : fstr(&c->date_end);
     if (date.n == 0) WARN(l->seg, "line_without_date", "service line has no DTP*472");
     if (put_i64(t, LN_ID, P->next_line++) < 0 || put_i64(t, LN_CLAIM, c->id) < 0 ||
-        put_i64(t, LN_BATCH, P->batch_id) < 0 || put_str(t, LN_LOC, Z(loc)) < 0 ||
+        put_i64(t, LN_BATCH, P->batch_id) < 0 || put_i64(t, LN_LOC, l->seg) < 0 ||
         put_i64(t, LN_NUMBER, number) < 0 || put_str(t, LN_CONTROL, fstr(&l->control)) < 0 ||
         put_str(t, LN_QUAL, fstr(&l->comp[0])) < 0 || put_str(t, LN_CODE, fstr(&l->comp[1])) < 0 ||
         put_str(t, LN_MOD1, fstr(&l->comp[2])) < 0 || put_str(t, LN_MOD2, fstr(&l->comp[3])) < 0 ||
@@ -723,7 +752,7 @@ static int close_claim837(Parser *P) {
         int own = p->hl;
         Table *t = &P->tables[TB_CLAIM];
         if (put_i64(t, CL_ID, c->id) < 0 || put_i64(t, CL_BATCH, P->batch_id) < 0 ||
-            put_str(t, CL_LOC, Z(where)) < 0 || put_str(t, CL_TXN, fstr(&P->st02)) < 0 ||
+            put_i64(t, CL_LOC, c->seg) < 0 || put_str(t, CL_TXN, fstr(&P->st02)) < 0 ||
             put_str(t, CL_PCN, fstr(&c->pcn)) < 0 || put_str(t, CL_FREQ, fstr(&c->freq)) < 0 ||
             put_str(t, CL_POS, fstr(&c->pos)) < 0 || put_str(t, CL_CHARGE, fstr(&c->charge)) < 0 ||
             put_str(t, CL_PAYER_ID, fstr(&s->payer_id)) < 0 ||
@@ -974,11 +1003,9 @@ static int close_line835(Parser *P) {
     l->open = 0;
     if (P->claim_errors) return 0;
     Table *t = &P->tables[TB_REMIT_LINE];
-    char loc[40];
-    location(l->seg, loc, sizeof loc);
     Str end = l->date_end.n ? fstr(&l->date_end) : fstr(&l->date);
     if (put_i64(t, RL_ID, l->id) < 0 || put_i64(t, RL_CLAIM, c->id) < 0 ||
-        put_i64(t, RL_BATCH, P->batch_id) < 0 || put_str(t, RL_LOC, Z(loc)) < 0 ||
+        put_i64(t, RL_BATCH, P->batch_id) < 0 || put_i64(t, RL_LOC, l->seg) < 0 ||
         put_i64(t, RL_POSITION, l->position) < 0 || put_str(t, RL_QUAL, fstr(&l->comp[0])) < 0 ||
         put_str(t, RL_CODE, fstr(&l->comp[1])) < 0 || put_str(t, RL_MOD1, fstr(&l->comp[2])) < 0 ||
         put_str(t, RL_MOD2, fstr(&l->comp[3])) < 0 || put_str(t, RL_MOD3, fstr(&l->comp[4])) < 0 ||
@@ -1028,7 +1055,7 @@ static int close_claim835(Parser *P) {
         }
         Table *t = &P->tables[TB_REMIT_CLAIM];
         if (put_i64(t, RC_ID, c->id) < 0 || put_i64(t, RC_REMIT, P->remit_id) < 0 ||
-            put_i64(t, RC_BATCH, P->batch_id) < 0 || put_str(t, RC_LOC, Z(where)) < 0 ||
+            put_i64(t, RC_BATCH, P->batch_id) < 0 || put_i64(t, RC_LOC, c->seg) < 0 ||
             put_str(t, RC_PCN, fstr(&c->pcn)) < 0 || put_str(t, RC_STATUS, fstr(&c->status)) < 0 ||
             put_str(t, RC_CHARGE, fstr(&c->charge)) < 0 || put_str(t, RC_PAID, fstr(&c->paid)) < 0 ||
             put_str(t, RC_PR, fstr(&c->pr)) < 0 || put_str(t, RC_FILING, fstr(&c->filing)) < 0 ||
@@ -1057,10 +1084,8 @@ static int close_claim835(Parser *P) {
 static int remark_row(Parser *P, int64_t n, const char *level, const char *source, Str qualifier,
                       Str code, int with_line) {
     Table *t = &P->tables[TB_REMARK];
-    char loc[40];
-    location(n, loc, sizeof loc);
     if (put_i64(t, RK_CLAIM, P->c5.id) < 0 || put_i64(t, RK_BATCH, P->batch_id) < 0 ||
-        put_str(t, RK_LOC, Z(loc)) < 0 || put_str(t, RK_LEVEL, Z(level)) < 0 ||
+        put_i64(t, RK_LOC, n) < 0 || put_str(t, RK_LEVEL, Z(level)) < 0 ||
         put_str(t, RK_SOURCE, Z(source)) < 0 || put_str(t, RK_QUAL, qualifier) < 0 ||
         put_str(t, RK_CODE, code) < 0)
         return -1;
@@ -1074,16 +1099,23 @@ static int seg835(Parser *P, int64_t n, Str tag) {
     const char *t = tag.p;
     switch (tag.n == 2 ? (t[0] << 8 | t[1]) : tag.n == 3 ? (t[0] << 16 | t[1] << 8 | t[2]) : 0) {
     case ('B' << 16 | 'P' << 8 | 'R'):
+        if (P->header_seen || P->claims_started) {
+            /* a second payment header cannot belong to the claims around it */
+            if (close_claim835(P) < 0) return -1;
+            fail(P, n, "unexpected_segment", "BPR appears after the payment header or its claims");
+            return 0;
+        }
         P->header_seen = 1;
         P->h_seg = n;
         fset(&P->h_handling, E(P, 1)); fset(&P->h_cd, E(P, 3)); fset(&P->h_method, E(P, 4));
         P->h_amount_ok = amount(P, n, E(P, 2), "BPR02", 1, &P->h_amount, &P->h_amount_cents);
         return date_field(P, n, E(P, 16), "BPR16", &P->h_date);
     case ('T' << 16 | 'R' << 8 | 'N'):
-        if (!c->open) { fset(&P->h_trace, E(P, 2)); fset(&P->h_originator, E(P, 3)); }
+        if (!P->claims_started) { fset(&P->h_trace, E(P, 2)); fset(&P->h_originator, E(P, 3)); }
         return 0;
     case ('N' << 8 | '1'): {
         Str party = E(P, 1);
+        if (P->claims_started) return 0;
         snprintf(P->party, sizeof P->party, "%.*s", (int)(party.n > 3 ? 3 : party.n), party.p);
         if (eq(party, "PR")) { fset(&P->h_payer_name, E(P, 2)); fset(&P->h_payer_n1, E(P, 4)); }
         else if (eq(party, "PE")) { fset(&P->h_payee_name, E(P, 2)); fset(&P->h_payee_id, E(P, 4)); }
@@ -1103,7 +1135,8 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             if (eq(q, "050")) return date_field(P, n, E(P, 2), "DTM*050", &c->received);
             if (eq(q, "232")) return date_field(P, n, E(P, 2), "DTM*232", &c->from);
             if (eq(q, "233")) return date_field(P, n, E(P, 2), "DTM*233", &c->to);
-        } else if (eq(q, "405")) return date_field(P, n, E(P, 2), "DTM*405", &P->h_production);
+        } else if (eq(q, "405") && !P->claims_started)
+            return date_field(P, n, E(P, 2), "DTM*405", &P->h_production);
         return 0;
     }
     case ('L' << 8 | 'X'):
@@ -1111,6 +1144,7 @@ static int seg835(Parser *P, int64_t n, Str tag) {
     case ('C' << 16 | 'L' << 8 | 'P'): {
         if (close_claim835(P) < 0) return -1;
         memset(c, 0, sizeof *c);
+        P->claims_started = 1;
         c->open = 1;
         c->seg = n;
         c->id = P->next_remit_claim++;
@@ -1139,8 +1173,6 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             return 0;
         }
         Table *tb = &P->tables[TB_ADJUSTMENT];
-        char loc[40];
-        location(n, loc, sizeof loc);
         for (int k = 2; k <= 17; k += 3) {
             Str reason = E(P, k);
             if (!reason.n) {
@@ -1150,14 +1182,14 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             char name[8];
             snprintf(name, sizeof name, "CAS%02d", k + 1);
             Field value, qty;
-            int64_t cents = 0;
+            Cents cents = 0;
             if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
             snprintf(name, sizeof name, "CAS%02d", k + 2);
             quantity(P, n, E(P, k + 2), name, &qty);
             c->adjusted += cents;
             if (l->open) l->adjusted += cents;
             if (put_i64(tb, AD_CLAIM, c->id) < 0 || put_i64(tb, AD_BATCH, P->batch_id) < 0 ||
-                put_str(tb, AD_LOC, Z(loc)) < 0 || put_str(tb, AD_LEVEL, Z(l->open ? "line" : "claim")) < 0 ||
+                put_i64(tb, AD_LOC, n) < 0 || put_str(tb, AD_LEVEL, Z(l->open ? "line" : "claim")) < 0 ||
                 put_str(tb, AD_GROUP, group) < 0 || put_str(tb, AD_REASON, reason) < 0 ||
                 put_str(tb, AD_AMOUNT, fstr(&value)) < 0 || put_str(tb, AD_QTY, fstr(&qty)) < 0)
                 return -1;
@@ -1222,8 +1254,6 @@ static int seg835(Parser *P, int64_t n, Str tag) {
         Field fiscal;
         if (date_field(P, n, E(P, 2), "PLB02", &fiscal) < 0) return -1;
         Table *tb = &P->tables[TB_PLB];
-        char loc[40];
-        location(n, loc, sizeof loc);
         for (int k = 3; k <= 13; k += 2) {
             if (!E(P, k).n) continue;
             Str parts[MAX_COMPONENTS];
@@ -1231,11 +1261,11 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             char name[8];
             snprintf(name, sizeof name, "PLB%02d", k + 1);
             Field value;
-            int64_t cents = 0;
+            Cents cents = 0;
             if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
             P->plb_total += cents;
             if (put_i64(tb, PA_REMIT, P->remit_id) < 0 || put_i64(tb, PA_BATCH, P->batch_id) < 0 ||
-                put_str(tb, PA_LOC, Z(loc)) < 0 || put_str(tb, PA_PROVIDER, E(P, 1)) < 0 ||
+                put_i64(tb, PA_LOC, n) < 0 || put_str(tb, PA_PROVIDER, E(P, 1)) < 0 ||
                 put_str(tb, PA_FISCAL, fstr(&fiscal)) < 0 || put_str(tb, PA_REASON, parts[0]) < 0 ||
                 put_str(tb, PA_REF, parts[1]) < 0 || put_str(tb, PA_AMOUNT, fstr(&value)) < 0 ||
                 row_end(tb) < 0)
@@ -1249,12 +1279,10 @@ static int seg835(Parser *P, int64_t n, Str tag) {
 
 static int commit835(Parser *P) {
     Table *t = &P->tables[TB_REMIT];
-    char loc[40];
-    location(P->st_seg, loc, sizeof loc);
     Str payer_id = P->h_payer_ref.n ? fstr(&P->h_payer_ref)
                  : P->h_payer_n1.n ? fstr(&P->h_payer_n1) : fstr(&P->h_originator);
     if (put_i64(t, RM_ID, P->remit_id) < 0 || put_i64(t, RM_BATCH, P->batch_id) < 0 ||
-        put_str(t, RM_LOC, Z(loc)) < 0 || put_str(t, RM_TXN, fstr(&P->st02)) < 0 ||
+        put_i64(t, RM_LOC, P->st_seg) < 0 || put_str(t, RM_TXN, fstr(&P->st02)) < 0 ||
         put_str(t, RM_HANDLING, fstr(&P->h_handling)) < 0 || put_str(t, RM_AMOUNT, fstr(&P->h_amount)) < 0 ||
         put_str(t, RM_CD, fstr(&P->h_cd)) < 0 || put_str(t, RM_METHOD, fstr(&P->h_method)) < 0 ||
         put_str(t, RM_DATE, fstr(&P->h_date)) < 0 || put_str(t, RM_TRACE, fstr(&P->h_trace)) < 0 ||
@@ -1300,7 +1328,7 @@ static void reset_transaction(Parser *P) {
     P->claim_errors = P->txn_errors = 0;
     P->p_claims = P->p_lines = P->p_charge = P->p_paid = 0;
     P->claims_paid = P->plb_total = 0;
-    P->header_seen = 0;
+    P->header_seen = P->claims_started = 0;
     P->h_amount_ok = 0; P->h_amount_cents = 0; P->h_seg = 0;
     Field *hf[] = {&P->h_handling, &P->h_amount, &P->h_cd, &P->h_method, &P->h_date, &P->h_trace,
                    &P->h_originator, &P->h_payer_name, &P->h_payer_n1, &P->h_payer_ref,
@@ -1351,7 +1379,7 @@ static int start_transaction(Parser *P, int64_t n) {
     if (add_kind(P, kind) < 0) return -1;
     if (P->kind == K_835) P->remit_id = P->next_remit++;
     if (has_x098 && P->kind == K_837P && !P->old_format_warned) {
-        P->old_format_warned = 1;
+        P->old_format_warned = (int)PyList_GET_SIZE(P->warnings) + 1;
         WARN(n, "old_format", "4010 (X098) claim: a retired format, read with 5010 rules");
     }
     return 0;
@@ -1582,6 +1610,7 @@ static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
     const char *e, *c, *s;
     Py_ssize_t ne, nc, ns;
     PyObject *ids;
+    if (P->ready) { PyErr_SetString(PyExc_RuntimeError, "a Parser reads one file: make a new one"); return -1; }
     if (!PyArg_ParseTupleAndKeywords(args, kw, "s#s#s#LO!", names, &e, &ne, &c, &nc, &s, &ns,
                                      &P->batch_id, &PyDict_Type, &ids))
         return -1;
@@ -1613,6 +1642,7 @@ static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
     P->rejects = PyList_New(0);
     P->kinds = PySet_New(NULL);
     if (!P->warnings || !P->rejects || !P->kinds) return -1;
+    P->ready = 1;
     return 0;
 }
 
@@ -1628,11 +1658,18 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
     Py_buffer buf;
     Py_ssize_t start;
     int final;
+    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return NULL; }
     if (!PyArg_ParseTuple(args, "y*np", &buf, &start, &final)) return NULL;
+    if (start < 0 || start > buf.len) {
+        PyBuffer_Release(&buf);
+        PyErr_SetString(PyExc_ValueError, "start is outside the data");
+        return NULL;
+    }
     const char *data = buf.buf;
     Py_ssize_t n = buf.len, pos = start;
     int flush = 0;
     replaced_bytes = 0;
+    truncated_values = 0;
     while (pos < n) {
         const char *end = memchr(data + pos, P->term, (size_t)(n - pos));
         if (!end) {
@@ -1646,12 +1683,14 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
         if (was_in_txn && !P->in_txn && committed_rows(P)) { flush = 1; break; }
     }
     P->replaced += replaced_bytes;
+    P->truncated += truncated_values;
     PyBuffer_Release(&buf);
     return Py_BuildValue("(ni)", pos, flush);
 }
 
 /* finish(): the file ended; an open transaction was cut short. */
 static PyObject *Parser_finish(Parser *P, PyObject *unused) {
+    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return NULL; }
     if (P->in_txn && cut_short(P, P->seg_no + 1) < 0) return NULL;
     if (P->in_isa) {
         char m[] = "the file ends without IEA";
@@ -1663,6 +1702,8 @@ static PyObject *Parser_finish(Parser *P, PyObject *unused) {
 
 /* take() -> {table: (rows, [(name, type, validity, offsets_or_values, data), ...])}; clears. */
 static PyObject *Parser_take(Parser *P, PyObject *unused) {
+    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return NULL; }
+    if (P->in_txn) { PyErr_SetString(PyExc_RuntimeError, "take() called inside a transaction"); return NULL; }
     PyObject *out = PyDict_New();
     if (!out) return NULL;
     for (int t = 0; t < TB_N; t++) {
@@ -1689,8 +1730,14 @@ static PyObject *Parser_take(Parser *P, PyObject *unused) {
                 data = Py_None; Py_INCREF(Py_None);
             }
             const char *type = c->type == T_STR ? "str" : c->type == T_I64 ? "int64" : "bool";
-            PyObject *item = (valid && values && data) ? Py_BuildValue("(ssNNN)", c->name, type, valid, values, data) : NULL;
-            if (!item) { Py_XDECREF(valid); Py_XDECREF(values); Py_XDECREF(data); Py_DECREF(cols); Py_DECREF(out); return NULL; }
+            if (!valid || !values || !data) {
+                Py_XDECREF(valid); Py_XDECREF(values); Py_XDECREF(data);
+                Py_DECREF(cols); Py_DECREF(out);
+                return NULL;
+            }
+            /* "N" hands the three references over, also when building the tuple fails */
+            PyObject *item = Py_BuildValue("(ssNNN)", c->name, type, valid, values, data);
+            if (!item) { Py_DECREF(cols); Py_DECREF(out); return NULL; }
             PyList_SET_ITEM(cols, i, item);
         }
         PyObject *entry = Py_BuildValue("(nN)", (Py_ssize_t)rows, cols);
@@ -1704,11 +1751,15 @@ static PyObject *Parser_take(Parser *P, PyObject *unused) {
 }
 
 static PyObject *Parser_tally(Parser *P, PyObject *unused) {
-    return Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:O,s:L,s:n,s:L,s:L,s:L,s:L,s:L}",
+    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return NULL; }
+    char charge[64], paid[64];
+    cents_text(P->charge_cents, charge, sizeof charge);
+    cents_text(P->paid_cents, paid, sizeof paid);
+    return Py_BuildValue("{s:L,s:L,s:L,s:s,s:s,s:O,s:L,s:n,s:n,s:L,s:L,s:L,s:L,s:L}",
         "transactions", (long long)P->transactions, "claims", (long long)P->claims,
-        "lines", (long long)P->lines, "charge_cents", (long long)P->charge_cents,
-        "paid_cents", (long long)P->paid_cents, "paid_seen", P->paid_seen ? Py_True : Py_False,
+        "lines", (long long)P->lines, "charge", charge, "paid", paid, "paid_seen", P->paid_seen ? Py_True : Py_False,
         "segments", (long long)P->seg_no, "replaced_bytes", P->replaced,
+        "truncated_values", P->truncated,
         "next_claim", (long long)P->next_claim, "next_claim_line", (long long)P->next_line,
         "next_remit", (long long)P->next_remit, "next_remit_claim", (long long)P->next_remit_claim,
         "next_remit_line", (long long)P->next_remit_line);
@@ -1721,9 +1772,14 @@ static PyMethodDef Parser_methods[] = {
     {"tally", (PyCFunction)Parser_tally, METH_NOARGS, "counts and cent totals of committed data"},
     {NULL}};
 
-static PyObject *Parser_warnings(Parser *P, void *c) { Py_INCREF(P->warnings); return P->warnings; }
-static PyObject *Parser_rejects(Parser *P, void *c) { Py_INCREF(P->rejects); return P->rejects; }
-static PyObject *Parser_kinds(Parser *P, void *c) { Py_INCREF(P->kinds); return P->kinds; }
+static PyObject *ready_or_none(PyObject *o) {
+    if (!o) Py_RETURN_NONE;
+    Py_INCREF(o);
+    return o;
+}
+static PyObject *Parser_warnings(Parser *P, void *c) { return ready_or_none(P->warnings); }
+static PyObject *Parser_rejects(Parser *P, void *c) { return ready_or_none(P->rejects); }
+static PyObject *Parser_kinds(Parser *P, void *c) { return ready_or_none(P->kinds); }
 static PyGetSetDef Parser_getset[] = {
     {"warnings", (getter)Parser_warnings, NULL, "[(location, code, message)]", NULL},
     {"rejects", (getter)Parser_rejects, NULL, "[(location, code, message, scope)]", NULL},
@@ -1749,8 +1805,11 @@ static PyObject *schemas(PyObject *self, PyObject *unused) {
     for (int t = 0; t < TB_N; t++) {
         PyObject *cols = PyTuple_New(SCHEMAS[t].n);
         if (!cols) { Py_DECREF(out); return NULL; }
-        for (int i = 0; i < SCHEMAS[t].n; i++)
-            PyTuple_SET_ITEM(cols, i, PyUnicode_FromString(SCHEMAS[t].cols[i].name));
+        for (int i = 0; i < SCHEMAS[t].n; i++) {
+            PyObject *name = PyUnicode_FromString(SCHEMAS[t].cols[i].name);
+            if (!name) { Py_DECREF(cols); Py_DECREF(out); return NULL; }
+            PyTuple_SET_ITEM(cols, i, name);
+        }
         if (PyDict_SetItemString(out, SCHEMAS[t].name, cols) < 0) { Py_DECREF(cols); Py_DECREF(out); return NULL; }
         Py_DECREF(cols);
     }

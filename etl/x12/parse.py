@@ -143,6 +143,13 @@ class X12File:
         tally = parser.tally()
         self.segments = tally["segments"]
         self.replaced_bytes = tally["replaced_bytes"]
+        if tally["truncated_values"]:
+            ctx.warn(
+                "file",
+                "value_too_long",
+                f"{tally['truncated_values']} values were longer than 264 characters (more than "
+                "X12 allows for any field the loader keeps) and were cut",
+            )
         for table in ("claim", "claim_line", "remit", "remit_claim", "remit_line"):
             ctx.next_ids[table] = tally[f"next_{table}"]
         ctx.warnings.extend(Finding(*w) for w in parser.warnings)
@@ -151,7 +158,7 @@ class X12File:
         t.transactions += tally["transactions"]
         t.claims += tally["claims"]
         t.lines += tally["lines"]
-        t.total_charge += Decimal(tally["charge_cents"]).scaleb(-2)
+        t.total_charge += Decimal(tally["charge"])
         if tally["paid_seen"]:
-            t.add_paid(Decimal(tally["paid_cents"]).scaleb(-2))
+            t.add_paid(Decimal(tally["paid"]))
         t.kinds.update(parser.kinds)

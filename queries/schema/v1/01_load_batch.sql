@@ -13,8 +13,8 @@ CREATE TABLE load_batch (
     transactions               INTEGER,
     claims                     INTEGER,
     lines                      INTEGER,
-    total_charge               DECIMAL(18,2),
-    total_paid                 DECIMAL(18,2),
+    total_charge               DECIMAL(38,2),
+    total_paid                 DECIMAL(38,2),
     warnings                   INTEGER,
     rejects                    INTEGER,
     message                    VARCHAR

@@ -1,7 +1,7 @@
 CREATE TABLE claim (
     claim_id                BIGINT  NOT NULL,
     batch_id                BIGINT  NOT NULL,
-    source_location         VARCHAR NOT NULL,
+    source_position         BIGINT  NOT NULL,
     transaction_control     VARCHAR,
     patient_control_number  VARCHAR NOT NULL,
     frequency_code          VARCHAR,
@@ -38,7 +38,7 @@ CREATE TABLE claim (
 COMMENT ON TABLE claim IS 'One row per 837P claim (CLM) or per claim in a claims CSV.';
 COMMENT ON COLUMN claim.claim_id IS 'Identifier given by the loader.';
 COMMENT ON COLUMN claim.batch_id IS 'load_batch.batch_id of the file the claim came from.';
-COMMENT ON COLUMN claim.source_location IS 'Where in the file: "segment N" of the CLM, or "rows N-M" of a CSV.';
+COMMENT ON COLUMN claim.source_position IS 'Where the row starts in its file: the segment number (1-based, over the whole file) of its X12 segment, or the line number of its first CSV row.';
 COMMENT ON COLUMN claim.transaction_control IS 'ST02 of the transaction set (X12 only).';
 COMMENT ON COLUMN claim.patient_control_number IS 'CLM01, the provider''s claim id; the 835 echoes it in CLP01.';
 COMMENT ON COLUMN claim.frequency_code IS 'CLM05-3: 1 original, 7 replacement, 8 void.';

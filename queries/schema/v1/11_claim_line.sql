@@ -2,7 +2,7 @@ CREATE TABLE claim_line (
     claim_line_id        BIGINT  NOT NULL,
     claim_id             BIGINT  NOT NULL,
     batch_id             BIGINT  NOT NULL,
-    source_location      VARCHAR NOT NULL,
+    source_position      BIGINT  NOT NULL,
     line_number          INTEGER NOT NULL,
     line_control_number  VARCHAR,
     procedure_qualifier  VARCHAR,
@@ -29,7 +29,7 @@ COMMENT ON TABLE claim_line IS 'One row per 837P service line (2400 LX/SV1) or p
 COMMENT ON COLUMN claim_line.claim_line_id IS 'Identifier given by the loader.';
 COMMENT ON COLUMN claim_line.claim_id IS 'claim.claim_id of the claim.';
 COMMENT ON COLUMN claim_line.batch_id IS 'load_batch.batch_id of the file.';
-COMMENT ON COLUMN claim_line.source_location IS '"segment N" of the SV1, or "row N" of a CSV.';
+COMMENT ON COLUMN claim_line.source_position IS 'Where the row starts in its file: the segment number (1-based, over the whole file) of its X12 segment, or the line number of its first CSV row.';
 COMMENT ON COLUMN claim_line.line_number IS 'LX01 line number within the claim.';
 COMMENT ON COLUMN claim_line.line_control_number IS 'REF*6R line item control number; the 835 echoes it.';
 COMMENT ON COLUMN claim_line.procedure_qualifier IS 'SV101-1 (HC = CPT/HCPCS).';

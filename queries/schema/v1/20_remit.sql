@@ -1,7 +1,7 @@
 CREATE TABLE remit (
     remit_id             BIGINT  NOT NULL,
     batch_id             BIGINT  NOT NULL,
-    source_location      VARCHAR NOT NULL,
+    source_position      BIGINT  NOT NULL,
     transaction_control  VARCHAR,
     handling_code        VARCHAR,
     payment_amount       DECIMAL(18,2) NOT NULL,
@@ -19,7 +19,7 @@ CREATE TABLE remit (
 COMMENT ON TABLE remit IS 'One row per 835 transaction (one payment or notice), or per payment in a remits CSV.';
 COMMENT ON COLUMN remit.remit_id IS 'Identifier given by the loader.';
 COMMENT ON COLUMN remit.batch_id IS 'load_batch.batch_id of the file.';
-COMMENT ON COLUMN remit.source_location IS '"segment N" of the ST, or "rows N-M" of a CSV.';
+COMMENT ON COLUMN remit.source_position IS 'Where the row starts in its file: the segment number (1-based, over the whole file) of its X12 segment, or the line number of its first CSV row.';
 COMMENT ON COLUMN remit.transaction_control IS 'ST02 of the transaction set.';
 COMMENT ON COLUMN remit.handling_code IS 'BPR01: I remittance with payment, H notification only, ...';
 COMMENT ON COLUMN remit.payment_amount IS 'BPR02 total actual provider payment.';

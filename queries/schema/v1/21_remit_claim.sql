@@ -2,7 +2,7 @@ CREATE TABLE remit_claim (
     remit_claim_id          BIGINT  NOT NULL,
     remit_id                BIGINT  NOT NULL,
     batch_id                BIGINT  NOT NULL,
-    source_location         VARCHAR NOT NULL,
+    source_position         BIGINT  NOT NULL,
     patient_control_number  VARCHAR NOT NULL,
     status_code             VARCHAR NOT NULL,
     total_charge            DECIMAL(18,2) NOT NULL,
@@ -28,7 +28,7 @@ COMMENT ON TABLE remit_claim IS 'One row per 835 claim payment (2100 CLP).';
 COMMENT ON COLUMN remit_claim.remit_claim_id IS 'Identifier given by the loader.';
 COMMENT ON COLUMN remit_claim.remit_id IS 'remit.remit_id of the payment.';
 COMMENT ON COLUMN remit_claim.batch_id IS 'load_batch.batch_id of the file.';
-COMMENT ON COLUMN remit_claim.source_location IS '"segment N" of the CLP, or "rows N-M" of a CSV.';
+COMMENT ON COLUMN remit_claim.source_position IS 'Where the row starts in its file: the segment number (1-based, over the whole file) of its X12 segment, or the line number of its first CSV row.';
 COMMENT ON COLUMN remit_claim.patient_control_number IS 'CLP01, equal to the 837 CLM01.';
 COMMENT ON COLUMN remit_claim.status_code IS 'CLP02: 1/2/3 processed as primary/secondary/tertiary, 4 denied, 19-21 processed and forwarded, 22 reversal, 23 not our claim.';
 COMMENT ON COLUMN remit_claim.total_charge IS 'CLP03 charge (negative in a reversal).';

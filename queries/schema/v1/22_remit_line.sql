@@ -2,7 +2,7 @@ CREATE TABLE remit_line (
     remit_line_id                  BIGINT  NOT NULL,
     remit_claim_id                 BIGINT  NOT NULL,
     batch_id                       BIGINT  NOT NULL,
-    source_location                VARCHAR NOT NULL,
+    source_position                BIGINT  NOT NULL,
     position                       INTEGER NOT NULL,
     procedure_qualifier            VARCHAR,
     procedure_code                 VARCHAR,
@@ -28,7 +28,7 @@ COMMENT ON TABLE remit_line IS 'One row per 835 service line payment (2110 SVC).
 COMMENT ON COLUMN remit_line.remit_line_id IS 'Identifier given by the loader.';
 COMMENT ON COLUMN remit_line.remit_claim_id IS 'remit_claim.remit_claim_id of the claim payment.';
 COMMENT ON COLUMN remit_line.batch_id IS 'load_batch.batch_id of the file.';
-COMMENT ON COLUMN remit_line.source_location IS '"segment N" of the SVC, or "row N" of a CSV.';
+COMMENT ON COLUMN remit_line.source_position IS 'Where the row starts in its file: the segment number (1-based, over the whole file) of its X12 segment, or the line number of its first CSV row.';
 COMMENT ON COLUMN remit_line.position IS '1-based order of the line within its CLP (used to match lines without REF*6R).';
 COMMENT ON COLUMN remit_line.procedure_qualifier IS 'SVC01-1 (HC, AD, ...).';
 COMMENT ON COLUMN remit_line.procedure_code IS 'SVC01-2 procedure code as adjudicated.';
