@@ -5,7 +5,8 @@ transactions of 1,000 claims, as clearinghouses send them), then, for each file,
   - pyx12.x12file.X12Reader iterating every segment (it reads, nothing more);
   - `unlisted load FILE --db NEW.duckdb` (parse, validate, load, commit).
 Prints MB/s of both, the ratio, and the peak resident memory of the load, at two file sizes so
-that growth with input size shows.
+that growth with input size shows; then the same for parsing alone (the C parser, no database),
+to show how the time splits between reading X12 and writing DuckDB.
 
     python bench/etl_throughput.py [--mb 100] [--small-mb 25] [--out bench/out]
 """
@@ -146,6 +147,14 @@ def run_measured(command: list[str]) -> tuple[float, int, str]:
     return elapsed, peak, out
 
 
+PARSE_ONLY = (
+    "import sys, time\nfrom pathlib import Path\n"
+    "from unlisted.etl.context import FileContext\nfrom unlisted.etl.x12.parse import X12File\n"
+    "ids = dict.fromkeys(('claim', 'claim_line', 'remit', 'remit_claim', 'remit_line'), 1)\n"
+    "start = time.perf_counter()\n"
+    "X12File(Path(sys.argv[1])).load_into(FileContext(1, ids), lambda table, rows: None)\n"
+    "print(time.perf_counter() - start)\n"
+)
 PYX12_READ = (
     "import sys\nfrom pyx12.x12file import X12Reader\n"
     "n = sum(1 for _ in X12Reader(sys.argv[1]))\nprint(n)\n"
@@ -161,11 +170,14 @@ def measure(path: Path, out: Path) -> dict:
         [sys.executable, "-m", "unlisted.cli", "load", str(path), "--db", str(db), "--json"]
     )
     theirs, _, segments = run_measured([sys.executable, "-c", PYX12_READ, str(path)])
+    _, parse_peak, parse_out = run_measured([sys.executable, "-c", PARSE_ONLY, str(path)])
+    parse = float(parse_out)
     db.unlink(missing_ok=True)
     return {
         "file": path.name, "MB": size_mb, "segments": int(segments),
         "ours_s": ours, "ours_MBps": size_mb / ours, "pyx12_s": theirs,
         "pyx12_MBps": size_mb / theirs, "ratio": theirs / ours, "peak_rss_MB": peak / 1e6,
+        "parse_s": parse, "parse_ratio": theirs / parse, "parse_rss_MB": parse_peak / 1e6,
     }  # fmt: skip
 
 
@@ -188,7 +200,9 @@ def main() -> None:
                 f"{row['file']:<24} {row['MB']:7.1f} MB  {row['segments']:>10,} segments  "
                 f"unlisted load {row['ours_s']:6.2f} s = {row['ours_MBps']:6.1f} MB/s  "
                 f"pyx12 read {row['pyx12_s']:6.2f} s = {row['pyx12_MBps']:5.1f} MB/s  "
-                f"ratio {row['ratio']:5.1f}x  peak RSS {row['peak_rss_MB']:6.0f} MB",
+                f"ratio {row['ratio']:5.1f}x  peak RSS {row['peak_rss_MB']:6.0f} MB | "
+                f"parse only {row['parse_s']:5.2f} s = {row['MB'] / row['parse_s']:6.1f} MB/s, "
+                f"ratio {row['parse_ratio']:5.1f}x, peak RSS {row['parse_rss_MB']:4.0f} MB",
                 flush=True,
             )
 
