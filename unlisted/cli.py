@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +18,7 @@ from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, Loader, expand_paths
 from .queries.data_dictionary import data_dictionary
+from .queries.sql import sql
 from .settings import database_path
 
 app = typer.Typer(
@@ -67,9 +70,14 @@ def load(
     results: list[FileResult] = []
     show_progress = not as_json and sys.stderr.isatty()
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
-        TimeRemainingColumn(), console=err, transient=True, disable=not show_progress,
-    ) as progress:  # fmt: skip
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not show_progress,
+    ) as progress:
         task = progress.add_task("loading", total=sum(f.stat().st_size for f in files))
         loader = Loader(con, on_bytes=lambda n: progress.advance(task, n))
         for path in files:
@@ -88,6 +96,81 @@ def load(
 
 
 @app.command()
+def generate(
+    outdir: Annotated[Path, typer.Argument(help="Folder to write claims/, remits/, notes/ ...")],
+    claims: Annotated[
+        int, typer.Option(min=1, help="Number of visits (claims) to simulate.")
+    ] = 20000,
+    seed: Annotated[int, typer.Option(help="Random seed: one seed, the same bytes.")] = 7,
+    start: Annotated[
+        datetime.datetime, typer.Option(formats=["%Y-%m-%d"], help="First service date.")
+    ] = datetime.datetime(2025, 1, 1),
+    months: Annotated[int, typer.Option(min=1, max=120, help="Months to simulate.")] = 12,
+) -> None:
+    """Write a synthetic physical-therapy practice: weekly 837P batches, 835 payment runs per
+    payer, treatment notes, contracts, and truth.json with the rates it injected."""
+    from .synthetic.generate import generate as run
+
+    truth = run(outdir, claims=claims, seed=seed, start=start.date(), months=months)
+    c, m = truth["counts"], truth["money"]
+    Console().print(
+        f"Wrote {c['claim_files']} claim files ({c['claims']:,} claims, "
+        f"{c['claim_lines']:,} lines, ${Decimal(m['claim_charge']):,.2f}) and "
+        f"{c['remit_files']} remittance files "
+        f"({c['remit_claims']:,} claim payments, ${Decimal(m['payments']):,.2f} paid) to {outdir}",
+        highlight=False,
+    )
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Where the demo practice and its database live.")
+    ] = Path("unlisted-demo"),
+    claims: Annotated[int, typer.Option(min=1, help="Visits (claims) in the demo year.")] = 20000,
+) -> None:
+    """Generate a year of a synthetic practice, load it, and show the headline numbers.
+
+    Run again, it reuses the demo database already there."""
+    db = folder / "unlisted.duckdb"
+    console = Console()
+    if not db.exists():
+        from .synthetic.generate import generate as run
+
+        console.print(f"Generating a synthetic practice ({claims:,} visits) in {folder}/files ...")
+        run(folder / "files", claims=claims)
+        con = connect(db)
+        loader = Loader(con)
+        results = [
+            loader.load(p)
+            for p in expand_paths([folder / "files" / "claims", folder / "files" / "remits"])
+        ]
+        print_summary(results, db, brief=True)
+    else:
+        console.print(f"Reusing the demo database {db} (delete the folder to start over).")
+        con = connect(db)
+    print_headline(con, console)
+    con.close()
+
+
+def print_headline(con, console: Console, code: str = "97139") -> None:
+    row = con.execute(sql("demo/headline"), {"code": code}).fetchone()
+    billed_lines, charges, remit_lines, paid, zero_paid, payments, claims, claim_payments = row
+    table = Table(title=f"Headline: CPT {code}", title_justify="left", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    table.add_row(f"{code} lines billed", f"{billed_lines:,}")
+    table.add_row(f"{code} charges", money(charges))
+    table.add_row(f"{code} lines on remittances", f"{remit_lines:,}")
+    table.add_row(f"{code} paid", money(paid))
+    table.add_row(f"{code} remittance lines paid $0", f"{zero_paid:,}")
+    table.add_row("claims / claim payments", f"{claims:,} / {claim_payments:,}")
+    table.add_row("payments received (all codes)", money(payments))
+    console.print(table)
+    console.print("Query the database with any DuckDB client; the dashboard is coming next.")
+
+
+@app.command()
 def schema(db: DbOption = None) -> None:
     """Print the data dictionary (Markdown): every table and column, with its meaning."""
     con = connect(database_path(db)) if db is not None else connect(":memory:")
@@ -99,14 +182,20 @@ def money(value) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
-def print_summary(results: list[FileResult], db: Path) -> None:
+def print_summary(results: list[FileResult], db: Path, brief: bool = False) -> None:
     console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"Loaded into {db}", title_justify="left", show_lines=False)
     for column, justify in (
-        ("file", "left"), ("kind", "left"), ("status", "left"), ("claims", "right"),
-        ("lines", "right"), ("charges", "right"), ("paid", "right"), ("warnings", "right"),
+        ("file", "left"),
+        ("kind", "left"),
+        ("status", "left"),
+        ("claims", "right"),
+        ("lines", "right"),
+        ("charges", "right"),
+        ("paid", "right"),
+        ("warnings", "right"),
         ("rejects", "right"),
-    ):  # fmt: skip
+    ):
         table.add_column(
             column,
             justify=justify,
@@ -118,11 +207,18 @@ def print_summary(results: list[FileResult], db: Path) -> None:
     style = {"loaded": "green", "duplicate": "cyan", "rejected": "red"}
     for r in results:
         table.add_row(
-            Path(r.file).name, r.kind or "", f"[{style[r.status]}]{r.status}[/]",
-            f"{r.claims:,}", f"{r.lines:,}", money(r.total_charge), money(r.total_paid),
-            str(len(r.warnings)) if r.warnings else "", str(len(r.rejects)) if r.rejects else "",
-        )  # fmt: skip
-    console.print(table)
+            Path(r.file).name,
+            r.kind or "",
+            f"[{style[r.status]}]{r.status}[/]",
+            f"{r.claims:,}",
+            f"{r.lines:,}",
+            money(r.total_charge),
+            money(r.total_paid),
+            str(len(r.warnings)) if r.warnings else "",
+            str(len(r.rejects)) if r.rejects else "",
+        )
+    if not brief:
+        console.print(table)
     for r in results:
         if r.rejects or r.status != "loaded":
             console.print(f"[bold]{Path(r.file).name}[/bold]: {r.message}", highlight=False)

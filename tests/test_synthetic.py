@@ -1,0 +1,177 @@
+"""The synthetic practice: valid X12 (pyx12, zero errors), balanced remittances, totals that
+load to the cent, and the same bytes for the same seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from unlisted.etl.database import connect
+from unlisted.etl.load import Loader, expand_paths
+
+from unlisted.synthetic.generate import generate
+from unlisted.synthetic.practice import load_practice
+
+from .pyx12_validate import validate_x12
+
+SEED, CLAIMS, START, MONTHS = 11, 300, dt.date(2025, 3, 1), 5
+# Rare events made common, so that a small practice exercises every path of the generator.
+BUSY = {"reversal_share": 0.08, "duplicate_share": 0.03, "late_submission_share": 0.03,
+        "lost_share": 0.03}  # fmt: skip
+
+
+def busy_practice():
+    practice = load_practice()
+    payers = {k: replace(v, recode_share=0.8) if v.comparator else v
+              for k, v in practice.payers.items()}  # fmt: skip
+    return replace(practice, settings={**practice.settings, **BUSY}, payers=payers)
+
+
+@pytest.fixture(scope="module")
+def practice(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("practice")
+    truth = generate(folder, claims=CLAIMS, seed=SEED, start=START, months=MONTHS,
+                     practice=busy_practice())  # fmt: skip
+    return folder, truth
+
+
+@pytest.fixture(scope="module")
+def loaded(practice, tmp_path_factory):
+    folder, truth = practice
+    con = connect(tmp_path_factory.mktemp("db") / "practice.duckdb")
+    loader = Loader(con)
+    results = [loader.load(path) for path in expand_paths([folder / "claims", folder / "remits"])]
+    yield con, results, truth
+    con.close()
+
+
+def x12_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".837", ".835"))
+
+
+def test_every_file_validates_with_pyx12(practice):
+    folder, truth = practice
+    files = x12_files(folder)
+    assert len(files) == truth["counts"]["claim_files"] + truth["counts"]["remit_files"]
+    errors = {path.name: validate_x12(str(path)) for path in files}
+    assert {name: found for name, found in errors.items() if found} == {}
+
+
+def test_loads_with_no_reject_and_no_warning(loaded):
+    _, results, _ = loaded
+    assert {r.status for r in results} == {"loaded"}
+    assert [f for r in results for f in r.rejects] == []
+    assert [(w.code, w.message) for r in results for w in r.warnings] == []
+
+
+def test_remittances_balance_at_line_claim_and_payment_level(loaded):
+    con, _, _ = loaded
+    unbalanced_lines = con.execute(
+        "SELECT count(*) FROM remit_line l LEFT JOIN (SELECT remit_line_id, sum(amount) AS adj "
+        "FROM adjustment WHERE level = 'line' GROUP BY ALL) a USING (remit_line_id) "
+        "WHERE l.charge - coalesce(a.adj, 0) <> l.paid_amount"
+    ).fetchone()[0]
+    unbalanced_claims = con.execute(
+        "SELECT count(*) FROM remit_claim c LEFT JOIN (SELECT remit_claim_id, sum(amount) AS adj "
+        "FROM adjustment GROUP BY ALL) a USING (remit_claim_id) "
+        "WHERE c.total_charge - coalesce(a.adj, 0) <> c.paid_amount"
+    ).fetchone()[0]
+    unbalanced_payments = con.execute(
+        "SELECT count(*) FROM remit r "
+        "LEFT JOIN (SELECT remit_id, sum(paid_amount) AS paid FROM remit_claim GROUP BY ALL) c "
+        "USING (remit_id) "
+        "LEFT JOIN (SELECT remit_id, sum(amount) AS plb FROM provider_adjustment GROUP BY ALL) p "
+        "USING (remit_id) "
+        "WHERE coalesce(c.paid, 0) - coalesce(p.plb, 0) <> r.payment_amount"
+    ).fetchone()[0]
+    assert (unbalanced_lines, unbalanced_claims, unbalanced_payments) == (0, 0, 0)
+
+
+def test_loaded_totals_equal_the_generators_to_the_cent(loaded):
+    con, _, truth = loaded
+    counts, money = truth["counts"], truth["money"]
+    assert con.execute("SELECT count(*), sum(total_charge) FROM claim").fetchone() == (
+        counts["claims"], Decimal(money["claim_charge"]),
+    )  # fmt: skip
+    assert con.execute("SELECT count(*) FROM claim_line").fetchone()[0] == counts["claim_lines"]
+    assert con.execute(
+        "SELECT count(*), sum(total_charge), sum(paid_amount) FROM remit_claim"
+    ).fetchone() == (counts["remit_claims"], Decimal(money["remit_charge"]),
+                     Decimal(money["remit_paid"]))  # fmt: skip
+    assert con.execute("SELECT count(*) FROM remit_line").fetchone()[0] == counts["remit_lines"]
+    assert con.execute("SELECT sum(payment_amount), count(*) FROM remit").fetchone() == (
+        Decimal(money["payments"]), counts["remit_files"],
+    )  # fmt: skip
+    assert con.execute("SELECT sum(amount) FROM provider_adjustment").fetchone()[0] == Decimal(
+        money["provider_adjustments"]
+    )
+
+
+def test_the_practice_has_the_behaviours_the_demo_needs(loaded):
+    con, _, truth = loaded
+    present = con.execute(
+        "SELECT"
+        " (SELECT count(*) FROM remit_claim WHERE is_reversal),"
+        " (SELECT count(*) FROM remit_claim WHERE status_code = '2'),"
+        " (SELECT count(*) FROM remit_line WHERE submitted_procedure_code IS NOT NULL),"
+        " (SELECT count(*) FROM claim WHERE frequency_code = '7' AND original_claim_number IS NOT NULL),"
+        " (SELECT count(*) FROM remark WHERE code = 'N350'),"
+        " (SELECT count(*) FROM adjustment WHERE group_code = 'CO' AND reason_code = '45'),"
+        " (SELECT count(*) FROM adjustment WHERE group_code = 'PR'),"
+        " (SELECT count(*) FROM provider_adjustment),"
+        " (SELECT count(*) FROM adjustment WHERE reason_code IN ('18', '29')),"
+        " (SELECT count(*) FROM claim_line WHERE procedure_code = '97139' AND description IS NULL),"
+        " (SELECT count(DISTINCT rendering_npi) FROM claim),"
+        " (SELECT count(DISTINCT payer_id) FROM claim)"
+    ).fetchone()
+    assert all(n > 0 for n in present), present
+    assert present[-2] >= 5 and present[-1] == 5  # providers, primary payers
+    docs = truth["realized"]["by_documentation"]
+    rate = {k: v["denied"] / v["lines"] for k, v in docs.items()}
+    assert rate["incomplete"] > rate["complete"]
+
+
+def test_same_seed_same_bytes_and_another_seed_differs(practice, tmp_path):
+    folder, _ = practice
+    again = tmp_path / "again"
+    generate(again, claims=CLAIMS, seed=SEED, start=START, months=MONTHS, practice=busy_practice())
+
+    def digests(root: Path) -> dict[str, str]:
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()
+        }  # fmt: skip
+
+    assert digests(again) == digests(folder)
+    other = tmp_path / "other"
+    generate(other, claims=CLAIMS, seed=SEED + 1, start=START, months=MONTHS,
+             practice=busy_practice())  # fmt: skip
+    assert digests(other) != digests(folder)
+
+
+def test_notes_and_contracts_are_written(practice):
+    folder, truth = practice
+    notes = (folder / "notes" / "notes.csv").read_text().splitlines()
+    assert notes[0].startswith("patient_control_number,service_date,provider_npi")
+    assert len(notes) - 1 == truth["counts"]["visits"]
+    contracts = (folder / "contracts.csv").read_text().splitlines()
+    assert "LKSHR01,LAKESHORE MUTUAL PPO,97139,,2025-03-01,,comparator,,97140" in contracts
+
+
+def test_demo_command_generates_loads_and_then_reuses(tmp_path):
+    command = [sys.executable, "-m", "unlisted.cli", "demo", "--dir", str(tmp_path / "demo"),
+               "--claims", "200"]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "0 rejected." in first.stdout and "Headline: CPT 97139" in first.stdout
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0
+    assert "Reusing the demo database" in second.stdout
+    assert json.loads((tmp_path / "demo" / "files" / "truth.json").read_text())["seed"] == 7

@@ -1,0 +1,1 @@
+"""A synthetic physical-therapy practice: claims, remittances, notes and contracts to demo on."""
