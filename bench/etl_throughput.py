@@ -1,7 +1,8 @@
 """ETL throughput: `unlisted load` against pyx12's plain segment reader on the same large files.
 
-Builds a large 837P and a large 835 by repeating public sample claims with fresh ids (many ST/SE
-transactions of 1,000 claims, as clearinghouses send them), then, for each file, in the same run:
+Builds a large 837P and a large 835 from the synthetic practice (`unlisted generate`, realistic
+claims with fresh ids: its weekly batches and payment runs appended into one file each, as
+interchanges), then, for each file, in the same run:
   - pyx12.x12file.X12Reader iterating every segment (it reads, nothing more);
   - `unlisted load FILE --db NEW.duckdb` (parse, validate, load, commit).
 Prints MB/s of both, the ratio, and the peak resident memory of the load, at two file sizes so
@@ -18,104 +19,34 @@ import subprocess
 import sys
 import threading
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "tests" / "data" / "x12-samples"
-CLAIMS_PER_TRANSACTION = 1000
-
-ISA = (
-    "ISA*00*          *00*          *ZZ*BENCHSUBMITTER *ZZ*BENCHRECEIVER  *261129*1200*^*00501*"
-    "{control:09d}*0*P*:~\n"
-)
+PRACTICE_CLAIMS = 270_000  # about 170 MB of 837P and 105 MB of 835 from the synthetic practice
 
 
-def claim_template() -> tuple[list[str], list[str]]:
-    """Header (ST..2000A) and one subscriber+claim block (2000B..last line) of demo.837."""
-    text = (SAMPLES / "LinuxForHealth__x12" / "demo.837").read_text()
-    segments = [s.strip() for s in text.split("~") if s.strip()]
-    st = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
-    first_subscriber = next(i for i, s in enumerate(segments) if s.startswith("HL*2*"))
-    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
-    return segments[st + 1 : first_subscriber], segments[first_subscriber:se]
+def practice(out: Path) -> Path:
+    """The synthetic practice's files (generated once, then reused)."""
+    folder = out / f"etl-practice-{PRACTICE_CLAIMS}"
+    if not (folder / "truth.json").exists():
+        from unlisted.synthetic.generate import generate
+
+        generate(folder, claims=PRACTICE_CLAIMS)
+    return folder
 
 
-def remit_template() -> tuple[list[str], list[str]]:
-    text = (SAMPLES / "albmarin__badX12" / "X221-era-sample.edi").read_text()
-    segments = [s.strip() for s in text.split("~") if s.strip()]
-    st = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
-    first_claim = next(i for i, s in enumerate(segments) if s.startswith("CLP*"))
-    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
-    header = [s for s in segments[st + 1 : first_claim] if not s.startswith("LX*")]
-    return header, segments[first_claim:se]
-
-
-def write_837(path: Path, megabytes: int) -> None:
-    header, block = claim_template()
-    target = megabytes * 1_000_000
-    with path.open("w") as f:
-        f.write(ISA.format(control=1))
-        f.write("GS*HC*BENCHSUBMITTER*BENCHRECEIVER*20261129*1200*1*X*005010X222A1~\n")
-        claim = 0
-        transactions = 0
-        while f.tell() < target:
-            transactions += 1
-            body = [*header]
-            for _ in range(CLAIMS_PER_TRANSACTION):
-                claim += 1
-                hl = 2 * (claim % CLAIMS_PER_TRANSACTION) + 2
-                for segment in block:
-                    if segment.startswith("HL*2*"):
-                        segment = f"HL*{hl}*1*22*1"
-                    elif segment.startswith("HL*3*"):
-                        segment = f"HL*{hl + 1}*{hl}*23*0"
-                    elif segment.startswith("CLM*"):
-                        segment = f"CLM*B{claim:010d}*" + segment.split("*", 2)[2]
-                    body.append(segment)
-            control = f"{transactions:04d}"
-            f.write(f"ST*837*{control}*005010X222A1~\n")
-            f.write("~\n".join(body) + "~\n")
-            f.write(f"SE*{len(body) + 2}*{control}~\n")
-        f.write(f"GE*{transactions}*1~\nIEA*1*000000001~\n")
-
-
-def write_835(path: Path, megabytes: int) -> None:
-    header, block = remit_template()
-    paid = Decimal(next(s for s in block if s.startswith("CLP*")).split("*")[4])
-    target = megabytes * 1_000_000
-    with path.open("w") as f:
-        f.write(ISA.format(control=2))
-        f.write("GS*HP*BENCHPAYER*BENCHRECEIVER*20261129*1200*1*X*005010X221A1~\n")
-        claim = 0
-        transactions = 0
-        while f.tell() < target:
-            transactions += 1
-            body = []
-            for segment in header:
-                if segment.startswith("BPR*"):
-                    parts = segment.split("*")
-                    parts[2] = str(paid * CLAIMS_PER_TRANSACTION)
-                    segment = "*".join(parts)
-                elif segment.startswith("TRN*"):
-                    segment = f"TRN*1*BENCH{transactions:08d}*1512345678"
-                body.append(segment)
-            body.append("LX*1")
-            for _ in range(CLAIMS_PER_TRANSACTION):
-                claim += 1
-                for segment in block:
-                    if segment.startswith("CLP*"):
-                        parts = segment.split("*")
-                        parts[1], parts[7] = f"B{claim:010d}", f"ICN{claim:012d}"
-                        segment = "*".join(parts)
-                    body.append(segment)
-            control = f"{transactions:04d}"
-            f.write(f"ST*835*{control}~\n")
-            f.write("~\n".join(body) + "~\n")
-            f.write(f"SE*{len(body) + 2}*{control}~\n")
-        f.write(f"GE*{transactions}*1~\nIEA*1*000000002~\n")
+def concatenate(sources: list[Path], target: Path, megabytes: int) -> Path:
+    """Whole interchanges appended until the file holds `megabytes` (one ISA..IEA each)."""
+    if target.exists() and target.stat().st_size >= megabytes * 1_000_000:
+        return target
+    with target.open("wb") as out:
+        for source in sources:
+            out.write(source.read_bytes())
+            if out.tell() >= megabytes * 1_000_000:
+                return target
+    raise SystemExit(f"the practice has less than {megabytes} MB for {target.name}")
 
 
 def run_measured(command: list[str]) -> tuple[float, int, str]:
@@ -188,16 +119,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    rows = []
+    folder = practice(args.out)
+    sources = {
+        "837p": sorted((folder / "claims").glob("*.837")),
+        "835": sorted((folder / "remits").glob("*.835"), key=lambda p: (p.stem[-10:], p.name)),
+    }
     for megabytes in (args.small_mb, args.mb):
-        for kind, writer in (("837p", write_837), ("835", write_835)):
-            path = args.out / f"bench-{kind}-{megabytes}mb.x12"
-            if not path.exists() or path.stat().st_size < megabytes * 1_000_000:
-                writer(path, megabytes)
-            rows.append(measure(path, args.out))
-            row = rows[-1]
+        for kind, files in sources.items():
+            path = concatenate(files, args.out / f"practice-{kind}-{megabytes}mb.x12", megabytes)
+            row = measure(path, args.out)
             print(
-                f"{row['file']:<24} {row['MB']:7.1f} MB  {row['segments']:>10,} segments  "
+                f"{row['file']:<26} {row['MB']:7.1f} MB  {row['segments']:>10,} segments  "
                 f"unlisted load {row['ours_s']:6.2f} s = {row['ours_MBps']:6.1f} MB/s  "
                 f"pyx12 read {row['pyx12_s']:6.2f} s = {row['pyx12_MBps']:5.1f} MB/s  "
                 f"ratio {row['ratio']:5.1f}x  peak RSS {row['peak_rss_MB']:6.0f} MB | "

@@ -145,7 +145,7 @@ def demo(
             loader.load(p)
             for p in expand_paths([folder / "files" / "claims", folder / "files" / "remits"])
         ]
-        print_summary(results, db, brief=True)
+        print_summary(results, db, by_kind=True)
     else:
         console.print(f"Reusing the demo database {db} (delete the folder to start over).")
         con = connect(db)
@@ -182,7 +182,57 @@ def money(value) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
-def print_summary(results: list[FileResult], db: Path, brief: bool = False) -> None:
+def money_sum(results: list[FileResult], field: str) -> Decimal:
+    return sum((getattr(r, field) or 0 for r in results), Decimal(0))
+
+
+def summary_rows(results: list[FileResult], by_kind: bool) -> list[tuple]:
+    """One row per file, or per kind of file when many files were loaded together."""
+    style = {"loaded": "green", "duplicate": "cyan", "rejected": "red"}
+    if not by_kind:
+        return [
+            (
+                Path(r.file).name,
+                r.kind or "",
+                f"[{style[r.status]}]{r.status}[/]",
+                r.claims,
+                r.lines,
+                r.total_charge,
+                r.total_paid,
+                len(r.warnings),
+                len(r.rejects),
+            )
+            for r in results
+        ]
+    groups: dict[str, list[FileResult]] = {}
+    for r in results:
+        groups.setdefault(r.kind or "unknown", []).append(r)
+    rows = []
+    for kind, group in sorted(groups.items()):
+        statuses = ", ".join(
+            f"[{style[s]}]{n} {s}[/]"
+            for s in ("loaded", "duplicate", "rejected")
+            if (n := sum(r.status == s for r in group))
+        )
+        rows.append(
+            (
+                f"{len(group)} files",
+                kind,
+                statuses,
+                sum(r.claims for r in group),
+                sum(r.lines for r in group),
+                money_sum(group, "total_charge"),
+                money_sum(group, "total_paid")
+                if any(r.total_paid is not None for r in group)
+                else None,
+                sum(len(r.warnings) for r in group),
+                sum(len(r.rejects) for r in group),
+            )
+        )
+    return rows
+
+
+def print_summary(results: list[FileResult], db: Path, by_kind: bool = False) -> None:
     console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"Loaded into {db}", title_justify="left", show_lines=False)
     for column, justify in (
@@ -204,21 +254,21 @@ def print_summary(results: list[FileResult], db: Path, brief: bool = False) -> N
             min_width=len(column),
             max_width=48 if column == "file" else None,
         )
-    style = {"loaded": "green", "duplicate": "cyan", "rejected": "red"}
-    for r in results:
+    for name, kind, status, claims, lines, charge, paid, warnings, rejects in summary_rows(
+        results, by_kind
+    ):
         table.add_row(
-            Path(r.file).name,
-            r.kind or "",
-            f"[{style[r.status]}]{r.status}[/]",
-            f"{r.claims:,}",
-            f"{r.lines:,}",
-            money(r.total_charge),
-            money(r.total_paid),
-            str(len(r.warnings)) if r.warnings else "",
-            str(len(r.rejects)) if r.rejects else "",
+            name,
+            kind,
+            status,
+            f"{claims:,}",
+            f"{lines:,}",
+            money(charge),
+            money(paid),
+            f"{warnings:,}" if warnings else "",
+            f"{rejects:,}" if rejects else "",
         )
-    if not brief:
-        console.print(table)
+    console.print(table)
     for r in results:
         if r.rejects or r.status != "loaded":
             console.print(f"[bold]{Path(r.file).name}[/bold]: {r.message}", highlight=False)
