@@ -5,26 +5,23 @@ claims with fresh ids: its weekly batches and payment runs appended into one fil
 interchanges), then, for each file, in the same run:
   - pyx12.x12file.X12Reader iterating every segment (it reads, nothing more);
   - `unlisted load FILE --db NEW.duckdb` (parse, validate, load, commit).
-Prints MB/s of both, the ratio, and the peak resident memory of the load, at two file sizes so
-that growth with input size shows; then the same for parsing alone (the C parser, no database),
+Prints MB/s of both, the ratio, and the peak resident memory of the load, at several file sizes
+so that growth with input size shows; then the same for parsing alone (the C parser, no database),
 to show how the time splits between reading X12 and writing DuckDB.
 
-    python bench/etl_throughput.py [--mb 100] [--small-mb 25] [--out bench/out]
+    python bench/etl_throughput.py [--sizes 25,100,160] [--out bench/out]
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import psutil
+from measure import run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
-PRACTICE_CLAIMS = 270_000  # about 170 MB of 837P and 105 MB of 835 from the synthetic practice
+PRACTICE_CLAIMS = 420_000  # about 260 MB of 837P and 165 MB of 835 from the synthetic practice
 
 
 def practice(out: Path) -> Path:
@@ -47,35 +44,6 @@ def concatenate(sources: list[Path], target: Path, megabytes: int) -> Path:
             if out.tell() >= megabytes * 1_000_000:
                 return target
     raise SystemExit(f"the practice has less than {megabytes} MB for {target.name}")
-
-
-def run_measured(command: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (bytes, the process and its children) and stdout of a command."""
-    start = time.perf_counter()
-    process = psutil.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            try:
-                rss = process.memory_info().rss
-                rss += sum(c.memory_info().rss for c in process.children(recursive=True))
-                peak = max(peak, rss)
-            except psutil.Error:
-                pass
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = process.communicate()
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if process.returncode not in (0,):
-        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err[-2000:]}")
-    return elapsed, peak, out
 
 
 PARSE_ONLY = (
@@ -114,8 +82,9 @@ def measure(path: Path, out: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=100, help="size of the large files (MB)")
-    parser.add_argument("--small-mb", type=int, default=25, help="size of the small files (MB)")
+    parser.add_argument(
+        "--sizes", default="25,100,160", help="file sizes to measure, MB, comma-separated"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -124,7 +93,7 @@ def main() -> None:
         "837p": sorted((folder / "claims").glob("*.837")),
         "835": sorted((folder / "remits").glob("*.835"), key=lambda p: (p.stem[-10:], p.name)),
     }
-    for megabytes in (args.small_mb, args.mb):
+    for megabytes in map(int, args.sizes.split(",")):
         for kind, files in sources.items():
             path = concatenate(files, args.out / f"practice-{kind}-{megabytes}mb.x12", megabytes)
             row = measure(path, args.out)

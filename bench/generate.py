@@ -13,11 +13,9 @@ import argparse
 import json
 import shutil
 import sys
-import threading
-import time
 from pathlib import Path
 
-import psutil
+from measure import run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES_PER_CLAIM = 2.45  # a little under the measured 2.48 claim lines per claim: at least --lines
@@ -27,27 +25,7 @@ def run(outdir: Path, claims: int) -> dict:
     shutil.rmtree(outdir, ignore_errors=True)
     command = [sys.executable, "-m", "unlisted.cli", "generate", str(outdir),
                "--claims", str(claims)]  # fmt: skip
-    start = time.perf_counter()
-    process = psutil.Popen(command)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            try:
-                peak = max(peak, process.memory_info().rss)
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    if process.wait() != 0:
-        raise SystemExit("unlisted generate failed")
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
+    elapsed, peak, _ = run_measured(command)
     truth = json.loads((outdir / "truth.json").read_text())
     size = sum(p.stat().st_size for p in outdir.rglob("*") if p.is_file())
     return {"claims": truth["counts"]["claims"], "lines": truth["counts"]["claim_lines"],

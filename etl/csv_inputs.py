@@ -37,6 +37,30 @@ class ColumnSet:
         return self.required + self.optional
 
 
+# Claim-level columns of a claims CSV: taken from the first row of each claim.
+CLAIM_LEVEL = (
+    "payer_name",
+    "place_of_service",
+    "subscriber_member_id",
+    "subscriber_last_name",
+    "subscriber_first_name",
+    "subscriber_birth_date",
+    "patient_last_name",
+    "patient_first_name",
+    "patient_birth_date",
+    "billing_npi",
+    "billing_name",
+    "rendering_npi",
+    "rendering_name",
+    "rendering_taxonomy",
+    "service_facility_npi",
+    "service_facility_name",
+    "prior_authorization",
+    "original_claim_number",
+    "diagnosis_codes",
+    "claim_note",
+)
+
 CLAIM_LINES = ColumnSet(
     kind="claims-csv",
     required=(
@@ -47,27 +71,8 @@ CLAIM_LINES = ColumnSet(
         "service_date",
     ),
     optional=(
-        "payer_name",
         "frequency_code",
-        "place_of_service",
-        "subscriber_member_id",
-        "subscriber_last_name",
-        "subscriber_first_name",
-        "subscriber_birth_date",
-        "patient_last_name",
-        "patient_first_name",
-        "patient_birth_date",
-        "billing_npi",
-        "billing_name",
-        "rendering_npi",
-        "rendering_name",
-        "rendering_taxonomy",
-        "service_facility_npi",
-        "service_facility_name",
-        "prior_authorization",
-        "original_claim_number",
-        "diagnosis_codes",
-        "claim_note",
+        *CLAIM_LEVEL,
         "line_number",
         "line_control_number",
         "modifier_1",
@@ -288,33 +293,9 @@ def claim_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
         pl.col("batch_id").first(),
         pl.col("file_row").min().alias("source_position"),
         pl.col("charge").sum().cast(pl.String).alias("total_charge"),
-        *[
-            pl.col(c).first()
-            for c in (
-                "patient_control_number",
-                "payer_id",
-                "payer_name",
-                "place_of_service",
-                "subscriber_member_id",
-                "subscriber_last_name",
-                "subscriber_first_name",
-                "subscriber_birth_date",
-                "patient_last_name",
-                "patient_first_name",
-                "patient_birth_date",
-                "billing_npi",
-                "billing_name",
-                "rendering_npi",
-                "rendering_name",
-                "rendering_taxonomy",
-                "service_facility_npi",
-                "service_facility_name",
-                "prior_authorization",
-                "original_claim_number",
-                "diagnosis_codes",
-                "claim_note",
-            )
-        ],
+        pl.col("patient_control_number").first(),
+        pl.col("payer_id").first(),
+        *[pl.col(c).first() for c in CLAIM_LEVEL],
         pl.col("frequency_code").first().fill_null("1"),
     )
     claim_line = lines.select(

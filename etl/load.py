@@ -126,7 +126,7 @@ class Loader:
     ):
         self.con = con
         self.on_bytes = on_bytes
-        con.execute(sql("load/bounded_memory"))
+        con.execute(sql("load/session_settings"))
 
     def load(self, path: Path, shown_as: str | None = None) -> FileResult:
         """Load one file in its own transaction; never raises for a bad file."""

@@ -58,7 +58,7 @@ class BackgroundWriter:
     DuckDB works without the GIL, so parsing and inserting overlap on two cores. At most
     `depth` batches wait, which keeps memory bounded by batch size, not by file size."""
 
-    def __init__(self, writer: TableWriter, on_written, depth: int = 2):
+    def __init__(self, writer: TableWriter, on_written, depth: int = 1):
         self.writer = writer
         self.on_written = on_written
         self.depth = depth

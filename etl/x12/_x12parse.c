@@ -21,7 +21,7 @@
 #define MAX_ELEMENTS 32
 #define MAX_COMPONENTS 8
 #define FIELD_MAX 264
-#define FLUSH_ROWS 100000
+#define FLUSH_ROWS 200000
 
 typedef struct { const char *p; Py_ssize_t n; } Str;
 /* Sums of cents: one amount may reach 10^18 cents, so totals need more than 64 bits. */

@@ -813,37 +813,14 @@ class Simulation:
                 ]
             )
             for payer in self.p.payers.values():
-                for code, rate in sorted(self.p.rates.items()):
-                    out.writerow(
-                        [payer.id, payer.name, code, "", self.start, "", "fixed", rate, ""]
-                    )
+                rows = [(code, "fixed", rate, "") for code, rate in sorted(self.p.rates.items())]
                 if payer.method == "comparator":
-                    out.writerow(
-                        [
-                            payer.id,
-                            payer.name,
-                            "97139",
-                            "",
-                            self.start,
-                            "",
-                            "comparator",
-                            "",
-                            payer.comparator,
-                        ]
-                    )
+                    rows.append(("97139", "comparator", "", payer.comparator))
                 else:
+                    rows.append(("97139", payer.method, payer.amount, ""))
+                for code, method, amount, comparator in rows:
                     out.writerow(
-                        [
-                            payer.id,
-                            payer.name,
-                            "97139",
-                            "",
-                            self.start,
-                            "",
-                            payer.method,
-                            payer.amount,
-                            "",
-                        ]
+                        [payer.id, payer.name, code, "", self.start, "", method, amount, comparator]
                     )
 
     def write_truth(self) -> dict:
