@@ -1,9 +1,10 @@
-"""CSV exports for practices whose system cannot send X12: claim lines and remittance lines.
+"""Tabular inputs: claim and remittance lines exported as CSV by practices that cannot send X12,
+treatment notes (CSV or JSON lines) and contracts (CSV).
 
-One row per service line; claim and payment columns repeat on every line of the claim. The column
-sets are documented in docs/csv-inputs.md. Every row is checked with the rules of the X12 loader
-(amounts with at most two decimals, real dates, required values); a claim with a bad row is
-quarantined whole, with the row numbers (line numbers in the file, header = 1) and the reason.
+The column sets are documented in docs/csv-inputs.md. Every row is checked with the rules of the
+X12 loader (amounts with at most two decimals, real dates, required values, known codes); a claim
+with a bad row is quarantined whole, a note or a contract row alone, with the row numbers (line
+numbers in the file, header = 1) and the reason.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import polars as pl
 
 from .context import FileContext
 from .errors import InputError
+from .notes import ELEMENTS, TRUE_VALUES, documentation_elements
 from .x12.reader import detect_encoding
 
 AMOUNT = r"^-?(\d{1,16}(\.\d{0,2})?|\.\d{1,2})$"
@@ -28,9 +30,14 @@ class ColumnSet:
     kind: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    amounts: tuple[str, ...]
-    quantities: tuple[str, ...]
-    dates: tuple[str, ...]
+    amounts: tuple[str, ...] = ()
+    quantities: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    booleans: tuple[str, ...] = ()
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Rows with equal values here form one unit (a claim) that loads or is quarantined whole;
+    # empty: every row stands alone.
+    unit: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -88,6 +95,7 @@ CLAIM_LINES = ColumnSet(
     amounts=("line_charge",),
     quantities=("units", "line_number"),
     dates=("service_date", "service_date_end", "subscriber_birth_date", "patient_birth_date"),
+    unit=("patient_control_number", "payer_id", "frequency_code"),
 )
 
 REMIT_LINES = ColumnSet(
@@ -125,10 +133,40 @@ REMIT_LINES = ColumnSet(
     amounts=("line_charge", "line_paid", "line_allowed", "payment_amount"),
     quantities=("units",),
     dates=("payment_date", "service_date", "service_date_end"),
+    unit=(
+        "payer_id",
+        "trace_number",
+        "payment_date",
+        "patient_control_number",
+        "claim_status",
+        "payer_claim_number",
+    ),
 )
 
-COLUMN_SETS = (CLAIM_LINES, REMIT_LINES)
-DATE_VALUES = ("subscriber_birth_date", "patient_birth_date")  # never quoted in messages
+FALSE_VALUES = ("false", "no", "n", "0", "")
+
+NOTES = ColumnSet(
+    kind="notes",
+    required=("patient_control_number", "service_date", "note_text"),
+    optional=("provider_npi", "provider_name", "credentials", "minutes", "signed_date",
+              *(f"has_{e}" for e in ELEMENTS)),
+    quantities=("minutes",),
+    dates=("service_date", "signed_date"),
+    booleans=tuple(f"has_{e}" for e in ELEMENTS),
+)  # fmt: skip
+
+CONTRACTS = ColumnSet(
+    kind="contracts-csv",
+    required=("payer_id", "code", "method", "effective_from"),
+    optional=("payer_name", "modifier", "effective_to", "amount", "comparator_code"),
+    dates=("effective_from", "effective_to"),
+    choices=(("method", ("fixed", "percent", "comparator")),),
+)
+
+COLUMN_SETS = (CLAIM_LINES, REMIT_LINES, NOTES, CONTRACTS)
+LABELS = {"claims-csv": "a claims CSV", "remits-csv": "a remits CSV", "notes": "a notes file",
+          "contracts-csv": "a contracts CSV"}  # fmt: skip
+RATE = r"^\d{1,12}(\.\d{1,4})?$"
 
 
 def header_columns(first_line: str) -> list[str]:
@@ -162,16 +200,32 @@ def read_frame(path: Path) -> pl.DataFrame:
     )
 
 
+def read_json_lines(path: Path) -> pl.DataFrame:
+    """A JSON-lines file (one object per line) as text columns, like a CSV."""
+    try:
+        frame = pl.read_ndjson(path, infer_schema_length=None)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise InputError(
+            "jsonl_unreadable",
+            f"the JSON-lines file cannot be read ({str(exc).splitlines()[0][:160]}); each line "
+            "must be one JSON object",
+        ) from None
+    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+    return frame.select(
+        pl.all().cast(pl.String).str.strip_chars().replace("", None)
+    ).with_row_index("file_row", offset=1)
+
+
 def check_header(frame: pl.DataFrame, ctx: FileContext) -> ColumnSet:
     column_set = column_set_for(frame.columns)
     if column_set is None:
-        missing_claims = [c for c in CLAIM_LINES.required if c not in frame.columns]
-        missing_remits = [c for c in REMIT_LINES.required if c not in frame.columns]
+        lacks = "; ".join(
+            f"{LABELS[cs.kind]} lacks {', '.join(c for c in cs.required if c not in frame.columns)}"
+            for cs in COLUMN_SETS
+        )
         raise InputError(
             "csv_columns",
-            "the CSV header matches neither documented column set: a claims CSV lacks "
-            f"{', '.join(missing_claims)}; a remits CSV lacks {', '.join(missing_remits)} "
-            "(see docs/csv-inputs.md)",
+            f"the header matches no documented column set: {lacks} (see docs/csv-inputs.md)",
         )
     unknown = [c for c in frame.columns if c not in column_set.columns and c != "file_row"]
     if unknown:
@@ -207,6 +261,22 @@ def row_problems(frame: pl.DataFrame, cs: ColumnSet) -> pl.Expr:
                     pl.lit(f"{name} value is not a date in YYYY-MM-DD form")
                 )
             )
+    for name in cs.booleans:
+        if name in present:
+            value = pl.col(name).str.to_lowercase()
+            checks.append(
+                pl.when(value.is_not_null() & ~value.is_in(TRUE_VALUES + FALSE_VALUES)).then(
+                    pl.lit(f"{name} must be yes or no (true/false, 1/0)")
+                )
+            )
+    for name, allowed in cs.choices:
+        checks.append(
+            pl.when(
+                pl.col(name).is_not_null() & ~pl.col(name).str.to_lowercase().is_in(allowed)
+            ).then(pl.lit(f"{name} must be one of {', '.join(allowed)}"))
+        )
+    if cs is CONTRACTS:
+        checks.extend(contract_problems())
     if "adjustments" in present:
         entries = pl.col("adjustments").str.split(";")
         malformed = entries.list.eval(
@@ -220,26 +290,18 @@ def row_problems(frame: pl.DataFrame, cs: ColumnSet) -> pl.Expr:
     return pl.coalesce(checks)
 
 
-def load_csv(path: Path, ctx: FileContext, write) -> str:
-    """Validate and load one CSV; returns its kind. `write(table, frame)` appends a frame."""
-    frame = read_frame(path)
+def load_table(path: Path, ctx: FileContext, write, json_lines: bool = False) -> str:
+    """Validate and load one CSV or JSON-lines file; returns its kind.
+
+    `write(table, frame)` appends a frame to a table."""
+    frame = read_json_lines(path) if json_lines else read_frame(path)
     cs = check_header(frame, ctx)
     for name in cs.columns:
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
     frame = frame.with_columns(problem=row_problems(frame, cs))
-    if cs is CLAIM_LINES:
-        keys = ["patient_control_number", "payer_id", "frequency_code"]
-    else:
-        keys = [
-            "payer_id",
-            "trace_number",
-            "payment_date",
-            "patient_control_number",
-            "claim_status",
-            "payer_claim_number",
-        ]
-    frame = frame.with_columns(claim_group=pl.struct(keys).rank("dense").cast(pl.Int64))
+    unit = pl.struct(cs.unit).rank("dense") if cs.unit else pl.col("file_row")
+    frame = frame.with_columns(claim_group=unit.cast(pl.Int64))
     groups = frame.group_by("claim_group").agg(
         first_row=pl.col("file_row").min(),
         last_row=pl.col("file_row").max(),
@@ -252,20 +314,26 @@ def load_csv(path: Path, ctx: FileContext, write) -> str:
         more = (
             f" (and {row['problems'] - 1} more rows with problems)" if row["problems"] > 1 else ""
         )
-        ctx.reject(
-            f"rows {row['first_row']}-{row['last_row']}",
-            "rows",
-            "bad_row",
-            f"claim in rows {row['first_row']}-{row['last_row']} quarantined: row "
-            f"{row['problem_row']}: {row['problem']}{more}",
-        )
+        if cs.unit:
+            where = f"rows {row['first_row']}-{row['last_row']}"
+            message = f"claim in {where} quarantined: row {row['problem_row']}: {row['problem']}"
+        else:
+            where = f"row {row['first_row']}"
+            message = f"{where} quarantined: {row['problem']}"
+        ctx.reject(where, "rows", "bad_row", message + more)
     good = frame.join(bad.select("claim_group"), on="claim_group", how="anti").sort("file_row")
-    ctx.tally.kinds.add(cs.kind)
+    kind = (
+        f"{cs.kind}-jsonl"
+        if json_lines
+        else cs.kind
+        if cs.kind.endswith("csv")
+        else f"{cs.kind}-csv"
+    )
+    ctx.tally.kinds.add(kind)
     if good.height:
-        builder = claim_tables if cs is CLAIM_LINES else remit_tables
-        for table, table_frame in builder(good, ctx).items():
+        for table, table_frame in BUILDERS[cs.kind](good, ctx).items():
             write(table, table_frame)
-    return cs.kind
+    return kind
 
 
 def dense_ids(ctx: FileContext, table: str, key: pl.Expr, count: int) -> pl.Expr:
@@ -458,3 +526,62 @@ def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
         "adjustment": adjustments,
         "remark": remark,
     }
+
+
+def contract_problems() -> list[pl.Expr]:
+    method = pl.col("method").str.to_lowercase()
+    start = pl.col("effective_from").str.to_date("%Y-%m-%d", strict=False)
+    end = pl.col("effective_to").str.to_date("%Y-%m-%d", strict=False)
+    return [
+        pl.when(pl.col("amount").is_not_null() & ~pl.col("amount").str.contains(RATE)).then(
+            pl.format("amount value '{}' is not a number", pl.col("amount").str.slice(0, 20))
+        ),
+        pl.when(method.is_in(["fixed", "percent"]) & pl.col("amount").is_null()).then(
+            pl.lit("a fixed or percent contract needs an amount")
+        ),
+        pl.when((method == "percent") & (pl.col("amount").cast(pl.Float64, strict=False) > 5)).then(
+            pl.lit("a percent contract's amount is a share of charges (0.55 for 55%)")
+        ),
+        pl.when((method == "comparator") & pl.col("comparator_code").is_null()).then(
+            pl.lit("a comparator contract needs comparator_code")
+        ),
+        pl.when(end < start).then(pl.lit("effective_to is before effective_from")),
+    ]
+
+
+def contract_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
+    base = ctx.next_ids["contract_rate"]
+    ctx.next_ids["contract_rate"] = base + good.height
+    ctx.tally.claims += good.height
+    return {
+        "contract_rate": good.select(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias("contract_id"),
+            pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
+            pl.col("file_row").alias("source_position"),
+            "payer_id", "payer_name", "code", "modifier", "effective_from", "effective_to",
+            pl.col("method").str.to_lowercase(), "amount", "comparator_code",
+        )
+    }  # fmt: skip
+
+
+def note_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
+    base = ctx.next_ids["treatment_note"]
+    ctx.next_ids["treatment_note"] = base + good.height
+    notes = good.select(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias("note_id"),
+        pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
+        pl.col("file_row").alias("source_position"),
+        "patient_control_number", "service_date", "provider_npi", "provider_name",
+        "credentials", pl.col("minutes").cast(pl.Float64).cast(pl.Int64).alias("minutes"),
+        "signed_date", "note_text", *(f"has_{e}" for e in ELEMENTS),
+    )  # fmt: skip
+    ctx.tally.claims += notes.height
+    return {"treatment_note": documentation_elements(notes)}
+
+
+BUILDERS = {
+    "claims-csv": claim_tables,
+    "remits-csv": remit_tables,
+    "notes": note_tables,
+    "contracts-csv": contract_tables,
+}

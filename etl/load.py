@@ -20,7 +20,7 @@ import polars as pl
 
 from ..queries.sql import sql
 from .context import FileContext
-from .csv_inputs import header_columns, load_csv
+from .csv_inputs import header_columns, load_table
 from .errors import InputError
 from .tables import Finding
 from .writer import BackgroundWriter, TableWriter
@@ -101,6 +101,8 @@ def sniff(path: Path) -> str:
     head = read_head_text(path)
     if head.startswith("ISA"):
         return "x12"
+    if head.startswith("{"):
+        return "jsonl"
     if X12_WITHOUT_ISA.match(head):
         raise InputError(
             "no_isa",
@@ -113,8 +115,8 @@ def sniff(path: Path) -> str:
         return "csv"  # load_csv explains which documented columns are missing, if any
     raise InputError(
         "unknown_format",
-        "not an X12 837P/835 file (which starts with ISA) nor a claims or remits CSV "
-        "(see docs/csv-inputs.md)",
+        "not an X12 837P/835 file (which starts with ISA) nor a claims, remits, notes or "
+        "contracts file (see docs/csv-inputs.md)",
     )
 
 
@@ -145,13 +147,8 @@ class Loader:
                 batch_id=batch_id,
                 message=f"already loaded (batch {batch_id}, {name}, {when}); nothing changed",
             )
-        ids = dict(
-            zip(
-                ("load_batch", "claim", "claim_line", "remit", "remit_claim", "remit_line"),
-                self.con.execute(sql("load/next_ids")).fetchone(),
-                strict=True,
-            )
-        )
+        cursor = self.con.execute(sql("load/next_ids"))
+        ids = dict(zip((d[0] for d in cursor.description), cursor.fetchone(), strict=True))
         batch_id = ids.pop("load_batch")
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -187,7 +184,8 @@ class Loader:
         ctx = FileContext(batch_id, ids)
         envelope = {"control": None, "sender": None, "receiver": None}
         segments = 0
-        if sniff(path) == "x12":
+        kind = sniff(path)
+        if kind == "x12":
             x12 = X12File(path, on_bytes=self.on_bytes)
             envelope = {
                 "control": x12.control_number,
@@ -207,7 +205,7 @@ class Loader:
                     f"{x12.replaced_bytes} bytes were not valid UTF-8 text and were replaced",
                 )
         else:
-            load_csv(path, ctx, write_frame)
+            load_table(path, ctx, write_frame, json_lines=kind == "jsonl")
         tally = ctx.tally
         loaded = sum(written.values()) > 0
         if loaded and envelope["control"]:
@@ -308,8 +306,14 @@ def summary_message(result: FileResult) -> str:
             others = len(result.rejects) - 1
             return first + (f" (and {others} more problems)" if others else "")
         return "nothing in the file could be loaded: it holds no claims or remittances"
-    noun = "claim payments" if result.kind and "835" in result.kind else "claims"
-    parts = [f"loaded {result.claims} {noun}, {result.lines} lines"]
+    kind = result.kind or ""
+    if kind.startswith("notes"):
+        parts = [f"loaded {result.claims} notes"]
+    elif kind.startswith("contracts"):
+        parts = [f"loaded {result.claims} contract rates"]
+    else:
+        noun = "claim payments" if "835" in kind or "remits" in kind else "claims"
+        parts = [f"loaded {result.claims} {noun}, {result.lines} lines"]
     if result.rejects:
         scopes = Counter(r.scope for r in result.rejects)
         parts.append(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 from unlisted.etl.database import connect, schema_version
 from unlisted.etl.x12._x12parse import schemas
 from unlisted.queries.data_dictionary import data_dictionary
+from unlisted.queries.sql import migrations
 
 DOCS = Path(__file__).parents[1] / "docs" / "data-dictionary.md"
 
@@ -15,8 +17,25 @@ def test_migrations_run_once_and_are_recorded(tmp_path):
     path = tmp_path / "db.duckdb"
     connect(path).close()
     con = connect(path)
-    assert schema_version(con) == 1
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+    assert schema_version(con) == 2
+    assert con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall() == [(1,), (2,)]
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        version, scripts = migrations()[0]
+        for script in scripts:
+            old.execute(script)
+        old.execute("INSERT INTO schema_version (version) VALUES (1)")
+        old.execute(
+            "INSERT INTO load_batch (batch_id, file_name, sha256, status) "
+            "VALUES (1, 'a.835', 'x', 'loaded')"
+        )
+    con = connect(path)
+    assert schema_version(con) == 2
+    assert con.execute("SELECT file_name FROM load_batch").fetchall() == [("a.835",)]
+    assert con.execute("SELECT count(*) FROM treatment_note").fetchone()[0] == 0
 
 
 def test_parser_columns_exist_in_the_tables(db):

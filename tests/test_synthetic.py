@@ -175,3 +175,21 @@ def test_demo_command_generates_loads_and_then_reuses(tmp_path):
     assert second.returncode == 0
     assert "Reusing the demo database" in second.stdout
     assert json.loads((tmp_path / "demo" / "files" / "truth.json").read_text())["seed"] == 7
+
+
+def test_documentation_rules_find_exactly_what_the_generator_wrote(practice, loaded):
+    folder, truth = practice
+    con, _, _ = loaded
+    result = Loader(con).load(folder / "notes" / "notes.csv")
+    assert (result.status, result.claims) == ("loaded", truth["counts"]["visits"])
+    per_provider = con.execute(
+        "SELECT provider_npi, count(*), count(*) FILTER (WHERE elements_present = 6) "
+        "FROM treatment_note WHERE patient_control_number IN "
+        "(SELECT DISTINCT c.patient_control_number FROM claim c JOIN claim_line l USING (claim_id) "
+        " WHERE l.procedure_code = '97139') GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    expected = sorted(
+        (npi, counts["lines_97139"], counts["complete"])
+        for npi, counts in truth["realized"]["by_provider"].items()
+    )
+    assert per_provider == expected

@@ -141,10 +141,10 @@ def demo(
         run(folder / "files", claims=claims)
         con = connect(db)
         loader = Loader(con)
-        results = [
-            loader.load(p)
-            for p in expand_paths([folder / "files" / "claims", folder / "files" / "remits"])
+        inputs = [
+            folder / "files" / name for name in ("claims", "remits", "notes", "contracts.csv")
         ]
+        results = [loader.load(p) for p in expand_paths(inputs)]
         print_summary(results, db, by_kind=True)
     else:
         console.print(f"Reusing the demo database {db} (delete the folder to start over).")

@@ -353,7 +353,7 @@ class Simulation:
         }
         self.write_claim(claim)
         t.counts["visits"] += 1
-        if has_97139:
+        if has_97139 and submitted < self.end + dt.timedelta(days=1):  # the claim is in the files
             t.counts["lines_97139"] += 1
             t.by_provider[provider.npi]["lines_97139"] += 1
             t.by_provider[provider.npi]["complete"] += complete

@@ -23,7 +23,7 @@ COMMENT ON TABLE load_batch IS 'One row per input file the loader has seen, what
 COMMENT ON COLUMN load_batch.batch_id IS 'Identifier of the load; every loaded row carries it (lineage).';
 COMMENT ON COLUMN load_batch.file_name IS 'Base name of the input file (no folder).';
 COMMENT ON COLUMN load_batch.sha256 IS 'SHA-256 of the file bytes; a file with the same hash is not loaded twice.';
-COMMENT ON COLUMN load_batch.kind IS '835, 837P, claims-csv or remits-csv; 837I/837D and unknown inputs are recorded as rejected.';
+COMMENT ON COLUMN load_batch.kind IS '835, 837P, claims-csv, remits-csv, notes-csv, notes-jsonl or contracts-csv; refused 837I/837D keep their kind.';
 COMMENT ON COLUMN load_batch.interchange_control_number IS 'ISA13 of the first interchange (X12 only).';
 COMMENT ON COLUMN load_batch.sender_id IS 'ISA06 interchange sender (X12 only).';
 COMMENT ON COLUMN load_batch.receiver_id IS 'ISA08 interchange receiver (X12 only).';
@@ -32,7 +32,7 @@ COMMENT ON COLUMN load_batch.status IS 'loaded (possibly with quarantined parts,
 COMMENT ON COLUMN load_batch.file_bytes IS 'Size of the file in bytes.';
 COMMENT ON COLUMN load_batch.segments IS 'X12 segments read (CSV: data rows read).';
 COMMENT ON COLUMN load_batch.transactions IS 'ST/SE transaction sets read (CSV: 0).';
-COMMENT ON COLUMN load_batch.claims IS 'Claims loaded: CLM (837P / claims CSV) or CLP (835 / remits CSV).';
+COMMENT ON COLUMN load_batch.claims IS 'Records loaded: claims (CLM, claims CSV), claim payments (CLP, remits CSV), notes or contract rates.';
 COMMENT ON COLUMN load_batch.lines IS 'Service lines loaded: SV1 (837P) or SVC (835).';
 COMMENT ON COLUMN load_batch.total_charge IS 'Sum of loaded claim charges (CLM02 or CLP03).';
 COMMENT ON COLUMN load_batch.total_paid IS 'Sum of loaded claim payments (CLP04); NULL for claims.';
