@@ -58,3 +58,12 @@ def test_summary_table_and_default_database_from_environment(tmp_path):
     with duckdb.connect(str(tmp_path / "env.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM load_batch").fetchone()[0] == 24
     assert not (tmp_path / "unlisted.duckdb").exists()
+
+
+def test_loading_a_folder_skips_the_database_inside_it(tmp_path):
+    (tmp_path / "era.835").write_bytes(ERA.read_bytes())
+    db = tmp_path / "inside.duckdb"
+    assert unlisted("load", tmp_path, "--db", db).returncode == 0
+    again = unlisted("load", tmp_path, "--db", db, "--json")
+    assert again.returncode == 0
+    assert [json.loads(line)["status"] for line in again.stdout.splitlines()] == ["duplicate"]

@@ -57,7 +57,9 @@ def load(
     """Load files into the database: each file whole or not at all; loading twice changes nothing.
 
     Exit status: 0 when every file loaded or was already loaded, 1 when any was rejected."""
-    files = list(expand_paths(paths))
+    target = database_path(db).resolve()
+    database_files = {target, target.with_name(target.name + ".wal")}
+    files = [f for f in expand_paths(paths) if f.resolve() not in database_files]
     err = Console(stderr=True)
     if not files:
         err.print("[red]No files found in the paths given.[/red]")
