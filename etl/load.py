@@ -112,7 +112,7 @@ def sniff(path: Path) -> str:
     first_line = head.splitlines()[0] if head else ""
     columns = header_columns(first_line)
     if len(columns) > 1 and all(CSV_COLUMN_NAME.fullmatch(c) for c in columns):
-        return "csv"  # load_csv explains which documented columns are missing, if any
+        return "csv"  # load_table says which documented columns are missing, if any
     raise InputError(
         "unknown_format",
         "not an X12 837P/835 file (which starts with ISA) nor a claims, remits, notes or "
