@@ -18,6 +18,7 @@ from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, Loader, expand_paths
 from .queries.data_dictionary import data_dictionary
+from .queries.marts import rebuild_marts
 from .queries.sql import sql
 from .settings import database_path
 
@@ -90,6 +91,8 @@ def load(
             results.append(result)
             if as_json:
                 print(json.dumps(result.to_json()), flush=True)
+    if any(r.status == "loaded" for r in results):
+        rebuild_marts(con)
     con.close()
     if not as_json:
         print_summary(results, database_path(db))
@@ -147,6 +150,7 @@ def demo(
             folder / "files" / name for name in ("claims", "remits", "notes", "contracts.csv")
         ]
         results = [loader.load(p) for p in expand_paths(inputs)]
+        rebuild_marts(con)
         print_summary(results, db, by_kind=True)
     else:
         console.print(f"Reusing the demo database {db} (delete the folder to start over).")
@@ -176,6 +180,7 @@ def print_headline(con, console: Console, code: str = "97139") -> None:
 def schema(db: DbOption = None) -> None:
     """Print the data dictionary (Markdown): every table and column, with its meaning."""
     con = connect(database_path(db)) if db is not None else connect(":memory:")
+    rebuild_marts(con)
     print(data_dictionary(con), end="")
     con.close()
 

@@ -1,0 +1,198 @@
+-- line_adjudication: one row per claim line of the claims in force (voids left out), with what
+-- the remittances did to it. Metric definitions: DESIGN.md "Metric definitions".
+CREATE OR REPLACE TABLE line_adjudication AS
+WITH primary_events AS (
+    SELECT *, sum(paid) OVER (PARTITION BY claim_line_id ORDER BY event_order) AS paid_so_far
+    FROM adjudication_event
+    WHERE NOT is_secondary
+),
+outcomes AS (
+    SELECT claim_line_id,
+           count(*) FILTER (WHERE NOT is_reversal) AS adjudications,
+           count(*) FILTER (WHERE is_reversal) AS reversals,
+           min(payment_date) FILTER (WHERE NOT is_reversal) AS first_remit_date,
+           max(payment_date) AS latest_remit_date,
+           arg_min(denied, event_order) FILTER (WHERE NOT is_reversal) AS initial_denied,
+           arg_min(denial_carc, event_order) FILTER (WHERE NOT is_reversal) AS initial_carc,
+           arg_min(denial_group, event_order) FILTER (WHERE NOT is_reversal) AS initial_group,
+           arg_min(denial_category, event_order) FILTER (WHERE NOT is_reversal) AS initial_category,
+           arg_min(remark_codes, event_order) FILTER (WHERE NOT is_reversal) AS initial_remarks,
+           arg_max(denied, event_order) FILTER (WHERE NOT is_reversal) AS latest_denied,
+           arg_max(denial_carc, event_order) FILTER (WHERE NOT is_reversal) AS latest_carc,
+           arg_max(denial_group, event_order) FILTER (WHERE NOT is_reversal) AS latest_group,
+           arg_max(denial_category, event_order) FILTER (WHERE NOT is_reversal) AS latest_category,
+           arg_max(remark_codes, event_order) FILTER (WHERE NOT is_reversal) AS latest_remarks,
+           sum(paid) AS primary_paid,
+           sum(allowed) AS allowed,
+           sum(patient_resp) AS patient_responsibility,
+           bool_or(recoded) AS recoded,
+           arg_max(adjudicated_code, event_order) FILTER (WHERE recoded) AS adjudicated_code,
+           min(payment_date) FILTER (WHERE paid_so_far > 0) AS first_paid_date
+    FROM primary_events
+    GROUP BY claim_line_id
+),
+secondary AS (
+    SELECT claim_line_id, sum(paid) AS secondary_paid
+    FROM adjudication_event
+    WHERE is_secondary
+    GROUP BY claim_line_id
+),
+contract AS (
+    SELECT l.claim_line_id, k.method, k.amount, comparator.amount AS comparator_amount,
+           row_number() OVER (
+               PARTITION BY l.claim_line_id
+               ORDER BY (k.modifier IS NOT NULL) DESC, k.effective_from DESC, k.contract_id DESC
+           ) AS preference
+    FROM claim_line l
+    JOIN claim_in_force f USING (claim_id)
+    JOIN contract_rate k
+      ON k.payer_id = f.payer_id
+     AND k.code = l.procedure_code
+     AND (k.modifier IS NULL OR k.modifier IN (l.modifier_1, l.modifier_2, l.modifier_3, l.modifier_4))
+     AND l.service_date BETWEEN k.effective_from AND coalesce(k.effective_to, DATE '9999-12-31')
+    LEFT JOIN contract_rate comparator
+      ON k.method = 'comparator'
+     AND comparator.payer_id = k.payer_id
+     AND comparator.code = k.comparator_code
+     AND comparator.method = 'fixed'
+     AND comparator.modifier IS NULL
+     AND l.service_date BETWEEN comparator.effective_from
+                            AND coalesce(comparator.effective_to, DATE '9999-12-31')
+),
+note AS (
+    SELECT *, row_number() OVER (PARTITION BY patient_control_number, service_date
+                                 ORDER BY note_id DESC) AS latest
+    FROM treatment_note
+),
+lines AS (
+    SELECT l.*, c.patient_control_number, c.payer_id, c.payer_name, c.frequency_code,
+           c.created_date, coalesce(c.service_facility_name, c.billing_name) AS location,
+           c.payer_responsibility
+    FROM claim_line l
+    JOIN claim_in_force f USING (claim_id)
+    JOIN claim c USING (claim_id)
+    WHERE NOT f.voided
+)
+SELECT
+    l.claim_line_id, l.claim_id, l.patient_control_number, l.payer_id, l.payer_name,
+    l.rendering_npi, l.rendering_name, l.location, l.procedure_code,
+    l.modifier_1, l.modifier_2, l.modifier_3, l.modifier_4,
+    concat_ws(':', l.modifier_1, l.modifier_2, l.modifier_3, l.modifier_4) AS modifiers,
+    l.description, l.line_note, l.charge, coalesce(l.units, 1) AS units, l.service_date,
+    date_trunc('month', l.service_date)::DATE AS service_month, l.created_date, l.frequency_code,
+    coalesce(o.adjudications, 0) > 0 AS adjudicated,
+    coalesce(o.adjudications, 0) = 0 AS pending,
+    coalesce(o.adjudications, 0) AS adjudications, coalesce(o.reversals, 0) AS reversals,
+    o.first_remit_date, o.latest_remit_date,
+    coalesce(o.initial_denied, false) AS initial_denied,
+    CASE WHEN o.initial_denied THEN o.initial_carc END AS initial_denial_carc,
+    CASE WHEN o.initial_denied THEN o.initial_group END AS initial_denial_group,
+    CASE WHEN o.initial_denied THEN o.initial_category END AS initial_denial_category,
+    o.initial_remarks AS initial_remark_codes,
+    coalesce(o.latest_denied AND o.primary_paid = 0 AND o.patient_responsibility = 0, false)
+        AS final_denied,
+    CASE WHEN o.latest_denied AND o.primary_paid = 0 THEN o.latest_carc END AS final_denial_carc,
+    CASE WHEN o.latest_denied AND o.primary_paid = 0 THEN o.latest_group END AS final_denial_group,
+    CASE WHEN o.latest_denied AND o.primary_paid = 0 THEN o.latest_category END
+        AS final_denial_category,
+    o.latest_remarks AS latest_remark_codes,
+    coalesce(o.initial_denied, false) AND coalesce(o.primary_paid, 0) > 0 AS overturned,
+    coalesce(o.primary_paid, 0) + coalesce(s.secondary_paid, 0) AS net_paid,
+    coalesce(o.primary_paid, 0) AS primary_paid,
+    coalesce(s.secondary_paid, 0) AS secondary_paid,
+    o.allowed, o.patient_responsibility, coalesce(o.recoded, false) AS recoded,
+    o.adjudicated_code,
+    k.method AS contract_method,
+    k.method IS NOT NULL AS has_contract,
+    round(CASE k.method
+              WHEN 'fixed' THEN k.amount * coalesce(l.units, 1)
+              WHEN 'percent' THEN k.amount * l.charge
+              WHEN 'comparator' THEN k.comparator_amount * coalesce(l.units, 1)
+          END, 2)::DECIMAL(18, 2) AS expected_allowed,
+    o.first_remit_date - l.service_date AS days_to_adjudication,
+    o.first_paid_date - l.service_date AS days_to_payment,
+    o.first_paid_date IS NOT NULL AS ever_paid,
+    n.note_id IS NOT NULL AS note_found,
+    coalesce(n.has_description, false) AS has_description,
+    coalesce(n.has_purpose, false) AS has_purpose,
+    coalesce(n.has_duration, false) AS has_duration,
+    coalesce(n.has_rationale, false) AS has_rationale,
+    coalesce(n.has_credentials, false) AS has_credentials,
+    coalesce(n.has_involvement, false) AS has_involvement,
+    coalesce(n.elements_present, 0) AS elements_present,
+    l.description IS NOT NULL OR l.line_note IS NOT NULL AS narrative_present,
+    coalesce(n.elements_present, 0) = 6 AND (l.description IS NOT NULL OR l.line_note IS NOT NULL)
+        AS documentation_complete,
+    n.note_id
+FROM lines l
+LEFT JOIN outcomes o USING (claim_line_id)
+LEFT JOIN secondary s USING (claim_line_id)
+LEFT JOIN contract k ON k.claim_line_id = l.claim_line_id AND k.preference = 1
+LEFT JOIN note n
+  ON n.patient_control_number = l.patient_control_number
+ AND n.service_date = l.service_date
+ AND n.latest = 1;
+COMMENT ON TABLE line_adjudication IS 'One row per claim line of the claims in force (voids left out): what the remittances did to it. The figures of every page and export come from here (DESIGN.md Metric definitions).';
+COMMENT ON COLUMN line_adjudication.claim_line_id IS 'claim_line.claim_line_id.';
+COMMENT ON COLUMN line_adjudication.claim_id IS 'claim.claim_id.';
+COMMENT ON COLUMN line_adjudication.patient_control_number IS 'CLM01.';
+COMMENT ON COLUMN line_adjudication.payer_id IS 'Payer of the claim.';
+COMMENT ON COLUMN line_adjudication.payer_name IS 'Payer name.';
+COMMENT ON COLUMN line_adjudication.rendering_npi IS 'Rendering provider of the line (line, else claim level).';
+COMMENT ON COLUMN line_adjudication.rendering_name IS 'Rendering provider name.';
+COMMENT ON COLUMN line_adjudication.location IS 'Service facility name, else billing provider.';
+COMMENT ON COLUMN line_adjudication.procedure_code IS 'Billed code.';
+COMMENT ON COLUMN line_adjudication.modifier_1 IS 'First modifier.';
+COMMENT ON COLUMN line_adjudication.modifier_2 IS 'Second modifier.';
+COMMENT ON COLUMN line_adjudication.modifier_3 IS 'Third modifier.';
+COMMENT ON COLUMN line_adjudication.modifier_4 IS 'Fourth modifier.';
+COMMENT ON COLUMN line_adjudication.modifiers IS 'Modifiers joined with '':''.';
+COMMENT ON COLUMN line_adjudication.description IS 'SV101-7 narrative.';
+COMMENT ON COLUMN line_adjudication.line_note IS 'Line NTE.';
+COMMENT ON COLUMN line_adjudication.charge IS 'Line charge.';
+COMMENT ON COLUMN line_adjudication.units IS 'Units (1 when absent).';
+COMMENT ON COLUMN line_adjudication.service_date IS 'Date of service.';
+COMMENT ON COLUMN line_adjudication.service_month IS 'First day of the service month.';
+COMMENT ON COLUMN line_adjudication.created_date IS 'BHT04 of the claim file.';
+COMMENT ON COLUMN line_adjudication.frequency_code IS '1 original, 7 replacement.';
+COMMENT ON COLUMN line_adjudication.adjudicated IS 'At least one remittance event (not counting reversals).';
+COMMENT ON COLUMN line_adjudication.pending IS 'Billed, no remittance yet.';
+COMMENT ON COLUMN line_adjudication.adjudications IS 'Remittance events other than reversals (primary payer).';
+COMMENT ON COLUMN line_adjudication.reversals IS 'Reversal events (CLP02 22).';
+COMMENT ON COLUMN line_adjudication.first_remit_date IS 'Date of the first remittance (BPR16).';
+COMMENT ON COLUMN line_adjudication.latest_remit_date IS 'Date of the latest remittance event.';
+COMMENT ON COLUMN line_adjudication.initial_denied IS 'Denied at the first adjudication.';
+COMMENT ON COLUMN line_adjudication.initial_denial_carc IS 'Primary denial reason at the first adjudication.';
+COMMENT ON COLUMN line_adjudication.initial_denial_group IS 'Its group code.';
+COMMENT ON COLUMN line_adjudication.initial_denial_category IS 'Its category.';
+COMMENT ON COLUMN line_adjudication.initial_remark_codes IS 'Remark codes of the first adjudication.';
+COMMENT ON COLUMN line_adjudication.final_denied IS 'The latest net adjudication is a denial (nothing paid, no patient share).';
+COMMENT ON COLUMN line_adjudication.final_denial_carc IS 'Primary denial reason of the latest adjudication, when finally denied.';
+COMMENT ON COLUMN line_adjudication.final_denial_group IS 'Its group code.';
+COMMENT ON COLUMN line_adjudication.final_denial_category IS 'Its category.';
+COMMENT ON COLUMN line_adjudication.latest_remark_codes IS 'Remark codes of the latest adjudication.';
+COMMENT ON COLUMN line_adjudication.overturned IS 'Denied at first, paid later (appeal or corrected claim).';
+COMMENT ON COLUMN line_adjudication.net_paid IS 'Net paid on the line by all payers after reversals.';
+COMMENT ON COLUMN line_adjudication.primary_paid IS 'Net paid by the claim''s payer.';
+COMMENT ON COLUMN line_adjudication.secondary_paid IS 'Paid by secondary payers.';
+COMMENT ON COLUMN line_adjudication.allowed IS 'Net allowed by the claim''s payer (actual allowed, latest net).';
+COMMENT ON COLUMN line_adjudication.patient_responsibility IS 'Net patient share set by the claim''s payer.';
+COMMENT ON COLUMN line_adjudication.recoded IS 'The payer recoded the line (SVC06).';
+COMMENT ON COLUMN line_adjudication.adjudicated_code IS 'The code the payer paid instead.';
+COMMENT ON COLUMN line_adjudication.contract_method IS 'fixed, percent or comparator; NULL without contract.';
+COMMENT ON COLUMN line_adjudication.has_contract IS 'A contract_rate applies (payer, billed code, modifier, service date).';
+COMMENT ON COLUMN line_adjudication.expected_allowed IS 'Allowed amount the contract calls for.';
+COMMENT ON COLUMN line_adjudication.days_to_adjudication IS 'First remittance date minus service date.';
+COMMENT ON COLUMN line_adjudication.days_to_payment IS 'Date of the first remittance after which the line''s net paid is above 0, minus service date.';
+COMMENT ON COLUMN line_adjudication.ever_paid IS 'The line''s net paid was above 0 at some point.';
+COMMENT ON COLUMN line_adjudication.note_found IS 'A treatment note with the same claim and date of service exists.';
+COMMENT ON COLUMN line_adjudication.has_description IS 'Note element 1 present.';
+COMMENT ON COLUMN line_adjudication.has_purpose IS 'Note element 2 present.';
+COMMENT ON COLUMN line_adjudication.has_duration IS 'Note element 3 present.';
+COMMENT ON COLUMN line_adjudication.has_rationale IS 'Note element 4 present.';
+COMMENT ON COLUMN line_adjudication.has_credentials IS 'Note element 5 present.';
+COMMENT ON COLUMN line_adjudication.has_involvement IS 'Note element 6 present.';
+COMMENT ON COLUMN line_adjudication.elements_present IS 'How many of the six elements the note has.';
+COMMENT ON COLUMN line_adjudication.narrative_present IS 'The claim carries a narrative for the line (SV101-7 or line NTE).';
+COMMENT ON COLUMN line_adjudication.documentation_complete IS 'All six elements and the narrative.';
+COMMENT ON COLUMN line_adjudication.note_id IS 'treatment_note.note_id of the note used.';
