@@ -99,8 +99,8 @@ PAYER01,97110,fixed,40.00,2026-01-01,
 """
 
 
-@pytest.fixture
-def mart(tmp_path, loader, db):
+def build_scenario(tmp_path, loader, db) -> None:
+    """Load the scenario's files and build the marts."""
     files = {
         "a.837": interchange([CLAIMS_PAYER01], control=1),
         "b.837": interchange([CLAIMS_LATER], control=2),
@@ -115,10 +115,15 @@ def mart(tmp_path, loader, db):
         (tmp_path / name).write_text(text)
         result = loader.load(tmp_path / name)
         assert result.status == "loaded" and not result.rejects, (name, result.message)
-    # run2 is paid two weeks later
+    # the second and third payment runs come two and three weeks later
     db.execute("UPDATE remit SET payment_date = DATE '2026-12-15' WHERE trace_number = 'RUN2'")
     db.execute("UPDATE remit SET payment_date = DATE '2026-12-20' WHERE trace_number = 'RUN3'")
     rebuild_marts(db)
+
+
+@pytest.fixture
+def mart(tmp_path, loader, db):
+    build_scenario(tmp_path, loader, db)
     rows = db.execute(
         "SELECT * FROM line_adjudication ORDER BY patient_control_number, claim_line_id"
     )

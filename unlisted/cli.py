@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -174,6 +175,102 @@ def print_headline(con, console: Console, code: str = "97139") -> None:
     table.add_row("payments received (all codes)", money(payments))
     console.print(table)
     console.print("Query the database with any DuckDB client; the dashboard is coming next.")
+
+
+@app.command()
+def metrics(
+    db: DbOption = None,
+    code: Annotated[
+        list[str] | None, typer.Option(help="Procedure codes in scope (default 97139).")
+    ] = None,
+    date_from: Annotated[
+        datetime.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")
+    ] = None,
+    date_to: Annotated[
+        datetime.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")
+    ] = None,
+    basis: Annotated[
+        str, typer.Option(help="Dates are service dates or payment (first remittance) dates.")
+    ] = "service",
+    payer: Annotated[list[str] | None, typer.Option(help="Payer ids (repeat for several).")] = None,
+    provider: Annotated[list[str] | None, typer.Option(help="Rendering provider NPIs.")] = None,
+    location: Annotated[
+        list[str] | None, typer.Option(help="Locations (service facility names).")
+    ] = None,
+    modifier: Annotated[
+        list[str] | None, typer.Option(help="Modifiers (any of them on the line).")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Group by month, payer, provider, location or category.")
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    as_of: Annotated[
+        datetime.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="A/R aging date (default today)."),
+    ] = None,
+    min_count: Annotated[int, typer.Option(help="Suppress rates over fewer lines.")] = 11,
+) -> None:
+    """The figures of DESIGN.md, for scripts and analysts: denial rates, payment variance, days
+    to payment, A/R aging and documentation completeness, each with numerator and denominator."""
+    from .queries.metrics import GROUPINGS, Filters, Settings, compute
+
+    if basis not in ("service", "payment"):
+        raise typer.BadParameter("must be service or payment", param_hint="--basis")
+    if by is not None and by not in GROUPINGS:
+        raise typer.BadParameter(f"must be one of {', '.join(GROUPINGS)}", param_hint="--by")
+    if output not in ("table", "json", "csv"):
+        raise typer.BadParameter("must be table, json or csv", param_hint="--format")
+    path = database_path(db)
+    if not path.exists():
+        Console(stderr=True).print(f"[red]No database at {path}: load files first.[/red]")
+        raise typer.Exit(1)
+    con = duckdb.connect(str(path), read_only=True)
+    filters = Filters(
+        codes=tuple(code or ["97139"]), start=date_from.date() if date_from else None,
+        end=date_to.date() if date_to else None, basis=basis, payers=tuple(payer or ()),
+        providers=tuple(provider or ()), locations=tuple(location or ()),
+        modifiers=tuple(modifier or ()),
+    )  # fmt: skip
+    settings = Settings(min_count=min_count, as_of=(as_of or datetime.datetime.now()).date())
+    try:
+        figures = compute(con, filters, settings, by=by)
+    except duckdb.CatalogException:
+        Console(stderr=True).print("[red]The database has no marts yet: run unlisted load.[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    if output == "json":
+        print(figures.write_json())
+    elif output == "csv":
+        print(figures.write_csv(), end="")
+    else:
+        print_figures(figures, by)
+
+
+def print_figures(figures, by: str | None) -> None:
+    table = Table(title_justify="left", show_lines=False)
+    for column in ("metric", *(["group"] if by else []), "value", "numerator", "denominator"):
+        table.add_column(column, justify="left" if column in ("metric", "group") else "right")
+    for row in figures.iter_rows(named=True):
+        value = "suppressed: " + row["reason"] if row["suppressed"] else figure(row)
+        cells = [row["metric"], *([row["group"] or ""] if by else []), value,
+                 f"{row['numerator']:,.2f}".removesuffix(".00"),
+                 f"{row['denominator']:,.0f}"]  # fmt: skip
+        table.add_row(*cells)
+    Console().print(table)
+
+
+def figure(row: dict) -> str:
+    name, value = row["metric"], row["value"]
+    if value is None:
+        return ""
+    if name.endswith("_rate") or "_rate_" in name or name.startswith("denial_rate"):
+        return f"{value:.1%}"
+    if name.startswith("days_"):
+        return f"{value:,.0f} days"
+    if "charges" in name or name in ("net_paid", "allowed_variance", "underpaid_dollars"):
+        return f"${value:,.2f}"
+    return f"{value:,.0f}"
 
 
 @app.command()

@@ -1,0 +1,130 @@
+"""The metrics: worked out by hand on the hand-built practice, recomputed in plain SQL, and
+recovered from the synthetic practice's truth.json."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+from unlisted.queries.metrics import Filters, Settings, compute, denial_reasons, underpaid_lines
+
+from .test_line_adjudication import build_scenario
+
+EVERYTHING = Settings(min_count=1, as_of=dt.date(2027, 1, 31))
+
+
+def values(figures: pl.DataFrame, group=None) -> dict:
+    rows = figures.filter(pl.col("group").is_null() if group is None else pl.col("group") == group)
+    return {
+        r["metric"]: (r["numerator"], r["denominator"], r["value"])
+        for r in rows.iter_rows(named=True)
+    }
+
+
+@pytest.fixture
+def scenario(tmp_path, loader, db):
+    build_scenario(tmp_path, loader, db)
+    return db
+
+
+def test_every_metric_by_hand(scenario):
+    got = values(compute(scenario, Filters(), EVERYTHING))
+    assert got["lines_billed"] == (5, 5, 5)
+    assert got["charges_billed"] == (500, 5, 500)
+    assert got["lines_pending"] == (0, 5, 0)
+    assert got["initial_denial_rate"] == (3, 5, 0.6)  # A1, B1 and D1's original
+    assert got["initial_denial_rate_charges"] == (300, 500, 0.6)
+    assert got["final_denial_rate"] == (1, 5, 0.2)  # B1: claim-level denial, never paid
+    assert got["overturn_rate"] == (2, 3, pytest.approx(2 / 3))  # A1 on appeal, D1 replaced
+    assert got["net_paid"] == (200, 5, 200)  # 45 + 0 + 50 + 35 + 70
+    assert got["no_contract_rate"] == (1, 5, 0.2)  # F1 (PAYER02 has no contract)
+    assert got["allowed_variance"] == (-5, 3, -5)  # A1 0, D1 +5, E1 -10
+    assert got["underpaid_rate"] == (1, 3, pytest.approx(1 / 3))  # E1: 10 below 45
+    assert got["underpaid_dollars"] == (10, 3, 10)
+    assert got["days_to_adjudication_median"] == (29, 5, 29)
+    assert got["days_to_payment_median"] == (36, 4, 36)  # 29, 29, 43, 43
+    assert got["days_to_payment_p90"] == (43, 4, 43)
+    assert got["narrative_present_rate"] == (4, 5, 0.8)  # B1 has none
+    assert got["documentation_complete_rate"] == (0, 5, 0)  # no notes loaded
+    assert got["ar_aging_0-30"] == (0, 0, 0)
+
+
+def test_grouped_by_payer_and_filtered(scenario):
+    by_payer = compute(scenario, Filters(), EVERYTHING, by="payer")
+    assert values(by_payer, "PAYER01")["initial_denial_rate"] == (3, 4, 0.75)
+    assert values(by_payer, "PAYER02")["initial_denial_rate"] == (0, 1, 0)
+    only_02 = values(compute(scenario, Filters(payers=("PAYER02",)), EVERYTHING))
+    assert only_02["lines_billed"] == (1, 1, 1)
+    by_payment = values(compute(scenario, Filters(basis="payment", start=dt.date(2026, 12, 2)),
+                                EVERYTHING))  # fmt: skip
+    assert by_payment["lines_billed"] == (0, 0, 0)  # every first remittance is on 2026-12-01
+    both_codes = values(compute(scenario, Filters(codes=("97139", "97110")), EVERYTHING))
+    assert both_codes["lines_billed"] == (7, 7, 7)
+
+
+def test_rates_over_too_few_lines_are_suppressed_with_the_reason(scenario):
+    got = compute(scenario, Filters(), Settings(as_of=dt.date(2027, 1, 31)))
+    row = got.filter(pl.col("metric") == "initial_denial_rate").row(0, named=True)
+    assert (row["value"], row["suppressed"], row["reason"]) == (
+        None, True, "fewer than 11 lines (5.0)",
+    )  # fmt: skip
+    assert got.filter(pl.col("metric") == "lines_billed")["value"].to_list() == [5]
+
+
+def test_denial_reasons_and_underpaid_worklist(scenario):
+    reasons = denial_reasons(scenario, level="carc")
+    assert reasons.rows() == [("16", 2, 200), ("50", 1, 100)]
+    worklist = underpaid_lines(scenario)
+    assert worklist.select("patient_control_number", "variance").rows() == [("E1", -10)]
+
+
+def test_metrics_equal_plain_sql(scenario):
+    got = values(compute(scenario, Filters(codes=("97139", "97110")), EVERYTHING))
+    sql = scenario.execute(
+        "SELECT count(*) FILTER (WHERE adjudicated AND initial_denied),"
+        " count(*) FILTER (WHERE adjudicated),"
+        " count(*) FILTER (WHERE adjudicated AND final_denied),"
+        " sum(net_paid),"
+        " count(*) FILTER (WHERE overturned), count(*) FILTER (WHERE initial_denied),"
+        " median(days_to_payment)"
+        " FROM line_adjudication WHERE procedure_code IN ('97139', '97110')"
+    ).fetchone()
+    assert (got["initial_denial_rate"][:2], got["final_denial_rate"][0], got["net_paid"][0],
+            got["overturn_rate"][:2], got["days_to_payment_median"][0]) == (
+        sql[:2], sql[2], float(sql[3]), sql[4:6], sql[6],
+    )  # fmt: skip
+
+
+def test_metrics_recover_the_synthetic_practice(tmp_path):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    folder = tmp_path / "demo"
+    run = subprocess.run([sys.executable, "-m", "unlisted.cli", "demo", "--dir", str(folder),
+                          "--claims", "4000"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    truth = json.loads((folder / "files" / "truth.json").read_text())
+    con = duckdb.connect(str(folder / "unlisted.duckdb"), read_only=True)
+    by_payer = compute(con, Filters(), Settings(as_of=dt.date(2026, 1, 31)), by="payer")
+    for payer, counts in truth["realized"]["by_payer"].items():
+        if counts.get("lines_97139", 0) < 100:
+            continue
+        expected = counts.get("denied_97139", 0) / counts["lines_97139"]
+        found = values(by_payer, payer)["initial_denial_rate"][2]
+        assert found == pytest.approx(expected, abs=0.05), payer
+    overall = values(compute(con, Filters(), Settings(as_of=dt.date(2026, 1, 31))))
+    docs = truth["realized"]["by_documentation"]
+    assert (
+        overall["denial_rate_incomplete_documentation"][2]
+        > overall["denial_rate_complete_documentation"][2] + 0.1
+    )
+    assert docs["incomplete"]["denied"] / docs["incomplete"]["lines"] > (
+        docs["complete"]["denied"] / docs["complete"]["lines"]
+    )
+    summit = values(by_payer, "SUMMIT01")["underpaid_rate"][2]
+    medicare = values(by_payer, "MCRB1")["underpaid_rate"][2]
+    assert summit > 0.2 > medicare == 0
