@@ -27,9 +27,9 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    if not con.execute(sql("load/has_schema_version")).fetchone()[0]:
+    if not con.execute(sql("load/has_schema_version")).fetchall()[0][0]:
         return 0
-    return con.execute(sql("load/schema_version")).fetchone()[0]
+    return con.execute(sql("load/schema_version")).fetchall()[0][0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:

@@ -128,16 +128,19 @@ class Loader:
     ):
         self.con = con
         self.on_bytes = on_bytes
-        con.execute(sql("load/session_settings"))
 
     def load(self, path: Path, shown_as: str | None = None) -> FileResult:
         """Load one file in its own transaction; never raises for a bad file."""
         shown = shown_as or str(path)
+        self.con.execute(sql("load/session_settings"))
         try:
             sha = file_sha256(path)
         except OSError as exc:
             return FileResult(shown, "rejected", message=f"cannot read the file: {exc.strerror}")
-        earlier = self.con.execute(sql("load/batch_by_sha256"), {"sha256": sha}).fetchone()
+        # fetchall: DuckDB refuses other work on a connection with an unfinished result
+        earlier = next(
+            iter(self.con.execute(sql("load/batch_by_sha256"), {"sha256": sha}).fetchall()), None
+        )
         if earlier:
             batch_id, name, when, kind = earlier
             return FileResult(
@@ -148,7 +151,7 @@ class Loader:
                 message=f"already loaded (batch {batch_id}, {name}, {when}); nothing changed",
             )
         cursor = self.con.execute(sql("load/next_ids"))
-        ids = dict(zip((d[0] for d in cursor.description), cursor.fetchone(), strict=True))
+        ids = dict(zip((d[0] for d in cursor.description), cursor.fetchall()[0], strict=True))
         batch_id = ids.pop("load_batch")
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -209,9 +212,14 @@ class Loader:
         tally = ctx.tally
         loaded = sum(written.values()) > 0
         if loaded and envelope["control"]:
-            same = self.con.execute(
-                sql("load/same_interchange"), {**envelope, "batch_id": batch_id}
-            ).fetchone()
+            same = next(
+                iter(
+                    self.con.execute(
+                        sql("load/same_interchange"), {**envelope, "batch_id": batch_id}
+                    ).fetchall()
+                ),
+                None,
+            )
             if same:
                 ctx.warn(
                     "segment 1",

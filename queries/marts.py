@@ -28,14 +28,14 @@ def denial_categories() -> pa.Table:
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
-    con.register("denial_category_source", denial_categories())
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for model in MODELS:
-            con.execute(sql(f"marts/{model}"))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("denial_category_source")
+    # A cursor of its own: its settings and transaction leave the caller's connection alone.
+    with con.cursor() as cursor:
+        cursor.register("denial_category_source", denial_categories())
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            for model in MODELS:
+                cursor.execute(sql(f"marts/{model}"))
+            cursor.execute("COMMIT")
+        except Exception:
+            cursor.execute("ROLLBACK")
+            raise

@@ -64,8 +64,10 @@ class Settings:
 
 
 def selected_lines(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.LazyFrame:
-    relation = con.sql(sql("selection/lines"), params=filters.parameters())
-    return pl.from_arrow(relation.to_arrow_table()).lazy()
+    # A cursor of its own: the caller's connection may hold an unfinished result.
+    with con.cursor() as cursor:
+        table = cursor.sql(sql("selection/lines"), params=filters.parameters()).to_arrow_table()
+    return pl.from_arrow(table).lazy()
 
 
 def rate(name: str, numerator: pl.Expr, denominator: pl.Expr) -> list[pl.Expr]:

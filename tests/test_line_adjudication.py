@@ -29,9 +29,11 @@ CLAIMS_PAYER01 = claim_header() + subscriber(2, payer="PAYER01") + [
     *claim("C1", [("97110", None, "60")]),
     *claim("D1", [("97139", None, "100")]),
     *claim("E1", [("97139", NARRATIVE, "100")]),
+    *claim("G1", [("97110", None, "60")]),
 ]  # fmt: skip
 CLAIMS_LATER = claim_header() + subscriber(2, payer="PAYER01") + [
     *claim("D1", [("97139", NARRATIVE, "100")], frequency="7", extra=["REF*F8*ICN-D1"]),
+    *claim("G1", [("97110", None, "60")], frequency="8"),
 ]  # fmt: skip
 CLAIMS_PAYER02 = claim_header() + subscriber(2, payer="PAYER02") + [
     *claim("F1", [("97139", NARRATIVE, "100")]),
@@ -140,6 +142,7 @@ def test_one_row_per_line_of_the_claims_in_force(mart):
     assert sorted(mart) == [("A1", "97110"), ("A1", "97139"), ("B1", "97139"), ("C1", "97110"),
                             ("D1", "97139"), ("E1", "97139"), ("F1", "97139")]  # fmt: skip
     assert mart[("D1", "97139")]["description"] == NARRATIVE  # the replacement, not the original
+    # G1 was voided: neither its original nor the void has a line in force
 
 
 def test_denied_then_overturned_on_appeal(mart):

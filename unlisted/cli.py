@@ -93,7 +93,14 @@ def load(
             if as_json:
                 print(json.dumps(result.to_json()), flush=True)
     if any(r.status == "loaded" for r in results):
-        rebuild_marts(con)
+        try:
+            rebuild_marts(con)
+        except duckdb.Error as exc:
+            err.print(
+                f"[red]The files are loaded, but rebuilding the marts failed "
+                f"({type(exc).__name__}); run unlisted load again to retry.[/red]"
+            )
+            raise typer.Exit(1) from None
     con.close()
     if not as_json:
         print_summary(results, database_path(db))
@@ -161,20 +168,45 @@ def demo(
 
 
 def print_headline(con, console: Console, code: str = "97139") -> None:
-    row = con.execute(sql("demo/headline"), {"code": code}).fetchone()
-    billed_lines, charges, remit_lines, paid, zero_paid, payments, claims, claim_payments = row
-    table = Table(title=f"Headline: CPT {code}", title_justify="left", show_header=False)
-    table.add_column(justify="left")
-    table.add_column(justify="right")
-    table.add_row(f"{code} lines billed", f"{billed_lines:,}")
-    table.add_row(f"{code} charges", money(charges))
-    table.add_row(f"{code} lines on remittances", f"{remit_lines:,}")
-    table.add_row(f"{code} paid", money(paid))
-    table.add_row(f"{code} remittance lines paid $0", f"{zero_paid:,}")
-    table.add_row("claims / claim payments", f"{claims:,} / {claim_payments:,}")
-    table.add_row("payments received (all codes)", money(payments))
+    """The overview figures, as of the last payment in the database."""
+    from .queries.metrics import Filters, Settings, compute
+
+    as_of = con.execute(sql("demo/last_payment_date")).fetchall()[0][0] or datetime.date.today()
+    figures = compute(con, Filters(codes=(code,)), Settings(as_of=as_of))
+    got = {row["metric"]: row for row in figures.iter_rows(named=True)}
+    pending = sum(
+        got[f"ar_aging_{band}_charges"]["numerator"]
+        for band in ("0-30", "31-60", "61-90", "91-120", ">120")
+    )
+    table = Table(title=f"Headline: CPT {code}, as of {as_of}", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("of", justify="right")
+    for label, name in (
+        (f"{code} lines billed", "lines_billed"),
+        ("charges billed", "charges_billed"),
+        ("net paid", "net_paid"),
+        ("initial denial rate", "initial_denial_rate"),
+        ("final denial rate", "final_denial_rate"),
+        ("overturn rate", "overturn_rate"),
+        ("underpaid against contract", "underpaid_dollars"),
+        ("documentation complete", "documentation_complete_rate"),
+        ("denial rate, complete notes", "denial_rate_complete_documentation"),
+        ("denial rate, incomplete notes", "denial_rate_incomplete_documentation"),
+    ):
+        row = got[name]
+        value = "suppressed" if row["suppressed"] else figure(row)
+        table.add_row(label, value, f"{row['denominator']:,.0f} lines")
+    table.add_row(
+        "pending A/R (charges)",
+        f"${pending:,.2f}",
+        f"{got['lines_pending']['numerator']:,.0f} lines",
+    )
     console.print(table)
-    console.print("Query the database with any DuckDB client; the dashboard is coming next.")
+    console.print(
+        "More: unlisted metrics --db ... --by payer (or month, provider, location, "
+        "category). The dashboard is coming next."
+    )
 
 
 @app.command()
@@ -226,11 +258,15 @@ def metrics(
         raise typer.Exit(1)
     con = duckdb.connect(str(path), read_only=True)
     filters = Filters(
-        codes=tuple(code or ["97139"]), start=date_from.date() if date_from else None,
-        end=date_to.date() if date_to else None, basis=basis, payers=tuple(payer or ()),
-        providers=tuple(provider or ()), locations=tuple(location or ()),
+        codes=tuple(code or ["97139"]),
+        start=date_from.date() if date_from else None,
+        end=date_to.date() if date_to else None,
+        basis=basis,
+        payers=tuple(payer or ()),
+        providers=tuple(provider or ()),
+        locations=tuple(location or ()),
         modifiers=tuple(modifier or ()),
-    )  # fmt: skip
+    )
     settings = Settings(min_count=min_count, as_of=(as_of or datetime.datetime.now()).date())
     try:
         figures = compute(con, filters, settings, by=by)
@@ -253,9 +289,13 @@ def print_figures(figures, by: str | None) -> None:
         table.add_column(column, justify="left" if column in ("metric", "group") else "right")
     for row in figures.iter_rows(named=True):
         value = "suppressed: " + row["reason"] if row["suppressed"] else figure(row)
-        cells = [row["metric"], *([row["group"] or ""] if by else []), value,
-                 f"{row['numerator']:,.2f}".removesuffix(".00"),
-                 f"{row['denominator']:,.0f}"]  # fmt: skip
+        cells = [
+            row["metric"],
+            *([row["group"] or ""] if by else []),
+            value,
+            f"{row['numerator']:,.2f}".removesuffix(".00"),
+            f"{row['denominator']:,.0f}",
+        ]
         table.add_row(*cells)
     Console().print(table)
 
