@@ -200,7 +200,11 @@ def finish(wide: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
         value=pl.when(suppressed).then(None).otherwise(value),
         suppressed=suppressed,
         reason=pl.when(suppressed).then(
-            pl.format("fewer than {} lines ({})", pl.lit(settings.min_count), pl.col("denominator"))
+            pl.format(
+                "fewer than {} lines ({})",
+                pl.lit(settings.min_count),
+                pl.col("denominator").cast(pl.Int64),
+            )
         ),
     ).select("metric", "group", "numerator", "denominator", "value", "suppressed", "reason")
 

@@ -68,9 +68,23 @@ def test_rates_over_too_few_lines_are_suppressed_with_the_reason(scenario):
     got = compute(scenario, Filters(), Settings(as_of=dt.date(2027, 1, 31)))
     row = got.filter(pl.col("metric") == "initial_denial_rate").row(0, named=True)
     assert (row["value"], row["suppressed"], row["reason"]) == (
-        None, True, "fewer than 11 lines (5.0)",
+        None, True, "fewer than 11 lines (5)",
     )  # fmt: skip
     assert got.filter(pl.col("metric") == "lines_billed")["value"].to_list() == [5]
+
+
+def test_per_payer_tolerance_from_the_configuration_file(scenario, tmp_path):
+    from decimal import Decimal
+
+    from unlisted.settings import load_config, metric_settings
+
+    config = tmp_path / "unlisted.toml"
+    config.write_text('[metrics]\nmin_count = 1\n[metrics.payer_tolerance.PAYER01]\n'
+                      'dollars = "20.00"\n')  # fmt: skip
+    settings = Settings(**metric_settings(load_config(config), dt.date(2027, 1, 31)))
+    assert settings.payer_tolerance == {"PAYER01": (Decimal("20.00"), Decimal("0.02"))}
+    got = values(compute(scenario, Filters(), settings))
+    assert got["underpaid_rate"] == (0, 3, 0)  # E1's $10 is within PAYER01's $20
 
 
 def test_denial_reasons_and_underpaid_worklist(scenario):
@@ -97,18 +111,26 @@ def test_metrics_equal_plain_sql(scenario):
     )  # fmt: skip
 
 
-def test_metrics_recover_the_synthetic_practice(tmp_path):
+@pytest.fixture(scope="module")
+def practice(tmp_path_factory):
+    """A generated practice, loaded by the demo command (marts included)."""
     import subprocess
     import sys
 
     import duckdb
 
-    folder = tmp_path / "demo"
+    folder = tmp_path_factory.mktemp("metrics") / "demo"
     run = subprocess.run([sys.executable, "-m", "unlisted.cli", "demo", "--dir", str(folder),
                           "--claims", "4000"], capture_output=True, text=True, timeout=600)  # fmt: skip
     assert run.returncode == 0, run.stderr
     truth = json.loads((folder / "files" / "truth.json").read_text())
     con = duckdb.connect(str(folder / "unlisted.duckdb"), read_only=True)
+    yield con, truth
+    con.close()
+
+
+def test_metrics_recover_the_synthetic_practice(practice):
+    con, truth = practice
     by_payer = compute(con, Filters(), Settings(as_of=dt.date(2026, 1, 31)), by="payer")
     for payer, counts in truth["realized"]["by_payer"].items():
         if counts.get("lines_97139", 0) < 100:
@@ -128,3 +150,68 @@ def test_metrics_recover_the_synthetic_practice(tmp_path):
     summit = values(by_payer, "SUMMIT01")["underpaid_rate"][2]
     medicare = values(by_payer, "MCRB1")["underpaid_rate"][2]
     assert summit > 0.2 > medicare == 0
+
+
+PLAIN_SQL = """
+WITH l AS (
+    SELECT *, allowed - expected_allowed AS variance,
+           adjudicated AND NOT final_denied AND has_contract AS variance_line,
+           DATE '2026-01-31' - service_date AS age
+    FROM line_adjudication WHERE procedure_code = '97139' AND ($payer IS NULL OR payer_id = $payer)
+)
+SELECT
+    count(*), count(*),
+    sum(charge), count(*),
+    count(*) FILTER (NOT adjudicated), count(*),
+    count(*) FILTER (adjudicated AND initial_denied), count(*) FILTER (adjudicated),
+    sum(charge) FILTER (adjudicated AND initial_denied), sum(charge) FILTER (adjudicated),
+    count(*) FILTER (adjudicated AND final_denied), count(*) FILTER (adjudicated),
+    sum(charge) FILTER (adjudicated AND final_denied), sum(charge) FILTER (adjudicated),
+    count(*) FILTER (overturned), count(*) FILTER (initial_denied),
+    sum(net_paid), count(*),
+    count(*) FILTER (adjudicated AND NOT has_contract), count(*) FILTER (adjudicated),
+    sum(variance) FILTER (variance_line), count(*) FILTER (variance_line),
+    count(*) FILTER (variance_line AND variance < -greatest(1, 0.02 * expected_allowed)),
+    count(*) FILTER (variance_line),
+    sum(-variance) FILTER (variance_line AND variance < -greatest(1, 0.02 * expected_allowed)),
+    count(*) FILTER (variance_line),
+    median(days_to_adjudication), count(*) FILTER (adjudicated),
+    median(days_to_payment), count(*) FILTER (ever_paid),
+    count(*) FILTER (documentation_complete), count(*),
+    count(*) FILTER (narrative_present), count(*),
+    count(*) FILTER (has_description), count(*),
+    count(*) FILTER (has_rationale), count(*),
+    count(*) FILTER (adjudicated AND initial_denied AND documentation_complete),
+    count(*) FILTER (adjudicated AND documentation_complete),
+    count(*) FILTER (adjudicated AND initial_denied AND NOT documentation_complete),
+    count(*) FILTER (adjudicated AND NOT documentation_complete),
+    count(*) FILTER (NOT adjudicated AND age BETWEEN 31 AND 60), count(*) FILTER (NOT adjudicated),
+    sum(charge) FILTER (NOT adjudicated AND age > 120), count(*) FILTER (NOT adjudicated)
+FROM l
+"""
+PLAIN_SQL_METRICS = (
+    "lines_billed", "charges_billed", "lines_pending", "initial_denial_rate",
+    "initial_denial_rate_charges", "final_denial_rate", "final_denial_rate_charges",
+    "overturn_rate", "net_paid", "no_contract_rate", "allowed_variance", "underpaid_rate",
+    "underpaid_dollars", "days_to_adjudication_median", "days_to_payment_median",
+    "documentation_complete_rate", "narrative_present_rate", "element_description_rate",
+    "element_rationale_rate", "denial_rate_complete_documentation",
+    "denial_rate_incomplete_documentation", "ar_aging_31-60", "ar_aging_>120_charges",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("payer", [None, "SUMMIT01", "MCRB1"])
+def test_every_figure_equals_plain_sql_on_the_generated_practice(practice, payer):
+    con, _ = practice
+    settings = Settings(min_count=1, as_of=dt.date(2026, 1, 31))
+    filters = Filters(payers=(payer,) if payer else ())
+    got = values(compute(con, filters, settings))
+    row = con.execute(PLAIN_SQL, {"payer": payer}).fetchall()[0]
+    expected, found = {}, {}
+    for k, name in enumerate(PLAIN_SQL_METRICS):
+        expected[f"{name} numerator"] = float(row[2 * k] or 0)
+        expected[f"{name} denominator"] = float(row[2 * k + 1] or 0)
+        found[f"{name} numerator"] = got[name][0] or 0
+        found[f"{name} denominator"] = got[name][1]
+    assert found == pytest.approx(expected, rel=1e-12)
+    assert expected["lines_billed numerator"] > 100  # the comparison is not vacuous

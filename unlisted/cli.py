@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,7 @@ from .etl.load import FileResult, Loader, expand_paths
 from .queries.data_dictionary import data_dictionary
 from .queries.marts import rebuild_marts
 from .queries.sql import sql
-from .settings import database_path
+from .settings import ConfigError, database_path, load_config, metric_settings
 
 app = typer.Typer(
     name="unlisted",
@@ -29,6 +30,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (default: $UNLISTED_CONFIG, else built-in)."),
+]
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="DuckDB file (default: $UNLISTED_DB, else ./unlisted.duckdb)."),
@@ -172,7 +177,9 @@ def print_headline(con, console: Console, code: str = "97139") -> None:
     from .queries.metrics import Filters, Settings, compute
 
     as_of = con.execute(sql("demo/last_payment_date")).fetchall()[0][0] or datetime.date.today()
-    figures = compute(con, Filters(codes=(code,)), Settings(as_of=as_of))
+    figures = compute(
+        con, Filters(codes=(code,)), Settings(**metric_settings(load_config(), as_of))
+    )
     got = {row["metric"]: row for row in figures.iter_rows(named=True)}
     pending = sum(
         got[f"ar_aging_{band}_charges"]["numerator"]
@@ -240,7 +247,10 @@ def metrics(
         datetime.datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="A/R aging date (default today)."),
     ] = None,
-    min_count: Annotated[int, typer.Option(help="Suppress rates over fewer lines.")] = 11,
+    min_count: Annotated[
+        int | None, typer.Option(help="Suppress rates over fewer lines (config: 11).")
+    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """The figures of DESIGN.md, for scripts and analysts: denial rates, payment variance, days
     to payment, A/R aging and documentation completeness, each with numerator and denominator."""
@@ -252,13 +262,15 @@ def metrics(
         raise typer.BadParameter(f"must be one of {', '.join(GROUPINGS)}", param_hint="--by")
     if output not in ("table", "json", "csv"):
         raise typer.BadParameter("must be table, json or csv", param_hint="--format")
+    loaded = configuration(config)
+    options = loaded["metrics"]
     path = database_path(db)
     if not path.exists():
         Console(stderr=True).print(f"[red]No database at {path}: load files first.[/red]")
         raise typer.Exit(1)
     con = duckdb.connect(str(path), read_only=True)
     filters = Filters(
-        codes=tuple(code or ["97139"]),
+        codes=tuple(code or options["codes"]),
         start=date_from.date() if date_from else None,
         end=date_to.date() if date_to else None,
         basis=basis,
@@ -267,7 +279,9 @@ def metrics(
         locations=tuple(location or ()),
         modifiers=tuple(modifier or ()),
     )
-    settings = Settings(min_count=min_count, as_of=(as_of or datetime.datetime.now()).date())
+    settings = Settings(**metric_settings(loaded, (as_of or datetime.datetime.now()).date()))
+    if min_count is not None:
+        settings = replace(settings, min_count=min_count)
     try:
         figures = compute(con, filters, settings, by=by)
     except duckdb.CatalogException:
@@ -320,6 +334,14 @@ def schema(db: DbOption = None) -> None:
     rebuild_marts(con)
     print(data_dictionary(con), end="")
     con.close()
+
+
+def configuration(path: Path | None) -> dict:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
 
 
 def money(value) -> str:
