@@ -215,3 +215,33 @@ def test_every_figure_equals_plain_sql_on_the_generated_practice(practice, payer
         found[f"{name} denominator"] = got[name][1]
     assert found == pytest.approx(expected, rel=1e-12)
     assert expected["lines_billed numerator"] > 100  # the comparison is not vacuous
+
+
+def test_metrics_command_prints_the_same_figures(practice):
+    import subprocess
+    import sys
+
+    con, _ = practice
+    path = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()[0][0]
+    command = [sys.executable, "-m", "unlisted.cli", "metrics", "--db", path, "--as-of",
+               "2026-01-31", "--by", "payer"]  # fmt: skip
+    as_json = subprocess.run([*command, "--format", "json"], capture_output=True, text=True)
+    assert as_json.returncode == 0, as_json.stderr
+    records = json.loads(as_json.stdout)
+    expected = compute(con, Filters(), Settings(as_of=dt.date(2026, 1, 31)), by="payer")
+    assert len(records) == expected.height
+    pick_rate = [
+        r for r in records if r["metric"] == "initial_denial_rate" and r["group"] == "MCRB1"
+    ]
+    assert pick_rate[0]["value"] == values(expected, "MCRB1")["initial_denial_rate"][2]
+    as_csv = subprocess.run([*command, "--format", "csv"], capture_output=True, text=True)
+    assert (
+        as_csv.stdout.splitlines()[0]
+        == "metric,group,numerator,denominator,value,suppressed,reason"
+    )
+    table = subprocess.run([*command[:-2]], capture_output=True, text=True)
+    assert "initial_denial_rate" in table.stdout and "%" in table.stdout
+    wrong = subprocess.run([*command, "--format", "xml"], capture_output=True, text=True)
+    assert wrong.returncode == 2
