@@ -148,12 +148,18 @@ FALSE_VALUES = ("false", "no", "n", "0", "")
 NOTES = ColumnSet(
     kind="notes",
     required=("patient_control_number", "service_date", "note_text"),
-    optional=("provider_npi", "provider_name", "credentials", "minutes", "signed_date",
-              *(f"has_{e}" for e in ELEMENTS)),
+    optional=(
+        "provider_npi",
+        "provider_name",
+        "credentials",
+        "minutes",
+        "signed_date",
+        *(f"has_{e}" for e in ELEMENTS),
+    ),
     quantities=("minutes",),
     dates=("service_date", "signed_date"),
     booleans=tuple(f"has_{e}" for e in ELEMENTS),
-)  # fmt: skip
+)
 
 CONTRACTS = ColumnSet(
     kind="contracts-csv",
@@ -164,8 +170,12 @@ CONTRACTS = ColumnSet(
 )
 
 COLUMN_SETS = (CLAIM_LINES, REMIT_LINES, NOTES, CONTRACTS)
-LABELS = {"claims-csv": "a claims CSV", "remits-csv": "a remits CSV", "notes": "a notes file",
-          "contracts-csv": "a contracts CSV"}  # fmt: skip
+LABELS = {
+    "claims-csv": "a claims CSV",
+    "remits-csv": "a remits CSV",
+    "notes": "a notes file",
+    "contracts-csv": "a contracts CSV",
+}
 RATE = r"^\d{1,12}(\.\d{1,4})?$"
 
 
@@ -397,6 +407,22 @@ def claim_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
     return {"claim": claim, "claim_line": claim_line}
 
 
+def listed(lines: pl.DataFrame, column: str) -> pl.DataFrame:
+    """One row per entry of a ';'-separated cell, with the ids of its line."""
+    return (
+        lines.select(
+            "remit_claim_id",
+            "remit_line_id",
+            "batch_id",
+            pl.col("file_row").alias("source_position"),
+            pl.col(column).str.split(";"),
+        )
+        .explode(column)
+        .with_columns(pl.col(column).str.strip_chars())
+        .filter(pl.col(column).is_not_null() & (pl.col(column) != ""))
+    )
+
+
 def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
     remit_key = pl.struct("payer_id", "trace_number", "payment_date")
     remits = good.select(remit_key.n_unique()).item()
@@ -410,54 +436,30 @@ def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
         paid=pl.col("line_paid").cast(pl.Decimal(18, 2)),
     )
     ctx.next_ids["remit_line"] += good.height
-    adjustments = (
-        lines.select(
-            "remit_claim_id",
-            "remit_line_id",
-            "batch_id",
-            "file_row",
-            pl.col("adjustments").str.split(";"),
-        )
-        .explode("adjustments")
-        .with_columns(pl.col("adjustments").str.strip_chars())
-        .filter(pl.col("adjustments").is_not_null() & (pl.col("adjustments") != ""))
-        .select(
-            "remit_claim_id",
-            "remit_line_id",
-            "batch_id",
-            pl.col("file_row").alias("source_position"),
-            pl.lit("line").alias("level"),
-            pl.col("adjustments").str.extract(ADJUSTMENT, 1).alias("group_code"),
-            pl.col("adjustments").str.extract(ADJUSTMENT, 2).alias("reason_code"),
-            pl.col("adjustments").str.extract(ADJUSTMENT, 3).alias("amount"),
-        )
+    adjustments = listed(lines, "adjustments").select(
+        "remit_claim_id",
+        "remit_line_id",
+        "batch_id",
+        "source_position",
+        pl.lit("line").alias("level"),
+        pl.col("adjustments").str.extract(ADJUSTMENT, 1).alias("group_code"),
+        pl.col("adjustments").str.extract(ADJUSTMENT, 2).alias("reason_code"),
+        pl.col("adjustments").str.extract(ADJUSTMENT, 3).alias("amount"),
     )
     patient_share = (
         adjustments.filter(pl.col("group_code") == "PR")
         .group_by("remit_claim_id")
         .agg(patient_responsibility=pl.col("amount").cast(pl.Decimal(18, 2)).sum())
     )
-    remark = (
-        lines.select(
-            "remit_claim_id",
-            "remit_line_id",
-            "batch_id",
-            "file_row",
-            pl.col("remarks").str.split(";"),
-        )
-        .explode("remarks")
-        .with_columns(pl.col("remarks").str.strip_chars())
-        .filter(pl.col("remarks").is_not_null() & (pl.col("remarks") != ""))
-        .select(
-            "remit_claim_id",
-            "remit_line_id",
-            "batch_id",
-            pl.col("file_row").alias("source_position"),
-            pl.lit("line").alias("level"),
-            pl.lit("CSV").alias("source_segment"),
-            pl.lit("HE").alias("qualifier"),
-            pl.col("remarks").alias("code"),
-        )
+    remark = listed(lines, "remarks").select(
+        "remit_claim_id",
+        "remit_line_id",
+        "batch_id",
+        "source_position",
+        pl.lit("line").alias("level"),
+        pl.lit("CSV").alias("source_segment"),
+        pl.lit("HE").alias("qualifier"),
+        pl.col("remarks").alias("code"),
     )
     remit_claim = (
         lines.group_by("remit_claim_id", maintain_order=True)
@@ -558,10 +560,17 @@ def contract_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFr
             (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias("contract_id"),
             pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
             pl.col("file_row").alias("source_position"),
-            "payer_id", "payer_name", "code", "modifier", "effective_from", "effective_to",
-            pl.col("method").str.to_lowercase(), "amount", "comparator_code",
+            "payer_id",
+            "payer_name",
+            "code",
+            "modifier",
+            "effective_from",
+            "effective_to",
+            pl.col("method").str.to_lowercase(),
+            "amount",
+            "comparator_code",
         )
-    }  # fmt: skip
+    }
 
 
 def note_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
@@ -571,10 +580,16 @@ def note_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]
         (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias("note_id"),
         pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
         pl.col("file_row").alias("source_position"),
-        "patient_control_number", "service_date", "provider_npi", "provider_name",
-        "credentials", pl.col("minutes").cast(pl.Float64).cast(pl.Int64).alias("minutes"),
-        "signed_date", "note_text", *(f"has_{e}" for e in ELEMENTS),
-    )  # fmt: skip
+        "patient_control_number",
+        "service_date",
+        "provider_npi",
+        "provider_name",
+        "credentials",
+        pl.col("minutes").cast(pl.Float64).cast(pl.Int64).alias("minutes"),
+        "signed_date",
+        "note_text",
+        *(f"has_{e}" for e in ELEMENTS),
+    )
     ctx.tally.claims += notes.height
     return {"treatment_note": documentation_elements(notes)}
 

@@ -671,6 +671,17 @@ static void location(int64_t seg, char *out, size_t size) {
     snprintf(out, size, "segment %lld", (long long)seg);
 }
 
+/* The claim's rows are already truncated: drop its warnings and say why it was quarantined. */
+static int reject_claim(Parser *P, const char *noun, const char *where) {
+    char more[64] = "";
+    if (P->claim_errors > 1)
+        snprintf(more, sizeof more, " (and %d more problems)", P->claim_errors - 1);
+    if (drop_warnings_since(P, P->claim_warn_mark) < 0) return -1;
+    REJECT(P->claim_err_seg, "claim", P->claim_err_code, "%s at %s quarantined: %s%s", noun, where,
+           P->claim_err_msg, more);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- 837P */
 
 static void clear_claim837(Claim837 *c) {
@@ -731,13 +742,8 @@ static int close_claim837(Parser *P) {
     char where[40];
     location(c->seg, where, sizeof where);
     if (P->claim_errors) {
-        char more[64] = "";
-        if (P->claim_errors > 1)
-            snprintf(more, sizeof more, " (and %d more problems)", P->claim_errors - 1);
         table_truncate(&P->tables[TB_LINE], c->mark_line);
-        if (drop_warnings_since(P, P->claim_warn_mark) < 0) return -1;
-        REJECT(P->claim_err_seg, "claim", P->claim_err_code, "claim at %s quarantined: %s%s",
-               where, P->claim_err_msg, more);
+        if (reject_claim(P, "claim", where) < 0) return -1;
     } else {
         if (c->lines == 0) WARN(c->seg, "claim_without_lines", "claim has no service lines");
         if (c->lines && c->lines_cents != c->charge_cents) {
@@ -1036,15 +1042,10 @@ static int close_claim835(Parser *P) {
     char where[40];
     location(c->seg, where, sizeof where);
     if (P->claim_errors) {
-        char more[64] = "";
-        if (P->claim_errors > 1)
-            snprintf(more, sizeof more, " (and %d more problems)", P->claim_errors - 1);
         table_truncate(&P->tables[TB_REMIT_LINE], c->mark_line);
         table_truncate(&P->tables[TB_ADJUSTMENT], c->mark_adj);
         table_truncate(&P->tables[TB_REMARK], c->mark_remark);
-        if (drop_warnings_since(P, P->claim_warn_mark) < 0) return -1;
-        REJECT(P->claim_err_seg, "claim", P->claim_err_code,
-               "claim payment at %s quarantined: %s%s", where, P->claim_err_msg, more);
+        if (reject_claim(P, "claim payment", where) < 0) return -1;
     } else {
         if (c->charge_cents - c->adjusted != c->paid_cents) {
             char a[40], b[40], d[40];
