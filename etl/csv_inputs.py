@@ -530,6 +530,17 @@ def remit_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame
     }
 
 
+def numbered(ctx: FileContext, table: str, id_column: str, rows: int) -> list[pl.Expr]:
+    """Fresh ids for `rows` rows of `table`, with their batch and line in the file."""
+    base = ctx.next_ids[table]
+    ctx.next_ids[table] = base + rows
+    return [
+        (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias(id_column),
+        pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
+        pl.col("file_row").alias("source_position"),
+    ]
+
+
 def contract_problems() -> list[pl.Expr]:
     method = pl.col("method").str.to_lowercase()
     start = pl.col("effective_from").str.to_date("%Y-%m-%d", strict=False)
@@ -552,14 +563,10 @@ def contract_problems() -> list[pl.Expr]:
 
 
 def contract_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
-    base = ctx.next_ids["contract_rate"]
-    ctx.next_ids["contract_rate"] = base + good.height
     ctx.tally.claims += good.height
     return {
         "contract_rate": good.select(
-            (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias("contract_id"),
-            pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
-            pl.col("file_row").alias("source_position"),
+            *numbered(ctx, "contract_rate", "contract_id", good.height),
             "payer_id",
             "payer_name",
             "code",
@@ -574,12 +581,8 @@ def contract_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFr
 
 
 def note_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
-    base = ctx.next_ids["treatment_note"]
-    ctx.next_ids["treatment_note"] = base + good.height
     notes = good.select(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias("note_id"),
-        pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
-        pl.col("file_row").alias("source_position"),
+        *numbered(ctx, "treatment_note", "note_id", good.height),
         "patient_control_number",
         "service_date",
         "provider_npi",
