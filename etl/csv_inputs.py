@@ -193,11 +193,16 @@ def column_set_for(header: list[str]) -> ColumnSet | None:
 
 
 def read_frame(path: Path) -> pl.DataFrame:
-    raw = path.read_bytes()
-    encoding = detect_encoding(raw[:4])
-    text = raw.decode(encoding, errors="replace")
+    with path.open("rb") as f:
+        encoding = detect_encoding(f.read(4))
+    # Polars reads UTF-8 (with or without BOM) straight from the file; only UTF-16 is decoded here.
+    source = (
+        io.StringIO(path.read_bytes().decode(encoding, errors="replace"))
+        if encoding.startswith("utf-16")
+        else path
+    )
     try:
-        frame = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
+        frame = pl.read_csv(source, infer_schema=False, encoding="utf8-lossy")
     except pl.exceptions.PolarsError as exc:
         raise InputError(
             "csv_unreadable",

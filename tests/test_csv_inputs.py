@@ -110,3 +110,17 @@ def test_every_column_is_documented():
     missing = [c for cs in COLUMN_SETS for c in cs.columns
                if f"`{c}`" not in docs and not c.startswith("modifier_")]  # fmt: skip
     assert missing == []
+
+
+def test_csv_with_bom_or_in_utf16_loads_the_same(tmp_path, loader):
+    import codecs
+
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(codecs.BOM_UTF8 + CLAIMS.encode())
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(CLAIMS.encode("utf-16"))
+    for path in (bom, utf16):
+        result = loader.load(path)
+        assert (result.status, result.claims, result.total_charge) == (
+            "loaded", 2, Decimal("285.49"),
+        )  # fmt: skip
