@@ -30,6 +30,7 @@ CLAIMS_PAYER01 = claim_header() + subscriber(2, payer="PAYER01") + [
     *claim("D1", [("97139", None, "100")]),
     *claim("E1", [("97139", NARRATIVE, "100")]),
     *claim("G1", [("97110", None, "60")]),
+    *claim("H1", [("97139", None, "100")]),  # never answered: pending
 ]  # fmt: skip
 CLAIMS_LATER = claim_header() + subscriber(2, payer="PAYER01") + [
     *claim("D1", [("97139", NARRATIVE, "100")], frequency="7", extra=["REF*F8*ICN-D1"]),
@@ -140,7 +141,7 @@ def pick(row, *fields):
 
 def test_one_row_per_line_of_the_claims_in_force(mart):
     assert sorted(mart) == [("A1", "97110"), ("A1", "97139"), ("B1", "97139"), ("C1", "97110"),
-                            ("D1", "97139"), ("E1", "97139"), ("F1", "97139")]  # fmt: skip
+                            ("D1", "97139"), ("E1", "97139"), ("F1", "97139"), ("H1", "97139")]  # fmt: skip
     assert mart[("D1", "97139")]["description"] == NARRATIVE  # the replacement, not the original
     # G1 was voided: neither its original nor the void has a line in force
 
@@ -191,6 +192,19 @@ def test_reversal_nets_out_and_recoded_line_is_priced_on_the_billed_code(mart):
                 "adjudicated_code", "expected_allowed", "initial_denied") == (
         2, 1, D("35.00"), D("35.00"), True, "97140", D("45.00"), False,
     )  # fmt: skip
+
+
+def test_pending_line(mart):
+    row = mart[("H1", "97139")]
+    assert pick(
+        row,
+        "adjudicated",
+        "pending",
+        "initial_denied",
+        "net_paid",
+        "first_remit_date",
+        "days_to_adjudication",
+    ) == (False, True, False, 0, None, None)
 
 
 def test_line_without_contract(mart):

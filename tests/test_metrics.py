@@ -31,14 +31,14 @@ def scenario(tmp_path, loader, db):
 
 def test_every_metric_by_hand(scenario):
     got = values(compute(scenario, Filters(), EVERYTHING))
-    assert got["lines_billed"] == (5, 5, 5)
-    assert got["charges_billed"] == (500, 5, 500)
-    assert got["lines_pending"] == (0, 5, 0)
+    assert got["lines_billed"] == (6, 6, 6)
+    assert got["charges_billed"] == (600, 6, 600)
+    assert got["lines_pending"] == (1, 6, 1)  # H1, never answered
     assert got["initial_denial_rate"] == (3, 5, 0.6)  # A1, B1 and D1's original
     assert got["initial_denial_rate_charges"] == (300, 500, 0.6)
     assert got["final_denial_rate"] == (1, 5, 0.2)  # B1: claim-level denial, never paid
     assert got["overturn_rate"] == (2, 3, pytest.approx(2 / 3))  # A1 on appeal, D1 replaced
-    assert got["net_paid"] == (200, 5, 200)  # 45 + 0 + 50 + 35 + 70
+    assert got["net_paid"] == (200, 6, 200)  # 45 + 0 + 50 + 35 + 70 + 0
     assert got["no_contract_rate"] == (1, 5, 0.2)  # F1 (PAYER02 has no contract)
     assert got["allowed_variance"] == (-5, 3, -5)  # A1 0, D1 +5, E1 -10
     assert got["underpaid_rate"] == (1, 3, pytest.approx(1 / 3))  # E1: 10 below 45
@@ -46,9 +46,11 @@ def test_every_metric_by_hand(scenario):
     assert got["days_to_adjudication_median"] == (29, 5, 29)
     assert got["days_to_payment_median"] == (36, 4, 36)  # 29, 29, 43, 43
     assert got["days_to_payment_p90"] == (43, 4, 43)
-    assert got["narrative_present_rate"] == (4, 5, 0.8)  # B1 has none
-    assert got["documentation_complete_rate"] == (0, 5, 0)  # no notes loaded
-    assert got["ar_aging_0-30"] == (0, 0, 0)
+    assert got["narrative_present_rate"] == (4, 6, pytest.approx(4 / 6))  # B1 and H1 have none
+    assert got["documentation_complete_rate"] == (0, 6, 0)  # no notes loaded
+    assert got["ar_aging_61-90"] == (1, 1, 1)  # H1: 90 days from 2026-11-02 to 2027-01-31
+    assert got["ar_aging_61-90_charges"] == (100, 1, 100)
+    assert got["ar_aging_>120"] == (0, 1, 0)
 
 
 def test_grouped_by_payer_and_filtered(scenario):
@@ -61,7 +63,7 @@ def test_grouped_by_payer_and_filtered(scenario):
                                 EVERYTHING))  # fmt: skip
     assert by_payment["lines_billed"] == (0, 0, 0)  # every first remittance is on 2026-12-01
     both_codes = values(compute(scenario, Filters(codes=("97139", "97110")), EVERYTHING))
-    assert both_codes["lines_billed"] == (7, 7, 7)
+    assert both_codes["lines_billed"] == (8, 8, 8)
 
 
 def test_rates_over_too_few_lines_are_suppressed_with_the_reason(scenario):
@@ -70,7 +72,7 @@ def test_rates_over_too_few_lines_are_suppressed_with_the_reason(scenario):
     assert (row["value"], row["suppressed"], row["reason"]) == (
         None, True, "fewer than 11 lines (5)",
     )  # fmt: skip
-    assert got.filter(pl.col("metric") == "lines_billed")["value"].to_list() == [5]
+    assert got.filter(pl.col("metric") == "lines_billed")["value"].to_list() == [6]
 
 
 def test_per_payer_tolerance_from_the_configuration_file(scenario, tmp_path):
