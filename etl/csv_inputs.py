@@ -179,10 +179,6 @@ LABELS = {
 RATE = r"^\d{1,12}(\.\d{1,4})?$"
 
 
-def header_columns(first_line: str) -> list[str]:
-    return [c.strip().strip('"').strip().lower() for c in first_line.split(",")]
-
-
 def column_set_for(header: list[str]) -> ColumnSet | None:
     """The documented column set whose required columns the header holds (or most nearly)."""
     names = set(header)

@@ -16,11 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import polars as pl
+import pyarrow as pa
 
 from ..queries.sql import sql
 from .context import FileContext
-from .csv_inputs import header_columns, load_table
 from .errors import InputError
 from .tables import Finding
 from .writer import BackgroundWriter, TableWriter
@@ -110,7 +109,7 @@ def sniff(path: Path) -> str:
             "export the complete file, envelope included",
         )
     first_line = head.splitlines()[0] if head else ""
-    columns = header_columns(first_line)
+    columns = [c.strip().strip('"').strip().lower() for c in first_line.split(",")]
     if len(columns) > 1 and all(CSV_COLUMN_NAME.fullmatch(c) for c in columns):
         return "csv"  # load_table says which documented columns are missing, if any
     raise InputError(
@@ -177,7 +176,7 @@ class Loader:
         writer = TableWriter(self.con)
         written = Counter()
 
-        def write_frame(table: str, frame: pl.DataFrame) -> None:
+        def write_frame(table: str, frame) -> None:
             writer.write_frame(table, frame)
             written[table] += frame.height
 
@@ -208,6 +207,8 @@ class Loader:
                     f"{x12.replaced_bytes} bytes were not valid UTF-8 text and were replaced",
                 )
         else:
+            from .csv_inputs import load_table  # Polars is loaded only for tabular inputs
+
             load_table(path, ctx, write_frame, json_lines=kind == "jsonl")
         tally = ctx.tally
         loaded = sum(written.values()) > 0
@@ -290,21 +291,31 @@ class Loader:
                 "message": result.message,
             },
         )
-        batch = pl.lit(result.batch_id, pl.Int64).alias("batch_id")
         if result.warnings:
-            frame = pl.DataFrame(
-                [(w.location, w.code, w.message) for w in result.warnings],
-                schema=["location", "code", "message"],
-                orient="row",
+            writer.write_arrow(
+                "load_warning",
+                pa.table(
+                    {
+                        "batch_id": pa.array([result.batch_id] * len(result.warnings), pa.int64()),
+                        "location": [w.location for w in result.warnings],
+                        "code": [w.code for w in result.warnings],
+                        "message": [w.message for w in result.warnings],
+                    }
+                ),
             )
-            writer.write_frame("load_warning", frame.with_columns(batch))
         if result.rejects:
-            frame = pl.DataFrame(
-                [(r.location, r.scope, r.code, r.message) for r in result.rejects],
-                schema=["location", "scope", "code", "reason"],
-                orient="row",
+            writer.write_arrow(
+                "reject",
+                pa.table(
+                    {
+                        "batch_id": pa.array([result.batch_id] * len(result.rejects), pa.int64()),
+                        "location": [r.location for r in result.rejects],
+                        "scope": [r.scope for r in result.rejects],
+                        "code": [r.code for r in result.rejects],
+                        "reason": [r.message for r in result.rejects],
+                    }
+                ),
             )
-            writer.write_frame("reject", frame.with_columns(batch))
 
 
 def summary_message(result: FileResult) -> str:
