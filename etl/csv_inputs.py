@@ -205,10 +205,16 @@ def read_frame(path: Path) -> pl.DataFrame:
             f"the CSV cannot be read ({str(exc).splitlines()[0][:160]}); check quoting and that "
             "every row has as many fields as the header",
         ) from None
+    return normalized(frame, first_row=2)
+
+
+def normalized(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
+    """Lower-case column names, text values stripped, empty cells NULL, and each row's line
+    number in the file (first_row for the first data row)."""
     frame = frame.rename({c: c.strip().lower() for c in frame.columns})
-    return frame.with_columns(pl.all().str.strip_chars().replace("", None)).with_row_index(
-        "file_row", offset=2
-    )
+    return frame.select(
+        pl.all().cast(pl.String).str.strip_chars().replace("", None)
+    ).with_row_index("file_row", offset=first_row)
 
 
 def read_json_lines(path: Path) -> pl.DataFrame:
@@ -221,10 +227,7 @@ def read_json_lines(path: Path) -> pl.DataFrame:
             f"the JSON-lines file cannot be read ({str(exc).splitlines()[0][:160]}); each line "
             "must be one JSON object",
         ) from None
-    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
-    return frame.select(
-        pl.all().cast(pl.String).str.strip_chars().replace("", None)
-    ).with_row_index("file_row", offset=1)
+    return normalized(frame, first_row=1)
 
 
 def check_header(frame: pl.DataFrame, ctx: FileContext) -> ColumnSet:

@@ -291,31 +291,21 @@ class Loader:
                 "message": result.message,
             },
         )
-        if result.warnings:
-            writer.write_arrow(
-                "load_warning",
-                pa.table(
-                    {
-                        "batch_id": pa.array([result.batch_id] * len(result.warnings), pa.int64()),
-                        "location": [w.location for w in result.warnings],
-                        "code": [w.code for w in result.warnings],
-                        "message": [w.message for w in result.warnings],
-                    }
-                ),
-            )
-        if result.rejects:
-            writer.write_arrow(
-                "reject",
-                pa.table(
-                    {
-                        "batch_id": pa.array([result.batch_id] * len(result.rejects), pa.int64()),
-                        "location": [r.location for r in result.rejects],
-                        "scope": [r.scope for r in result.rejects],
-                        "code": [r.code for r in result.rejects],
-                        "reason": [r.message for r in result.rejects],
-                    }
-                ),
-            )
+        for table, findings, columns in (
+            ("load_warning", result.warnings, ("location", "code", "message")),
+            ("reject", result.rejects, ("location", "scope", "code", "reason")),
+        ):
+            if findings:
+                writer.write_arrow(table, findings_table(result.batch_id, findings, columns))
+
+
+def findings_table(batch_id: int, findings: list[Finding], columns: tuple[str, ...]) -> pa.Table:
+    """Findings as rows of load_warning or reject (whose reason is the finding's message)."""
+    values = {"batch_id": pa.array([batch_id] * len(findings), pa.int64())}
+    for column in columns:
+        field = "message" if column == "reason" else column
+        values[column] = [getattr(f, field) for f in findings]
+    return pa.table(values)
 
 
 def summary_message(result: FileResult) -> str:
