@@ -230,6 +230,7 @@ class Loader:
                     "check for a duplicate submission",
                 )
         kind = "+".join(sorted(tally.kinds)) or None
+        no_money = all(k.startswith(("notes", "contracts")) for k in tally.kinds)
         result = FileResult(
             shown,
             "loaded" if loaded else "rejected",
@@ -238,7 +239,8 @@ class Loader:
             transactions=tally.transactions,
             claims=tally.claims,
             lines=tally.lines,
-            total_charge=tally.total_charge if loaded else None,
+            # notes and contracts carry no money of their own
+            total_charge=tally.total_charge if loaded and not no_money else None,
             total_paid=tally.total_paid if loaded else None,
             warnings=ctx.warnings,
             rejects=ctx.rejects,

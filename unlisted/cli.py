@@ -405,7 +405,7 @@ def print_summary(results: list[FileResult], db: Path, by_kind: bool = False) ->
         ("file", "left"),
         ("kind", "left"),
         ("status", "left"),
-        ("claims", "right"),
+        ("records", "right"),
         ("lines", "right"),
         ("charges", "right"),
         ("paid", "right"),
