@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -14,23 +16,99 @@ MODELS = sorted(
     f.name.removesuffix(".sql") for f in (ROOT / "marts").iterdir() if f.name.endswith(".sql")
 )
 
+# A folder whose carc.csv, rarc.csv or denial_category.csv (any of them) replace the shipped lists.
+REFERENCE_DIR = "UNLISTED_REFERENCE_DIR"
+TRUE_VALUES = ("true", "yes", "y", "1")
+FALSE_VALUES = ("false", "no", "n", "0")
+
+
+class ReferenceListError(duckdb.InvalidInputException):
+    """A reference list that cannot be used; the message names the file and the problem."""
+
+
+def reference_path(name: str):
+    """<name>.csv in $UNLISTED_REFERENCE_DIR when it is there, else the shipped one."""
+    folder = os.environ.get(REFERENCE_DIR)
+    if folder:
+        if not Path(folder).is_dir():
+            raise ReferenceListError(f"${REFERENCE_DIR} ({folder}) is not a folder")
+        replacement = Path(folder) / f"{name}.csv"
+        if replacement.is_file():
+            return replacement
+    return ROOT / "reference" / f"{name}.csv"
+
+
+def reference_list(name: str, columns: tuple[str, ...]) -> pa.Table:
+    """The reference list <name>.csv as text columns; the first column is its key (unique).
+
+    Other columns in the file are ignored, blank lines skipped, values stripped, an empty value
+    is null; a byte order mark (as spreadsheets write) is accepted."""
+    path = reference_path(name)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReferenceListError(f"cannot read the reference list {path}: {exc}") from None
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader, [])]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise ReferenceListError(
+            f"the reference list {path} needs the column(s) {', '.join(missing)} "
+            f"(expected header: {','.join(columns)})"
+        )
+    positions = [header.index(c) for c in columns]
+    values: list[list[str | None]] = [[] for _ in columns]
+    seen: set[str] = set()
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = [row[p].strip() if p < len(row) else "" for p in positions]
+        key = cells[0]
+        if not key:
+            raise ReferenceListError(f"{path}, line {number}: {columns[0]} is empty")
+        if key in seen:
+            raise ReferenceListError(f"{path}, line {number}: {columns[0]} {key} is listed twice")
+        seen.add(key)
+        for column, cell in zip(values, cells, strict=True):
+            column.append(cell or None)
+    return pa.table({c: pa.array(v, pa.string()) for c, v in zip(columns, values, strict=True)})
+
 
 def denial_categories() -> pa.Table:
-    """The editable reference list of denial categories, as shipped."""
-    text = (ROOT / "reference" / "denial_category.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    return pa.table({
-        "carc": [r["carc"] for r in rows],
-        "category": [r["category"] for r in rows],
-        "category_label": [r["category_label"] for r in rows],
-        "is_denial": [r["is_denial"].strip().lower() == "true" for r in rows],
-    })  # fmt: skip
+    """The editable reference list of denial categories (DOMAIN.md section 4)."""
+    table = reference_list("denial_category", ("carc", "category", "category_label", "is_denial"))
+    flags = []
+    for carc, flag in zip(table["carc"].to_pylist(), table["is_denial"].to_pylist(), strict=True):
+        word = (flag or "").lower()
+        if word not in TRUE_VALUES + FALSE_VALUES:
+            raise ReferenceListError(
+                f"{reference_path('denial_category')}: is_denial of CARC {carc} must be true or "
+                f"false, not {flag!r}"
+            )
+        flags.append(word in TRUE_VALUES)
+    return table.set_column(3, "is_denial", pa.array(flags, pa.bool_()))
+
+
+def carc_labels() -> pa.Table:
+    """Short labels of the claim adjustment reason codes (CARC), written by the project."""
+    return reference_list("carc", ("code", "label"))
+
+
+def rarc_labels() -> pa.Table:
+    """Short labels of the remittance advice remark codes (RARC), written by the project."""
+    return reference_list("rarc", ("code", "label"))
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
+    sources = {
+        "denial_category_source": denial_categories(),
+        "carc_label_source": carc_labels(),
+        "rarc_label_source": rarc_labels(),
+    }
     # A cursor of its own: its settings and transaction leave the caller's connection alone.
     with con.cursor() as cursor:
-        cursor.register("denial_category_source", denial_categories())
+        for view, table in sources.items():
+            cursor.register(view, table)
         cursor.execute("BEGIN TRANSACTION")
         try:
             for model in MODELS:
