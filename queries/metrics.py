@@ -15,6 +15,7 @@ Choices where DESIGN.md leaves room (also in the README):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -63,11 +64,31 @@ class Settings:
     as_of: dt.date = field(default_factory=dt.date.today)
 
 
-def selected_lines(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.LazyFrame:
+# The columns the figures use (fewer columns, less memory at ten million lines).
+METRIC_COLUMNS = (
+    "claim_line_id", "patient_control_number", "payer_id", "rendering_npi", "location",
+    "procedure_code", "service_date", "service_month", "first_remit_date", "charge",
+    "adjudicated", "initial_denied", "initial_denial_carc", "initial_denial_group",
+    "initial_denial_category", "initial_remark_codes", "final_denied", "overturned", "net_paid",
+    "has_contract", "allowed", "expected_allowed", "days_to_adjudication", "days_to_payment",
+    "ever_paid", "documentation_complete", "narrative_present", "has_description",
+    "has_purpose", "has_duration", "has_rationale", "has_credentials", "has_involvement",
+)  # fmt: skip
+
+
+def selected_lines(con: duckdb.DuckDBPyConnection, filters: Filters,
+                   columns: tuple[str, ...] = METRIC_COLUMNS) -> pl.LazyFrame:  # fmt: skip
+    """line_adjudication rows in the filters' scope, with the named columns."""
     # A cursor of its own: the caller's connection may hold an unfinished result.
     with con.cursor() as cursor:
-        table = cursor.sql(sql("selection/lines"), params=filters.parameters()).to_arrow_table()
+        relation = cursor.sql(sql("selection/lines"), params=filters.parameters())
+        table = relation.select(*columns).to_arrow_table()
     return pl.from_arrow(table).lazy()
+
+
+def period_date(basis: str) -> pl.Expr:
+    """The date a filter's date range applies to."""
+    return pl.col("first_remit_date" if basis == "payment" else "service_date")
 
 
 def rate(name: str, numerator: pl.Expr, denominator: pl.Expr) -> list[pl.Expr]:
@@ -86,64 +107,110 @@ def compute(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(),
     return summarize(lines, settings, by).collect()
 
 
-def summarize(lines: pl.LazyFrame, settings: Settings, by: str | None) -> pl.LazyFrame:
-    group = GROUPINGS[by] if by else None
+def outcomes(settings: Settings) -> dict[str, tuple[str, pl.Expr]]:
+    """The named sets of lines the figures count, with a label for people. A figure's numerator
+    and denominator are counts over these sets, and a drill-down shows exactly their rows."""
     adjudicated = pl.col("adjudicated")
-    charge = pl.col("charge")
-    tolerance = underpaid_threshold(settings)
     variance_lines = adjudicated & ~pl.col("final_denied") & pl.col("has_contract")
     variance = pl.col("allowed") - pl.col("expected_allowed")
+    complete = pl.col("documentation_complete")
+    named = {
+        "billed": ("Lines billed", pl.lit(True)),
+        "pending": ("Pending (no remittance yet)", ~adjudicated),
+        "adjudicated": ("Adjudicated", adjudicated),
+        "initial_denied": ("Denied at first adjudication", adjudicated & pl.col("initial_denied")),
+        "final_denied": ("Denied after all adjudications", adjudicated & pl.col("final_denied")),
+        "overturned": ("Denied first, paid later", pl.col("overturned")),
+        "initial_denied_any": ("Denied at first (all)", pl.col("initial_denied")),
+        "paid": ("Paid", pl.col("ever_paid")),
+        "no_contract": ("Adjudicated without contract", adjudicated & ~pl.col("has_contract")),
+        "variance": ("Priced against a contract", variance_lines),
+        "underpaid": ("Underpaid against contract",
+                      variance_lines & (variance < -underpaid_threshold(settings))),
+        "documentation_complete": ("Documentation complete", complete),
+        "documentation_incomplete": ("Documentation incomplete", ~complete),
+        "narrative_missing": ("No narrative on the claim", ~pl.col("narrative_present")),
+        "complete_adjudicated": ("Complete notes, adjudicated", adjudicated & complete),
+        "complete_denied": ("Complete notes, denied at first",
+                            adjudicated & pl.col("initial_denied") & complete),
+        "incomplete_adjudicated": ("Incomplete notes, adjudicated", adjudicated & ~complete),
+        "incomplete_denied": ("Incomplete notes, denied at first",
+                              adjudicated & pl.col("initial_denied") & ~complete),
+    }  # fmt: skip
+    for element in ELEMENTS:
+        named[f"missing_{element}"] = (f"Note lacks {element}", ~pl.col(f"has_{element}"))
+        named[f"has_{element}"] = (f"Note shows {element}", pl.col(f"has_{element}"))
+    age = (pl.lit(settings.as_of) - pl.col("service_date")).dt.total_days()
+    for low, high, label in AGING:
+        inside = ~adjudicated & (age >= low) & ((age <= high) if high is not None else True)
+        named[f"aging_{label}"] = (f"Pending {label} days", inside)
+    return named
+
+
+def summarize(lines: pl.LazyFrame, settings: Settings,
+              by: str | tuple[str, str] | None) -> pl.LazyFrame:  # fmt: skip
+    """compute() over a selection; `by` is one grouping or two (group, then subgroup)."""
+    sets = {name: expr for name, (_, expr) in outcomes(settings).items()}
+    charge = pl.col("charge")
+    variance = pl.col("allowed") - pl.col("expected_allowed")
+
+    def count(name: str) -> pl.Expr:
+        return sets[name].sum()
+
+    def charges(name: str) -> pl.Expr:
+        return charge.filter(sets[name]).sum()
+
     counted = [
         *rate("lines_billed", pl.len(), pl.len()),
         *rate("charges_billed", charge.sum(), pl.len()),
-        *rate("lines_pending", (~adjudicated).sum(), pl.len()),
-        *rate("initial_denial_rate", (adjudicated & pl.col("initial_denied")).sum(),
-              adjudicated.sum()),
-        *rate("initial_denial_rate_charges",
-              charge.filter(adjudicated & pl.col("initial_denied")).sum(),
-              charge.filter(adjudicated).sum()),
-        *rate("final_denial_rate", (adjudicated & pl.col("final_denied")).sum(), adjudicated.sum()),
-        *rate("final_denial_rate_charges",
-              charge.filter(adjudicated & pl.col("final_denied")).sum(),
-              charge.filter(adjudicated).sum()),
-        *rate("overturn_rate", pl.col("overturned").sum(), pl.col("initial_denied").sum()),
+        *rate("lines_pending", count("pending"), pl.len()),
+        *rate("initial_denial_rate", count("initial_denied"), count("adjudicated")),
+        *rate("initial_denial_rate_charges", charges("initial_denied"), charges("adjudicated")),
+        *rate("final_denial_rate", count("final_denied"), count("adjudicated")),
+        *rate("final_denial_rate_charges", charges("final_denied"), charges("adjudicated")),
+        *rate("overturn_rate", count("overturned"), count("initial_denied_any")),
         *rate("net_paid", pl.col("net_paid").sum(), pl.len()),
-        *rate("no_contract_rate", (adjudicated & ~pl.col("has_contract")).sum(),
-              adjudicated.sum()),
-        *rate("allowed_variance", variance.filter(variance_lines).sum(), variance_lines.sum()),
-        *rate("underpaid_rate", (variance_lines & (variance < -tolerance)).sum(),
-              variance_lines.sum()),
-        *rate("underpaid_dollars",
-              (-variance).filter(variance_lines & (variance < -tolerance)).sum(),
-              variance_lines.sum()),
+        *rate("no_contract_rate", count("no_contract"), count("adjudicated")),
+        *rate("allowed_variance", variance.filter(sets["variance"]).sum(), count("variance")),
+        *rate("expected_allowed", pl.col("expected_allowed").filter(sets["variance"]).sum(),
+              count("variance")),
+        *rate("allowed_priced", pl.col("allowed").filter(sets["variance"]).sum(),
+              count("variance")),
+        *rate("paid_priced", pl.col("net_paid").filter(sets["variance"]).sum(),
+              count("variance")),
+        *rate("underpaid_rate", count("underpaid"), count("variance")),
+        *rate("underpaid_dollars", (-variance).filter(sets["underpaid"]).sum(),
+              count("variance")),
         *rate("days_to_adjudication_median", pl.col("days_to_adjudication").median(),
-              adjudicated.sum()),
+              count("adjudicated")),
         *rate("days_to_adjudication_p90",
-              pl.col("days_to_adjudication").quantile(0.9, "nearest"), adjudicated.sum()),
-        *rate("days_to_payment_median", pl.col("days_to_payment").median(),
-              pl.col("ever_paid").sum()),
+              pl.col("days_to_adjudication").quantile(0.9, "nearest"), count("adjudicated")),
+        *rate("days_to_payment_median", pl.col("days_to_payment").median(), count("paid")),
         *rate("days_to_payment_p90", pl.col("days_to_payment").quantile(0.9, "nearest"),
-              pl.col("ever_paid").sum()),
-        *rate("documentation_complete_rate", pl.col("documentation_complete").sum(), pl.len()),
+              count("paid")),
+        *rate("documentation_complete_rate", count("documentation_complete"), pl.len()),
         *rate("narrative_present_rate", pl.col("narrative_present").sum(), pl.len()),
-        *[part for e in ELEMENTS for part in rate(f"element_{e}_rate", pl.col(f"has_{e}").sum(),
+        *[part for e in ELEMENTS for part in rate(f"element_{e}_rate", count(f"has_{e}"),
                                                    pl.len())],
-        *rate("denial_rate_complete_documentation",
-              (adjudicated & pl.col("initial_denied") & pl.col("documentation_complete")).sum(),
-              (adjudicated & pl.col("documentation_complete")).sum()),
-        *rate("denial_rate_incomplete_documentation",
-              (adjudicated & pl.col("initial_denied") & ~pl.col("documentation_complete")).sum(),
-              (adjudicated & ~pl.col("documentation_complete")).sum()),
-        *aging(settings.as_of),
+        *rate("denial_rate_complete_documentation", count("complete_denied"),
+              count("complete_adjudicated")),
+        *rate("denial_rate_incomplete_documentation", count("incomplete_denied"),
+              count("incomplete_adjudicated")),
     ]  # fmt: skip
-    frame = lines.group_by(group).agg(counted) if group else lines.select(counted)
+    for _, _, label in AGING:
+        counted += rate(f"ar_aging_{label}", count(f"aging_{label}"), count("pending"))
+        counted += rate(f"ar_aging_{label}_charges", charges(f"aging_{label}"), count("pending"))
+    keys = [GROUPINGS[b] for b in ((by,) if isinstance(by, str) else by or ())]
+    index = ["group", "subgroup"][: len(keys)] or ["group"]
+    frame = lines.group_by(keys).agg(counted) if keys else lines.select(counted)
     # Money is summed exactly (Decimal), then every figure shares one numeric type.
-    frame = frame.with_columns(pl.all().exclude(group or "").cast(pl.Float64))
-    if group:
-        frame = frame.rename({group: "group"}).with_columns(pl.col("group").cast(pl.String))
+    frame = frame.with_columns(pl.all().exclude(keys).cast(pl.Float64))
+    if keys:
+        frame = frame.rename(dict(zip(keys, index, strict=True))).with_columns(
+            pl.col(index).cast(pl.String))  # fmt: skip
     else:
         frame = frame.with_columns(group=pl.lit(None, pl.String))
-    long = frame.unpivot(index="group").with_columns(
+    long = frame.unpivot(index=index).with_columns(
         metric=pl.col("variable").str.split("__").list.get(0),
         part=pl.col("variable").str.split("__").list.get(1),
     )
@@ -151,13 +218,12 @@ def summarize(lines: pl.LazyFrame, settings: Settings, by: str | None) -> pl.Laz
         e.meta.output_name() for e in counted)}  # fmt: skip
     wide = (
         long.collect()
-        .pivot(on="part", index=["metric", "group"], values="value")
-        .sort(
-            pl.col("metric").replace_strict(order, return_dtype=pl.Int32), "group", nulls_last=True
-        )  # fmt: skip
+        .pivot(on="part", index=["metric", *index], values="value")
+        .sort(pl.col("metric").replace_strict(order, return_dtype=pl.Int32), *index,
+              nulls_last=True)  # fmt: skip
         .lazy()
     )
-    return finish(wide, settings)
+    return finish(wide, settings, index)
 
 
 def underpaid_threshold(settings: Settings) -> pl.Expr:
@@ -171,25 +237,14 @@ def underpaid_threshold(settings: Settings) -> pl.Expr:
     return pl.max_horizontal(dollars, percent * expected)
 
 
-def aging(as_of: dt.date) -> list[pl.Expr]:
-    age = (pl.lit(as_of) - pl.col("service_date")).dt.total_days()
-    pending = ~pl.col("adjudicated")
-    out = []
-    for low, high, label in AGING:
-        inside = pending & (age >= low) & ((age <= high) if high is not None else pl.lit(True))
-        out += rate(f"ar_aging_{label}", inside.sum(), pending.sum())
-        out += rate(f"ar_aging_{label}_charges", pl.col("charge").filter(inside).sum(),
-                    pending.sum())  # fmt: skip
-    return out
-
-
 # Figures that are counts or sums rather than shares: their value is the numerator.
 AMOUNTS = ("lines_billed", "charges_billed", "lines_pending", "net_paid", "allowed_variance",
+           "expected_allowed", "allowed_priced", "paid_priced",
            "underpaid_dollars", "days_to_adjudication_median", "days_to_adjudication_p90",
            "days_to_payment_median", "days_to_payment_p90")  # fmt: skip
 
 
-def finish(wide: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
+def finish(wide: pl.LazyFrame, settings: Settings, index: list[str]) -> pl.LazyFrame:
     is_amount = pl.col("metric").is_in(AMOUNTS) | pl.col("metric").str.starts_with("ar_aging")
     small = pl.col("denominator") < settings.min_count
     ratio = pl.col("numerator") / pl.col("denominator")
@@ -206,34 +261,78 @@ def finish(wide: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
                 pl.col("denominator").cast(pl.Int64),
             )
         ),
-    ).select("metric", "group", "numerator", "denominator", "value", "suppressed", "reason")
+    ).select("metric", *index, "numerator", "denominator", "value", "suppressed", "reason")
+
+
+REASON_COLUMNS = {"carc": "initial_denial_carc", "group": "initial_denial_group",
+                  "category": "initial_denial_category", "rarc": "initial_remark_codes"}
+
+
+def reasons(lines: pl.LazyFrame, level: str = "carc") -> pl.LazyFrame:
+    """Initial denials by CARC, group, category or remark code (RARC), with lines and charges,
+    largest first. A denial with several remarks counts once under each."""
+    column = pl.col(REASON_COLUMNS[level])
+    if level == "rarc":
+        column = column.str.split(",").list.eval(pl.element().str.strip_chars())
+    denied = lines.filter(pl.col("adjudicated") & pl.col("initial_denied"))
+    keyed = denied.with_columns(column.alias(level))
+    if level == "rarc":
+        keyed = keyed.explode(level)
+    return (
+        keyed.group_by(level)
+        .agg(lines=pl.len(), charges=pl.col("charge").sum())
+        .sort(["lines", level], descending=[True, False], nulls_last=True)
+    )
 
 
 def denial_reasons(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(),
                    level: str = "carc") -> pl.DataFrame:  # fmt: skip
-    """Initial denials by CARC, group or category, with lines and charges, largest first."""
-    column = {"carc": "initial_denial_carc", "group": "initial_denial_group",
-              "category": "initial_denial_category"}[level]  # fmt: skip
+    """reasons() over the filters' selection."""
+    return reasons(selected_lines(con, filters), level).collect()
+
+
+def underpaid(lines: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
+    """The underpayment worklist: lines allowed below contract beyond tolerance, by dollars."""
     return (
-        selected_lines(con, filters)
-        .filter(pl.col("adjudicated") & pl.col("initial_denied"))
-        .group_by(pl.col(column).alias(level))
-        .agg(lines=pl.len(), charges=pl.col("charge").sum())
-        .sort(["lines", level], descending=[True, False])
+        lines.filter(outcomes(settings)["underpaid"][1])
+        .with_columns(variance=pl.col("allowed") - pl.col("expected_allowed"))
+        .sort("variance", "claim_line_id")
+    )
+
+
+def variance_bins(lines: pl.LazyFrame, settings: Settings, bins: int = 24) -> pl.DataFrame:
+    """The distribution of allowed variance over priced lines: bins of a round width (1, 2 or 5
+    times a power of ten) with their lines and dollars; `low` is inclusive, `high` exclusive."""
+    priced = lines.filter(outcomes(settings)["variance"][1]).select(
+        variance=(pl.col("allowed") - pl.col("expected_allowed")).cast(pl.Float64))
+    frame = priced.collect()
+    if frame.height == 0:
+        return pl.DataFrame(schema={"low": pl.Float64, "high": pl.Float64, "lines": pl.UInt32,
+                                    "dollars": pl.Float64})  # fmt: skip
+    spread = max(frame["variance"].max() - frame["variance"].min(), 0.01)
+    width = round_width(spread / bins)
+    return (
+        frame.lazy()
+        .with_columns(low=(pl.col("variance") / width).floor() * width)
+        .group_by("low")
+        .agg(lines=pl.len(), dollars=pl.col("variance").sum())
+        .with_columns(high=pl.col("low") + width)
+        .select("low", "high", "lines", "dollars")
+        .sort("low")
         .collect()
     )
 
 
+def round_width(raw: float) -> float:
+    power = 10 ** math.floor(math.log10(raw))
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= raw)
+
+
 def underpaid_lines(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(),
                     settings: Settings = Settings()) -> pl.DataFrame:  # fmt: skip
-    """The underpayment worklist: lines allowed below contract beyond tolerance, by dollars."""
-    variance = pl.col("allowed") - pl.col("expected_allowed")
+    """underpaid() over the filters' selection, with the worklist's columns."""
     return (
-        selected_lines(con, filters)
-        .filter(pl.col("adjudicated") & ~pl.col("final_denied") & pl.col("has_contract"))
-        .with_columns(variance=variance)
-        .filter(pl.col("variance") < -underpaid_threshold(settings))
-        .sort("variance")
+        underpaid(selected_lines(con, filters), settings)
         .select("claim_line_id", "patient_control_number", "payer_id", "service_date",
                 "procedure_code", "charge", "expected_allowed", "allowed", "variance")
         .collect()

@@ -1,12 +1,7 @@
--- The claim lines a metric run looks at: line_adjudication filtered by the user's choices, with
--- the columns the figures and worklists use (fewer columns, less memory at ten million lines).
+-- The claim lines a metric run, a page or an export looks at: line_adjudication filtered by the
+-- user's choices. Callers project the columns they need (queries/metrics.py, queries/explore.py).
 -- Every filter is optional (NULL = all); lists match any of their values.
-SELECT claim_line_id, patient_control_number, payer_id, rendering_npi, location, procedure_code,
-       service_date, service_month, charge, adjudicated, initial_denied, initial_denial_carc,
-       initial_denial_group, initial_denial_category, final_denied, overturned, net_paid,
-       has_contract, allowed, expected_allowed, days_to_adjudication, days_to_payment, ever_paid,
-       documentation_complete, narrative_present, has_description, has_purpose, has_duration,
-       has_rationale, has_credentials, has_involvement
+SELECT *
 FROM line_adjudication
 WHERE list_contains($codes, procedure_code)
   AND ($payers IS NULL OR list_contains($payers, payer_id))

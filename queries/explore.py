@@ -1,0 +1,201 @@
+"""The rows behind a figure: the lines of a drill-down, a page of the claim-line grid, an export.
+
+A drill-down names one of metrics.outcomes() (the sets the figures count) plus the group a chart
+bar stands for, so the rows it shows are exactly the ones the figure counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, fields
+
+import polars as pl
+
+from .metrics import METRIC_COLUMNS, REASON_COLUMNS, Settings, outcomes
+
+# What a person sees of a line (grid, drill-down, export), on top of what the figures use.
+DETAIL_COLUMNS = METRIC_COLUMNS + (
+    "claim_id", "payer_name", "rendering_name", "modifiers", "description", "units",
+    "primary_paid", "secondary_paid", "patient_responsibility", "latest_remit_date",
+    "final_denial_carc", "final_denial_category", "recoded", "adjudicated_code",
+    "contract_method", "note_found", "elements_present",
+)  # fmt: skip
+
+# Grid and export columns, in order, with their headings.
+SHOWN = {
+    "claim_id": "Claim", "patient_control_number": "Claim number", "service_date": "Service date",
+    "payer_name": "Payer", "rendering_name": "Provider", "location": "Location",
+    "procedure_code": "Code", "modifiers": "Modifiers", "units": "Units", "charge": "Charge",
+    "status": "Status", "first_remit_date": "First remittance",
+    "initial_denial_carc": "Denial CARC", "initial_denial_category": "Denial category",
+    "initial_remark_codes": "Remarks", "net_paid": "Net paid", "allowed": "Allowed",
+    "expected_allowed": "Expected allowed", "variance": "Variance",
+    "patient_responsibility": "Patient share", "days_to_payment": "Days to payment",
+    "elements_present": "Note elements", "documentation_complete": "Documentation complete",
+    "narrative_present": "Narrative", "description": "Description (SV101-7)",
+    "recoded": "Recoded", "adjudicated_code": "Paid as", "payer_id": "Payer id",
+    "rendering_npi": "Provider NPI", "claim_line_id": "Line id",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Drill:
+    """Which rows of the selection a figure stands for; every part is optional."""
+
+    outcome: str | None = None  # a key of metrics.outcomes()
+    month: dt.date | None = None  # service month
+    category: str | None = None  # initial denial category
+    carc: str | None = None
+    group: str | None = None  # CAS group code of the initial denial
+    rarc: str | None = None
+    variance_from: float | None = None  # allowed variance range of priced lines: from ...
+    variance_to: float | None = None  # ... up to, not including
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in fields(self))
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def outcome_labels(settings: Settings) -> dict[str, str]:
+    return {name: label for name, (label, _) in outcomes(settings).items()}
+
+
+def drilled(lines: pl.LazyFrame, drill: Drill, settings: Settings) -> pl.LazyFrame:
+    """The selection narrowed to the drill-down's rows."""
+    conditions = []
+    if drill.outcome is not None:
+        conditions.append(outcomes(settings)[drill.outcome][1])
+    if drill.month is not None:
+        conditions.append(pl.col("service_month") == drill.month)
+    for level in ("category", "carc", "group"):
+        value = getattr(drill, level)
+        if value is not None:
+            conditions.append(
+                pl.col("adjudicated") & pl.col("initial_denied")
+                & (pl.col(REASON_COLUMNS[level]) == value)
+            )  # fmt: skip
+    if drill.rarc is not None:
+        remarks = pl.col("initial_remark_codes").str.split(",").list.eval(
+            pl.element().str.strip_chars())  # fmt: skip
+        conditions.append(
+            pl.col("adjudicated") & pl.col("initial_denied")
+            & remarks.list.contains(drill.rarc).fill_null(False)
+        )  # fmt: skip
+    if drill.variance_from is not None or drill.variance_to is not None:
+        variance = pl.col("allowed") - pl.col("expected_allowed")
+        inside = outcomes(settings)["variance"][1]
+        if drill.variance_from is not None:
+            inside = inside & (variance >= drill.variance_from)
+        if drill.variance_to is not None:
+            inside = inside & (variance < drill.variance_to)
+        conditions.append(inside)
+    return lines.filter(*conditions) if conditions else lines
+
+
+def for_people(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """The shown columns, with the line's status in words and its variance against contract."""
+    status = (
+        pl.when(~pl.col("adjudicated")).then(pl.lit("Pending"))
+        .when(pl.col("final_denied")).then(pl.lit("Denied"))
+        .when(pl.col("overturned")).then(pl.lit("Overturned, paid"))
+        .when(pl.col("net_paid") > 0).then(pl.lit("Paid"))
+        .otherwise(pl.lit("Not paid"))
+    )  # fmt: skip
+    variance = pl.when(pl.col("has_contract") & pl.col("adjudicated")).then(
+        pl.col("allowed") - pl.col("expected_allowed"))  # fmt: skip
+    return lines.with_columns(status=status, variance=variance).select(list(SHOWN))
+
+
+NUMBER_TESTS = {
+    "equals": lambda c, v: c == v, "notEqual": lambda c, v: c != v,
+    "greaterThan": lambda c, v: c > v, "greaterThanOrEqual": lambda c, v: c >= v,
+    "lessThan": lambda c, v: c < v, "lessThanOrEqual": lambda c, v: c <= v,
+}  # fmt: skip
+TEXT_TESTS = {
+    "contains": lambda c, v: c.str.contains(v, literal=True),
+    "notContains": lambda c, v: ~c.str.contains(v, literal=True),
+    "equals": lambda c, v: c == v, "notEqual": lambda c, v: c != v,
+    "startsWith": lambda c, v: c.str.starts_with(v), "endsWith": lambda c, v: c.str.ends_with(v),
+}  # fmt: skip
+
+
+def grid_condition(column: str, model: dict, schema: pl.Schema) -> pl.Expr:
+    """One ag-grid column filter (text, number, date or set, simple or combined) as an
+    expression. Unknown columns or operators raise ValueError."""
+    if column not in schema:
+        raise ValueError(f"no column {column!r}")
+    if "conditions" in model:
+        parts = [grid_condition(column, part, schema) for part in model["conditions"]]
+        combined = parts[0]
+        for part in parts[1:]:
+            combined = combined | part if model.get("operator") == "OR" else combined & part
+        return combined
+    kind, test = model.get("filterType"), model.get("type")
+    c = pl.col(column)
+    if test == "blank":
+        return c.is_null()
+    if test == "notBlank":
+        return c.is_not_null()
+    if kind == "set":
+        return c.cast(pl.String).is_in([str(v) for v in model.get("values") or []])
+    if kind == "text":
+        if test not in TEXT_TESTS:
+            raise ValueError(f"unknown text filter {test!r}")
+        value = str(model.get("filter") or "").lower()
+        return TEXT_TESTS[test](c.cast(pl.String).str.to_lowercase(), value).fill_null(False)
+    if kind in ("number", "date"):
+        read = (lambda v: float(v)) if kind == "number" else (
+            lambda v: dt.date.fromisoformat(str(v)[:10]))  # fmt: skip
+        low = model.get("filter") if kind == "number" else model.get("dateFrom")
+        high = model.get("filterTo") if kind == "number" else model.get("dateTo")
+        if test == "inRange":
+            return c.is_between(read(low), read(high)).fill_null(False)
+        if test not in NUMBER_TESTS:
+            raise ValueError(f"unknown {kind} filter {test!r}")
+        return NUMBER_TESTS[test](c, read(low)).fill_null(False)
+    raise ValueError(f"unknown filter type {kind!r}")
+
+
+def searched(lines: pl.LazyFrame, text: str | None) -> pl.LazyFrame:
+    """Lines whose claim number, payer, provider, code, description or denial reason contains
+    the text (any case)."""
+    if not text or not text.strip():
+        return lines
+    needle = text.strip().lower()
+    where = pl.lit(False)
+    for column in ("patient_control_number", "payer_name", "rendering_name", "procedure_code",
+                   "description", "initial_denial_carc", "status", "location"):  # fmt: skip
+        where = where | pl.col(column).str.to_lowercase().str.contains(needle, literal=True)
+    return lines.filter(where.fill_null(False))
+
+
+def grid_rows(shown: pl.LazyFrame, filter_model: dict | None, sort_model: list | None,
+              search: str | None) -> pl.LazyFrame:  # fmt: skip
+    """Shown lines after the grid's search, column filters and sort (ties by line id)."""
+    schema = shown.collect_schema()
+    rows = searched(shown, search)
+    for column, model in (filter_model or {}).items():
+        rows = rows.filter(grid_condition(column, model, schema))
+    keys = [s["colId"] for s in sort_model or [] if s.get("colId") in schema]
+    descending = [s.get("sort") == "desc" for s in sort_model or [] if s.get("colId") in schema]
+    return rows.sort([*keys, "claim_line_id"], descending=[*descending, False], nulls_last=True)
+
+
+def grid_page(shown: pl.LazyFrame, start: int, end: int, filter_model: dict | None = None,
+              sort_model: list | None = None, search: str | None = None,
+              ) -> tuple[list[dict], int]:  # fmt: skip
+    """Rows start..end (exclusive) of the grid, as JSON-ready dicts, and the total row count."""
+    rows = grid_rows(shown, filter_model, sort_model, search)
+    page, total = pl.collect_all([rows.slice(start, max(end - start, 0)), rows.select(pl.len())])
+    return json_ready(page).to_dicts(), int(total.item())
+
+
+def json_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Money and dates as the browser shows them: exact decimals as numbers, ISO dates."""
+    return frame.with_columns(
+        pl.col(pl.Decimal).cast(pl.Float64),
+        pl.col(pl.Date).dt.to_string("%Y-%m-%d"),
+    )
+
