@@ -122,7 +122,7 @@ def practice(tmp_path_factory):
     import duckdb
 
     folder = tmp_path_factory.mktemp("metrics") / "demo"
-    run = subprocess.run([sys.executable, "-m", "unlisted.cli", "demo", "--dir", str(folder),
+    run = subprocess.run([sys.executable, "-m", "unlisted.cli", "demo", "--no-serve", "--dir", str(folder),
                           "--claims", "4000"], capture_output=True, text=True, timeout=600)  # fmt: skip
     assert run.returncode == 0, run.stderr
     truth = json.loads((folder / "files" / "truth.json").read_text())

@@ -166,7 +166,7 @@ def test_notes_and_contracts_are_written(practice):
 
 
 def test_demo_command_generates_loads_and_then_reuses(tmp_path):
-    command = [sys.executable, "-m", "unlisted.cli", "demo", "--dir", str(tmp_path / "demo"),
+    command = [sys.executable, "-m", "unlisted.cli", "demo", "--no-serve", "--dir", str(tmp_path / "demo"),
                "--claims", "200"]  # fmt: skip
     first = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr

@@ -34,6 +34,8 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: $UNLISTED_CONFIG, else built-in)."),
 ]
+HostOption = Annotated[str, typer.Option(help="Address the dashboard listens on.")]
+PortOption = Annotated[int, typer.Option(help="Port of the dashboard.")]
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="DuckDB file (default: $UNLISTED_DB, else ./unlisted.duckdb)."),
@@ -146,8 +148,14 @@ def demo(
         Path, typer.Option("--dir", help="Where the demo practice and its database live.")
     ] = Path("unlisted-demo"),
     claims: Annotated[int, typer.Option(min=1, help="Visits (claims) in the demo year.")] = 20000,
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Open the dashboard afterwards.")
+    ] = True,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8050,
 ) -> None:
-    """Generate a year of a synthetic practice, load it, and show the headline numbers.
+    """Generate a year of a synthetic practice, load it, show the headline numbers and open the
+    dashboard.
 
     Run again, it reuses the demo database already there."""
     db = folder / "unlisted.duckdb"
@@ -168,12 +176,14 @@ def demo(
     else:
         console.print(f"Reusing the demo database {db} (delete the folder to start over).")
         con = connect(db)
-    print_headline(con, console)
+    as_of = print_headline(con, console)
     con.close()
+    if serve_app:
+        run_dashboard(db, as_of, None, host, port, console)
 
 
-def print_headline(con, console: Console, code: str = "97139") -> None:
-    """The overview figures, as of the last payment in the database."""
+def print_headline(con, console: Console, code: str = "97139") -> datetime.date:
+    """The overview figures, as of the last payment in the database (returned)."""
     from .queries.metrics import Filters, Settings, compute
 
     as_of = con.execute(sql("demo/last_payment_date")).fetchall()[0][0] or datetime.date.today()
@@ -211,9 +221,42 @@ def print_headline(con, console: Console, code: str = "97139") -> None:
     )
     console.print(table)
     console.print(
-        "More: unlisted metrics --db ... --by payer (or month, provider, location, "
-        "category). The dashboard is coming next."
+        "More: unlisted metrics --db ... --by payer (or month, provider, location, category)."
     )
+    return as_of
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8050,
+    as_of: Annotated[
+        datetime.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="A/R aging date (default today)."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Open the dashboard on the database. It reads a private snapshot of the file, so
+    `unlisted load` can run meanwhile; new data shows once the load finishes."""
+    path = database_path(db)
+    if not path.exists():
+        Console(stderr=True).print(f"[red]No database at {path}: load files first "
+                                   "(unlisted load FILES... or unlisted demo).[/red]")
+        raise typer.Exit(1)
+    run_dashboard(path, as_of.date() if as_of else None, config, host, port, Console())
+
+
+def run_dashboard(db: Path, as_of, config: Path | None, host: str, port: int,
+                  console: Console) -> None:  # fmt: skip
+    from .dashboard.app import create_app
+    from .queries.metrics import Settings
+
+    loaded = configuration(config)
+    settings = Settings(**metric_settings(loaded, as_of))
+    app_ = create_app(db, settings, codes=tuple(loaded["metrics"]["codes"]))
+    console.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
+    app_.run(host=host, port=port, debug=False)
 
 
 @app.command()

@@ -1,0 +1,231 @@
+"""The Dash app: one shell (navigation, filter bar, drill-down banner) around six pages.
+
+The URL is the state: the path names the page, the query string the filters and drill-down
+(view.py). Changing a filter rewrites the query string; every page redraws from it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from ..queries.metrics import Settings
+from . import exports
+from .data import OPTION_LISTS, Data, NoData
+from .labels import BASIS
+from .pages import PAGES, claim, page_for
+from .view import View, day, parse
+
+log = logging.getLogger("unlisted.dashboard")
+ASSETS = Path(__file__).parent / "assets"
+
+
+def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...] = ("97139",),
+               check_every: float = 2.0) -> Dash:  # fmt: skip
+    """The dashboard over the DuckDB file `db`, read through a private snapshot so that
+    `unlisted load` can write the file meanwhile."""
+    data = Data(db, settings or Settings(as_of=None), codes=codes, check_every=check_every)
+    app = Dash(
+        __name__,
+        title="unlisted",
+        assets_folder=str(ASSETS),
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        update_title=None,
+    )
+    app.server.config["unlisted_data"] = data
+    app.layout = lambda: shell(data)
+    register_shell(app, data)
+    for page in PAGES:
+        page.register(app, data)
+    claim.register(app, data)
+    exports.register(app.server, data)
+    return app
+
+
+# -- layout ----------------------------------------------------------------------------------------
+def shell(data: Data) -> html.Div:
+    try:
+        options = data.options()
+    except NoData:
+        options = {name: [] for name in OPTION_LISTS}
+
+    def choices(name: str) -> list[dict]:
+        return [{"label": o["label"], "value": o["value"]} for o in options[name]]
+
+    nav = dbc.Nav([
+        dbc.NavItem(dbc.NavLink(page.TITLE, href=page.PATH, id=f"nav-{page.NAME}",
+                                className="nav-page"))
+        for page in PAGES
+    ], pills=True, className="main-nav")  # fmt: skip
+    filters = html.Div([
+        html.Div([
+            html.Label("Dates", htmlFor="filter-dates", className="filter-label"),
+            dcc.DatePickerRange(id="filter-dates", display_format="YYYY-MM-DD",
+                                clearable=True, start_date_placeholder_text="from",
+                                end_date_placeholder_text="to"),
+        ], className="filter filter-dates"),
+        html.Div([
+            html.Label("Dates are", className="filter-label"),
+            dcc.RadioItems(id="filter-basis", value="service", inline=True,
+                           labelStyle={"display": "inline-flex", "gap": "4px",
+                                       "marginRight": "12px"},
+                           options=[{"label": f" {v.split()[0]}", "value": k}
+                                    for k, v in BASIS.items()],
+                           className="basis"),
+        ], className="filter filter-basis"),
+        dropdown("payer", "Payers", choices("payers")),
+        dropdown("provider", "Providers", choices("providers")),
+        dropdown("location", "Locations", choices("locations")),
+        dropdown("code", "Codes", choices("codes"), placeholder="97139"),
+        dropdown("modifier", "Modifiers", choices("modifiers")),
+        html.Div(dbc.Button("Reset", id="filter-reset", color="link", size="sm"),
+                 className="filter filter-reset"),
+    ], className="filter-bar", id="filter-bar")  # fmt: skip
+    return html.Div([
+        dcc.Location(id="url", refresh="callback-nav"),
+        html.Header([
+            html.Div([html.Span("unlisted", className="brand"),
+                      html.Span("97139 audit & reimbursement", className="brand-sub")],
+                     className="brand-box"),
+            nav,
+            html.Div(id="freshness", className="freshness"),
+        ], className="top"),
+        filters,
+        html.Div(id="drill-banner"),
+        html.Main(id="page", className="page"),
+    ], className="app")  # fmt: skip
+
+
+def dropdown(name: str, label: str, options: list[dict], placeholder: str = "all") -> html.Div:
+    return html.Div([
+        html.Label(label, htmlFor=f"filter-{name}", className="filter-label"),
+        dcc.Dropdown(id=f"filter-{name}", options=options, multi=True, placeholder=placeholder,
+                     className="filter-dropdown"),
+    ], className="filter")  # fmt: skip
+
+
+FILTER_CONTROLS = ("payer", "provider", "location", "code", "modifier")
+
+
+# -- behaviour -------------------------------------------------------------------------------------
+def register_shell(app: Dash, data: Data) -> None:
+    @app.callback(
+        Output("filter-dates", "start_date"), Output("filter-dates", "end_date"),
+        Output("filter-basis", "value"),
+        *(Output(f"filter-{n}", "value") for n in FILTER_CONTROLS),
+        Output("url", "search"),
+        Input("url", "search"),
+        Input("filter-dates", "start_date"), Input("filter-dates", "end_date"),
+        Input("filter-basis", "value"),
+        *(Input(f"filter-{n}", "value") for n in FILTER_CONTROLS),
+        Input("filter-reset", "n_clicks"),
+    )  # fmt: skip
+    def sync_filters(search, start, end, basis, payers, providers, locations, codes, modifiers,
+                     _reset):  # fmt: skip
+        """URL -> filter bar when the address changes; filter bar -> URL when a control does."""
+        view = parse(search, data.codes)
+        keep = len(FILTER_CONTROLS) + 3
+        if ctx.triggered_id == "filter-reset":
+            return *[no_update] * keep, View(drill=view.drill).query()
+        if ctx.triggered_id in (None, "url"):
+            try:
+                f = data.effective(view).filters
+            except NoData:
+                f = view.filters
+            shown_codes = list(f.codes) if f.codes != data.codes else []
+            return (iso(f.start), iso(f.end), f.basis, list(f.payers), list(f.providers),
+                    list(f.locations), shown_codes, list(f.modifiers), no_update)  # fmt: skip
+        chosen = View(drill=view.drill, as_of=view.as_of).with_filters(
+            start=date(start), end=date(end), basis=basis or "service",
+            payers=tuple(payers or ()), providers=tuple(providers or ()),
+            locations=tuple(locations or ()), codes=tuple(codes or ()) or data.codes,
+            modifiers=tuple(modifiers or ()),
+        )  # fmt: skip
+        try:
+            default = data.effective(View(as_of=view.as_of)).filters
+            if (chosen.filters.start, chosen.filters.end) == (default.start, default.end):
+                chosen = chosen.with_filters(start=None, end=None)
+        except NoData:
+            pass
+        query = chosen.query()
+        return *[no_update] * keep, (query if query != (search or "") else no_update)
+
+    @app.callback(
+        Output("page", "children"),
+        *(Output(f"nav-{p.NAME}", "active") for p in PAGES),
+        Input("url", "pathname"),
+    )
+    def render_page(pathname):
+        page = page_for(pathname)
+        active = [page is p for p in PAGES]
+        return page.layout(pathname), *active
+
+    @app.callback(
+        *(Output(f"nav-{p.NAME}", "href") for p in PAGES),
+        Output("freshness", "children"),
+        Input("url", "search"),
+    )
+    def navigation(search):
+        """Links keep the filters (not the drill-down) from page to page."""
+        view = parse(search, data.codes)
+        query = View(filters=view.filters, as_of=view.as_of).query()
+        return *(p.PATH + query for p in PAGES), freshness(data)
+
+    @app.callback(
+        Output("url", "href", allow_duplicate=True),
+        Input({"type": "drill-chart", "name": ALL}, "clickData"),
+        prevent_initial_call=True,
+    )
+    def follow_chart(_clicks):
+        """A click on a bar, a point or a heatmap cell opens the rows behind it."""
+        clicked = ctx.triggered[0]["value"] if ctx.triggered else None
+        points = (clicked or {}).get("points") or []
+        target = points[0].get("customdata") if points else None
+        if isinstance(target, list):
+            target = target[0] if target else None
+        return target if isinstance(target, str) and target.startswith("/") else no_update
+
+    @app.callback(
+        Output("url", "href", allow_duplicate=True),
+        Input({"type": "drill-table", "name": ALL}, "cellClicked"),
+        State({"type": "drill-table", "name": ALL}, "rowData"),
+        prevent_initial_call=True,
+    )
+    def follow_table(_cells, tables):
+        """A click on a table row opens the rows behind it (its href)."""
+        cell = ctx.triggered[0]["value"] if ctx.triggered else None
+        if not cell or cell.get("rowIndex") is None:
+            return no_update
+        index = [i for i, spec in enumerate(ctx.inputs_list[0])
+                 if spec["id"] == ctx.triggered_id]  # fmt: skip
+        rows = tables[index[0]] if index else None
+        row_id = cell.get("rowId")
+        row = None
+        if rows:
+            row = next((r for r in rows if str(r.get("_id")) == str(row_id)), None)
+            if row is None and cell["rowIndex"] < len(rows):
+                row = rows[cell["rowIndex"]]
+        href = (row or {}).get("_href")
+        return href if isinstance(href, str) and href.startswith("/") else no_update
+
+
+def freshness(data: Data) -> str:
+    snapshot = data.snapshot
+    if snapshot.problem:
+        return snapshot.problem
+    stamp = snapshot.loaded_at or snapshot.refreshed_at
+    if stamp is None:
+        return "No data loaded yet"
+    return f"Last load {stamp:%Y-%m-%d %H:%M}"
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def date(value: str | None):
+    return day(value[:10]) if value else None

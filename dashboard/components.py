@@ -1,0 +1,212 @@
+"""The building blocks every page uses, so that every page looks and reads the same: figure
+formatting, tiles, chart and table cards, export links, empty and error states."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import dcc, html
+
+from .labels import FIGURE_LABELS, RATES
+
+INK = "#1f2a37"
+MUTED = "#6b7280"
+BLUE, TEAL, RED, AMBER, GREY, GREEN = (
+    "#2563eb", "#0d9488", "#dc2626", "#d97706", "#9ca3af", "#16a34a")  # fmt: skip
+SERIES = [BLUE, TEAL, AMBER, "#7c3aed", RED, "#db2777", "#4b5563", GREEN, "#0891b2", "#65a30d"]
+
+
+# -- numbers in words ------------------------------------------------------------------------------
+def money(value) -> str:
+    return "—" if value is None else f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+
+
+def money_short(value) -> str:
+    """Money for a tile: millions and thousands shortened, cents below that."""
+    if value is None:
+        return "—"
+    for size, suffix in ((1e6, "M"), (1e5, "K")):
+        if abs(value) >= size:
+            scaled = value / (1e6 if suffix == "M" else 1e3)
+            return f"{'-' if value < 0 else ''}${abs(scaled):,.2f}{suffix}"
+    return money(value)
+
+
+def share(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def count(value) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def days(value) -> str:
+    return "—" if value is None else f"{value:,.0f} days"
+
+
+def shown(metric: str, value) -> str:
+    """A figure's value as people read it."""
+    if metric in RATES:
+        return share(value)
+    if metric.startswith("days_"):
+        return days(value)
+    if metric.startswith(("lines_", "ar_aging")) and not metric.endswith("_charges"):
+        return count(value)
+    return money(value)
+
+
+def figure_row(figures: pl.DataFrame, metric: str, group: str | None = None) -> dict | None:
+    rows = figures.filter(
+        (pl.col("metric") == metric)
+        & (pl.col("group").is_null() if group is None else pl.col("group") == group)
+    )  # fmt: skip
+    return rows.row(0, named=True) if rows.height else None
+
+
+# -- tiles -----------------------------------------------------------------------------------------
+def change(metric: str, now: dict | None, before: dict | None) -> html.Span:
+    if not now or not before or now["value"] is None or before["value"] is None:
+        return html.Span("no comparison", className="tile-change muted")
+    if metric in RATES:
+        delta = (now["value"] - before["value"]) * 100
+        text = f"{delta:+.1f} pts"
+    elif before["value"] == 0:
+        return html.Span("no comparison", className="tile-change muted")
+    else:
+        delta = (now["value"] - before["value"]) / abs(before["value"]) * 100
+        text = f"{delta:+.1f}%"
+    return html.Span(f"{text} vs previous period", className="tile-change")
+
+
+def tile(label: str, metric: str, now: dict | None, before: dict | None, href: str,
+         detail: str | None = None, tile_id: str | None = None) -> dcc.Link:  # fmt: skip
+    """A headline figure: value, what it counts, change against the previous period. The whole
+    tile links to the rows behind it."""
+    if now is None:
+        body = [html.Div("—", className="tile-value")]
+    elif now["suppressed"]:
+        body = [html.Div("suppressed", className="tile-value muted"),
+                html.Div(f"Too few lines to show a rate: {now['reason']}.",
+                         className="tile-detail")]  # fmt: skip
+    else:
+        if detail is None:
+            detail = (f"{count(now['numerator'])} of {count(now['denominator'])} lines"
+                      if metric in RATES else f"{count(now['denominator'])} lines")  # fmt: skip
+        value = shown(metric, now["value"])
+        exact = []
+        if value.startswith(("$", "-$")):
+            # The tile shortens large sums; the exact amount is right below it.
+            value, exact = money_short(now["value"]), [html.Div(money(now["value"]),
+                                                                className="tile-exact")]
+        body = [html.Div(value, className="tile-value"), *exact,
+                html.Div(detail, className="tile-detail"), change(metric, now, before)]  # fmt: skip
+    return dcc.Link(
+        dbc.Card(dbc.CardBody([html.Div(label, className="tile-label"), *body])),
+        href=href, className="tile", id=tile_id or f"tile-{metric}",
+    )  # fmt: skip
+
+
+# -- cards -----------------------------------------------------------------------------------------
+def export_links(dataset: str, search: str) -> html.Span:
+    """CSV and Excel downloads of one dataset under the current filters (streamed by the server,
+    see exports.py)."""
+    return html.Span([
+        html.A("CSV", href=f"/export/{dataset}.csv{search}", className="export-link",
+               download=f"{dataset}.csv"),
+        html.A("Excel", href=f"/export/{dataset}.xlsx{search}", className="export-link",
+               download=f"{dataset}.xlsx"),
+    ], className="export-links")  # fmt: skip
+
+
+def card(title: str, body, dataset: str | None = None, search: str = "",
+         note: str | None = None) -> dbc.Card:  # fmt: skip
+    header = [html.Span(title, className="card-title-text")]
+    if dataset:
+        header.append(export_links(dataset, search))
+    children = [dbc.CardHeader(header, className="card-head")]
+    if note:
+        children.append(html.Div(note, className="card-note"))
+    children.append(dbc.CardBody(body))
+    return dbc.Card(children, className="panel")
+
+
+def wrapped(name: str | None, width: int = 14) -> str:
+    """A long axis label over several lines."""
+    words, lines = (name or "").split(), [""]
+    for word in words:
+        if lines[-1] and len(lines[-1]) + len(word) + 1 > width:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}".strip()
+    return "<br>".join(lines)
+
+
+def chart(name: str, fig: go.Figure, height: int = 300) -> dcc.Graph:
+    """A chart whose clicks lead to the rows behind the clicked point (its customdata is the
+    address of those rows)."""
+    fig.update_layout(
+        template="plotly_white", height=height, margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        font={"family": "Inter, system-ui, sans-serif", "size": 12, "color": INK},
+        legend={"orientation": "h", "y": -0.2}, hovermode="closest", clickmode="event",
+    )  # fmt: skip
+    return dcc.Graph(id={"type": "drill-chart", "name": name}, figure=fig,
+                     config={"displayModeBar": False}, className="chart")  # fmt: skip
+
+
+MONEY_FORMAT = {"function": "params.value == null ? '' : d3.format('$,.2f')(params.value)"}
+SHARE_FORMAT = {"function": "params.value == null ? 'suppressed' : d3.format('.1%')(params.value)"}
+COUNT_FORMAT = {"function": "params.value == null ? '' : d3.format(',')(params.value)"}
+
+
+def column(field: str, header: str, kind: str = "text", **extra) -> dict:
+    spec = {"field": field, "headerName": header, **extra}
+    if kind == "money":
+        spec.update(valueFormatter=MONEY_FORMAT, type="rightAligned",
+                    filter="agNumberColumnFilter")  # fmt: skip
+    elif kind == "share":
+        spec.update(valueFormatter=SHARE_FORMAT, type="rightAligned")
+    elif kind == "count":
+        spec.update(valueFormatter=COUNT_FORMAT, type="rightAligned",
+                    filter="agNumberColumnFilter")  # fmt: skip
+    elif kind == "number":
+        spec.update(type="rightAligned", filter="agNumberColumnFilter")
+    elif kind == "date":
+        spec.update(filter="agDateColumnFilter")
+    return spec
+
+
+COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "filter": True, "minWidth": 100,
+                   "wrapHeaderText": True, "autoHeaderHeight": True}
+
+
+def table(name: str, rows: list[dict], columns: list[dict], height: int = 360,
+          clickable: bool = True) -> dag.AgGrid:  # fmt: skip
+    """A small table held in the browser; clicking a row follows its `href` to the rows behind
+    it."""
+    return dag.AgGrid(
+        id={"type": "drill-table", "name": name},
+        rowData=rows,
+        columnDefs=columns,
+        defaultColDef=COLUMN_DEFAULTS,
+        columnSize="sizeToFit",
+        dashGridOptions={"localeText": {"noRowsToShow": "No rows for these filters."}},
+        style={"height": f"{height}px"},
+        className="ag-theme-quartz" + (" clickable" if clickable else ""),
+    )
+
+
+# -- states ---------------------------------------------------------------------------------------
+def empty(message: str, hint: str | None = None) -> dbc.Alert:
+    return dbc.Alert([html.Div(message, className="fw-semibold"),
+                      html.Div(hint, className="small") if hint else None],
+                     color="light", className="empty-state")  # fmt: skip
+
+
+def problem(message: str) -> dbc.Alert:
+    return dbc.Alert(message, color="warning", className="problem-state")
+
+
+def label_of(metric: str) -> str:
+    return FIGURE_LABELS.get(metric, metric.replace("_", " "))

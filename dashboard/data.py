@@ -1,0 +1,157 @@
+"""The dashboard's only door to the data: a read-only snapshot of the database, the selections
+and figures of queries/, and small caches keyed by the snapshot's version (a load makes a new
+version, so nothing stale is ever served)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ..queries import explore, metrics
+from ..queries.sql import sql
+from .snapshot import DatabaseSnapshot
+from .view import View, previous_period, resolved
+
+OPTION_LISTS = ("payers", "providers", "locations", "codes", "modifiers")
+
+
+class NoData(Exception):
+    """No database, or no marts yet: the page shows what to do instead of figures."""
+
+
+class Cache:
+    """A small least-recently-used cache shared by the request threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, make: Callable):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+class Data:
+    def __init__(self, path: Path, settings: metrics.Settings,
+                 codes: tuple[str, ...] = ("97139",),
+                 check_every: float = 2.0) -> None:  # fmt: skip
+        self.snapshot = DatabaseSnapshot(Path(path), check_every=check_every)
+        self.settings = settings
+        self.codes = codes
+        self.selections = Cache(6)
+        self.results = Cache(64)
+
+    # -- reading -----------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self.snapshot.cursor()
+        if cursor is None:
+            raise NoData(self.snapshot.problem or "No database yet: load files with unlisted load.")
+        return cursor
+
+    def rows(self, model: str, **params) -> pl.DataFrame:
+        """A queries/<model>.sql result as a frame."""
+        with self.cursor() as cursor:
+            try:
+                table = cursor.sql(sql(model), params=params or None).to_arrow_table()
+            except duckdb.CatalogException:
+                raise NoData("The database has no figures yet: run unlisted load.") from None
+        return pl.from_arrow(table)
+
+    def cached(self, key, make: Callable):
+        return self.results.get((self.snapshot.version, *key), make)
+
+    # -- what the pages ask --------------------------------------------------------------------
+    def options(self) -> dict[str, list[dict]]:
+        """Choices of the filter bar: payers, providers, locations, codes, modifiers."""
+        def make():
+            return {name: self.rows(f"options/{name}").to_dicts() for name in OPTION_LISTS}
+        return self.cached(("options",), make)
+
+    def date_bounds(self) -> dict:
+        return self.cached(("dates",), lambda: self.rows("options/service_dates").to_dicts()[0])
+
+    def settings_for(self, view: View) -> metrics.Settings:
+        return replace(self.settings, as_of=view.as_of or self.settings.as_of or dt.date.today())
+
+    def effective(self, view: View) -> View:
+        """The view with its date range filled in (latest twelve months by default)."""
+        return replace(view, filters=resolved(view.filters, self.date_bounds()["last_date"]))
+
+    def lines(self, filters: metrics.Filters) -> pl.DataFrame:
+        """Every selected line with the columns people see, held for the next requests."""
+        def make() -> pl.DataFrame:
+            with self.cursor() as cursor:
+                try:
+                    return metrics.selected_lines(cursor, filters, explore.DETAIL_COLUMNS).collect()
+                except duckdb.CatalogException:
+                    raise NoData("The database has no figures yet: run unlisted load.") from None
+        return self.selections.get((self.snapshot.version, filters), make)
+
+    def figures(self, view: View, by: str | None = None) -> pl.DataFrame:
+        settings = self.settings_for(view)
+        return self.cached(
+            ("figures", view.filters, settings.as_of, by),
+            lambda: metrics.summarize(self.lines(view.filters).lazy(), settings, by).collect(),
+        )
+
+    def previous_figures(self, view: View) -> pl.DataFrame | None:
+        before = previous_period(view.filters)
+        return None if before is None else self.figures(replace(view, filters=before))
+
+    def reasons(self, view: View, level: str) -> pl.DataFrame:
+        return self.cached(("reasons", view.filters, level), lambda: metrics.reasons(
+            self.lines(view.filters).lazy(), level).collect())  # fmt: skip
+
+    def variance_bins(self, view: View) -> pl.DataFrame:
+        return self.cached(("variance", view.filters), lambda: metrics.variance_bins(
+            self.lines(view.filters).lazy(), self.settings_for(view)))  # fmt: skip
+
+    def drilled(self, view: View) -> pl.LazyFrame:
+        """The shown columns of the lines behind the view's drill-down."""
+        lines = self.lines(view.filters).lazy()
+        return explore.for_people(explore.drilled(lines, view.drill, self.settings_for(view)))
+
+    def weakest_notes(self, view: View, limit: int = 200) -> pl.DataFrame:
+        """Incomplete-note lines, fewest elements first (no note at all before anything)."""
+        lines = self.drilled(replace(view, drill=explore.Drill(outcome="documentation_incomplete")))
+        ordered = lines.sort(["elements_present", "service_date", "claim_line_id"],
+                             descending=[False, True, False], nulls_last=False)  # fmt: skip
+        return explore.json_ready(ordered.head(limit).collect())
+
+    def underpaid(self, view: View) -> pl.LazyFrame:
+        lines = metrics.underpaid(self.lines(view.filters).lazy(), self.settings_for(view))
+        return explore.for_people(lines)
+
+    def labels(self) -> dict[str, dict[str, str]]:
+        """Short labels of CARCs, RARCs and denial categories."""
+        def make():
+            return {
+                "carc": dict(self.rows("reference/carc_labels").iter_rows()),
+                "rarc": dict(self.rows("reference/rarc_labels").iter_rows()),
+                "category": dict(self.rows("reference/category_labels").iter_rows()),
+            }
+        return self.cached(("labels",), make)
+
+    def claim(self, claim_id: int) -> dict[str, pl.DataFrame]:
+        return {part: self.rows(f"claim/{part}", claim_id=claim_id)
+                for part in ("versions", "lines", "events", "notes")}  # fmt: skip
+
+    def files(self) -> dict[str, pl.DataFrame]:
+        return self.cached(("files",), lambda: {
+            part: self.rows(f"files/{part}") for part in ("batches", "warnings", "rejects")})

@@ -1,0 +1,208 @@
+"""Downloads: every table and every page's data as CSV or Excel, under the filters of the link,
+which are written into the file. Large exports are streamed by the server in slices, never held
+in the browser.
+
+GET /export/<dataset>.csv?<filters>    one dataset as CSV (filters as leading '#' lines)
+GET /export/<dataset>.xlsx?<filters>   one dataset as an Excel sheet, plus a Filters sheet
+GET /export/page/<page>.xlsx?<filters> a page's datasets, one sheet each, plus Filters
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+
+import polars as pl
+import xlsxwriter
+from flask import Flask, Response, abort, request, send_file
+
+from ..queries.explore import Drill
+from ..queries.metrics import Filters
+from .data import Data, NoData
+from .labels import BASIS, FIGURE_LABELS
+from .view import View, parse
+
+log = logging.getLogger("unlisted.dashboard")
+SLICE = 20_000
+# Spreadsheet programs run cells that begin with these as formulas.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def figures(by=None) -> Callable[[Data, View], pl.DataFrame]:
+    def make(data: Data, view: View) -> pl.DataFrame:
+        frame = data.figures(view, by).with_columns(
+            figure=pl.col("metric").replace_strict(FIGURE_LABELS, default=pl.col("metric")))
+        index = [c for c in ("group", "subgroup") if c in frame.columns and by]
+        return frame.select("metric", "figure", *index, "numerator", "denominator", "value",
+                            "suppressed", "reason")  # fmt: skip
+    return make
+
+
+def reasons(level: str) -> Callable[[Data, View], pl.DataFrame]:
+    def make(data: Data, view: View) -> pl.DataFrame:
+        labels = data.labels().get(level, {})
+        return data.reasons(view, level).with_columns(
+            label=pl.col(level).replace_strict(labels, default=None, return_dtype=pl.String))
+    return make
+
+
+def drilled_lines(outcome: str | None = None) -> Callable[[Data, View], pl.LazyFrame]:
+    def make(data: Data, view: View) -> pl.LazyFrame:
+        chosen = view if outcome is None else View(view.filters, Drill(outcome=outcome),
+                                                   view.as_of)  # fmt: skip
+        return data.drilled(chosen).sort("service_date", "claim_line_id")
+    return make
+
+
+DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
+    "figures": figures(),
+    **{f"by-{by}": figures(by) for by in ("month", "payer", "provider", "location", "category")},
+    "by-payer-month": figures(("payer", "month")),
+    **{f"reasons-{level}": reasons(level) for level in ("carc", "rarc", "group", "category")},
+    "lines": drilled_lines(),
+    "lines-incomplete": drilled_lines("documentation_incomplete"),
+    "underpaid": lambda data, view: data.underpaid(view),
+    "variance": lambda data, view: data.variance_bins(view),
+    "files": lambda data, view: data.files()["batches"],
+    "warnings": lambda data, view: data.files()["warnings"],
+    "rejects": lambda data, view: data.files()["rejects"],
+}
+PAGE_DATASETS = {
+    "overview": ["figures", "by-month", "by-payer"],
+    "denials": ["by-payer-month", "by-provider", "reasons-category", "reasons-carc",
+                "reasons-rarc", "reasons-group"],
+    "payments": ["by-payer", "variance", "underpaid", "figures"],
+    "documentation": ["by-month", "by-provider", "figures", "lines-incomplete"],
+    "claims": ["lines"],
+    "data": ["files", "warnings", "rejects"],
+}  # fmt: skip
+
+
+def described(data: Data, view: View, dataset: str) -> list[tuple[str, str]]:
+    """What the file holds: the filters behind it, in words."""
+    f: Filters = view.filters
+    rows = [
+        ("export", dataset),
+        ("made", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+        ("codes", ", ".join(f.codes)),
+        ("dates", f"{f.start} to {f.end} ({BASIS[f.basis].lower()})"),
+        ("payers", ", ".join(f.payers) or "all"),
+        ("providers", ", ".join(f.providers) or "all"),
+        ("locations", ", ".join(f.locations) or "all"),
+        ("modifiers", ", ".join(f.modifiers) or "any"),
+        ("A/R as of", str(data.settings_for(view).as_of)),
+    ]
+    rows += [(f"drill-down {k}", str(v)) for k, v in view.drill.as_dict().items()]
+    return rows
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    text = [name for name, kind in frame.schema.items() if kind == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.starts_with(FORMULA_START[0]).or_(
+            *[pl.col(name).str.starts_with(s) for s in FORMULA_START[1:]]))
+        .then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name in text
+    )  # fmt: skip
+
+
+def csv_stream(frame: pl.DataFrame, preamble: list[tuple[str, str]]) -> Iterator[bytes]:
+    for key, value in preamble:
+        yield f"# {key}: {value}\n".encode()
+    yield neutralised(frame.head(0)).write_csv().encode()
+    for offset in range(0, frame.height, SLICE):
+        part = neutralised(frame.slice(offset, SLICE))
+        yield part.write_csv(include_header=False).encode()
+
+
+def write_sheet(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame) -> None:
+    sheet = book.add_worksheet(name[:31])
+    bold = book.add_format({"bold": True})
+    money = book.add_format({"num_format": "#,##0.00"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for col, header in enumerate(frame.columns):
+        sheet.write_string(0, col, header, bold)
+    row = 1
+    for offset in range(0, frame.height, SLICE):
+        part = neutralised(frame.slice(offset, SLICE))
+        for values in part.iter_rows():
+            for col, value in enumerate(values):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(row, col, value)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(row, col, value)
+                elif isinstance(value, dt.datetime):
+                    sheet.write_string(row, col, value.isoformat(sep=" ", timespec="seconds"))
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), day)
+                elif isinstance(value, int | float):
+                    sheet.write_number(row, col, value)
+                else:  # Decimal money
+                    sheet.write_number(row, col, float(value), money)
+            row += 1
+
+
+def workbook(data: Data, view: View, datasets: list[str], title: str) -> str:
+    """An Excel file of the datasets, written to a private temporary file (constant memory)."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="unlisted-export-")
+    os.close(handle)
+    book = xlsxwriter.Workbook(path, {"constant_memory": True})
+    try:
+        filters = book.add_worksheet("Filters")
+        for row, (key, value) in enumerate(described(data, view, title)):
+            filters.write_string(row, 0, key)
+            filters.write_string(row, 1, value)
+        for name in datasets:
+            write_sheet(book, name, DATASETS[name](data, view).lazy().collect())
+    finally:
+        book.close()
+    return path
+
+
+def register(server: Flask, data: Data) -> None:
+    @server.route("/export/<dataset>.<fmt>")
+    def export(dataset: str, fmt: str):
+        if dataset not in DATASETS or fmt not in ("csv", "xlsx"):
+            abort(404)
+        view = data_view(data)
+        stamp = dt.date.today().isoformat()
+        try:
+            if fmt == "csv":
+                frame = DATASETS[dataset](data, view).lazy().collect()
+                return Response(csv_stream(frame, described(data, view, dataset)),
+                                mimetype="text/csv", headers={"Content-Disposition": (
+                                    f'attachment; filename="unlisted-{dataset}-{stamp}.csv"')})
+            path = workbook(data, view, [dataset], dataset)
+        except NoData as exc:
+            return Response(str(exc), status=409, mimetype="text/plain")
+        return sent(path, f"unlisted-{dataset}-{stamp}.xlsx")
+
+    @server.route("/export/page/<page>.xlsx")
+    def export_page(page: str):
+        if page not in PAGE_DATASETS:
+            abort(404)
+        view = data_view(data)
+        try:
+            path = workbook(data, view, PAGE_DATASETS[page], f"{page} page")
+        except NoData as exc:
+            return Response(str(exc), status=409, mimetype="text/plain")
+        return sent(path, f"unlisted-{page}-{dt.date.today().isoformat()}.xlsx")
+
+
+def data_view(data: Data) -> View:
+    return data.effective(parse("?" + request.query_string.decode("ascii", "replace"),
+                                data.codes))  # fmt: skip
+
+
+def sent(path: str, name: str) -> Response:
+    # Open, then unlink: the file streams out and disappears with its last reader.
+    body = open(path, "rb")  # noqa: SIM115
+    os.unlink(path)
+    return send_file(body, mimetype="application/vnd.openxmlformats-officedocument."
+                     "spreadsheetml.sheet", as_attachment=True, download_name=name)

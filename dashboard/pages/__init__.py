@@ -1,0 +1,76 @@
+"""The pages. Each module has NAME, TITLE, PATH, layout(pathname) and register(app, data); the
+figures of a page are drawn by one callback from the URL's query string."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+
+from dash import Dash, Input, Output, State, dcc, html
+
+from ..components import empty, problem
+from ..data import Data, NoData
+from ..view import View, parse
+
+
+def lines_href(view: View, **drill) -> str:
+    """The address of the claim lines behind a figure: the view's filters plus a drill-down."""
+    return "/claims" + view.query(**drill) if drill else "/claims" + View(
+        filters=view.filters, as_of=view.as_of).query()
+
+log = logging.getLogger("unlisted.dashboard")
+
+
+def page_layout(name: str, title: str, intro: str) -> html.Div:
+    return html.Div([
+        html.Div([html.H1(title), html.P(intro, className="intro")], className="page-head"),
+        dcc.Loading(html.Div(id=f"{name}-body", className="page-body"), type="dot",
+                    delay_show=250),
+    ], id=f"page-{name}")  # fmt: skip
+
+
+def register_body(app: Dash, data: Data, name: str,
+                  draw: Callable[[Data, View, str], object]) -> None:  # fmt: skip
+    """The page's figures, redrawn whenever the query string changes. No data and failures
+    become a message on the page, never a traceback."""
+
+    @app.callback(Output(f"{name}-body", "children"), Input("url", "search"),
+                  State("url", "pathname"))  # fmt: skip
+    def body(search, pathname):
+        return guarded(lambda: draw(data, data.effective(parse(search, data.codes)),
+                                    search or ""))  # fmt: skip
+
+
+def guarded(draw: Callable[[], object]):
+    try:
+        return draw()
+    except NoData as exc:
+        return empty(str(exc), "Load claims and remittances with: unlisted load FILES...")
+    except Exception as exc:
+        # Only the error's type and where it happened go to the log: its message may quote
+        # data (PHI).
+        log.error("a view failed to draw: %s\n%s", type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        return problem("This view could not be drawn. The error is in the server log; the "
+                       "other pages still work.")
+
+
+from . import (  # noqa: E402
+    claim,  # noqa: E402
+    claims,
+    data_files,
+    denials,
+    documentation,
+    overview,
+    payments,
+)
+
+PAGES = [overview, denials, payments, documentation, claims, data_files]
+
+
+def page_for(pathname: str | None):
+    path = (pathname or "/").rstrip("/") or "/"
+    if path.startswith("/claims/"):
+        return claim
+    return next((p for p in PAGES if p.PATH == path), overview)

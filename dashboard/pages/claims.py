@@ -1,0 +1,156 @@
+"""Claims: every selected claim line in a grid paged, sorted and filtered by the server, and the
+drill-down target of every figure ("the lines behind it")."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+
+from ...queries import explore
+from .. import components as ui
+from ..data import Data, NoData
+from ..labels import GROUP_CODES
+from ..view import View, parse
+from . import guarded, lines_href, log
+
+NAME, TITLE, PATH = "claims", "Claims", "/claims"
+PAGE_SIZE = 100
+
+KINDS = {
+    "charge": "money", "net_paid": "money", "allowed": "money", "expected_allowed": "money",
+    "variance": "money", "patient_responsibility": "money", "units": "count",
+    "days_to_payment": "count", "elements_present": "count", "claim_id": "number",
+    "claim_line_id": "number", "service_date": "date", "first_remit_date": "date",
+}  # fmt: skip
+HIDDEN = {"claim_line_id", "payer_id", "rendering_npi", "description", "recoded",
+          "adjudicated_code", "initial_remark_codes", "narrative_present"}  # fmt: skip
+
+
+def columns() -> list[dict]:
+    specs = []
+    for field, header in explore.SHOWN.items():
+        extra = {"hide": True} if field in HIDDEN else {}
+        if field == "claim_id":
+            extra.update(pinned="left", maxWidth=100, cellClass="link-cell")
+        specs.append(ui.column(field, header, KINDS.get(field, "text"), **extra))
+    return specs
+
+
+def layout(_pathname: str):
+    return html.Div([
+        html.Div([html.H1(TITLE),
+                  html.P("Every line in the selection. Sort and filter by any column, search "
+                         "across the main ones, and click a claim number for the whole claim.",
+                         className="intro")], className="page-head"),
+        html.Div(id="claims-drill"),
+        html.Div([
+            dbc.Input(id="claims-search", type="search", debounce=0.4,
+                      placeholder="Search claim number, payer, provider, code, description, CARC",
+                      className="claims-search"),
+            html.Span(id="claims-count", className="claims-count"),
+            html.Span(id="claims-exports"),
+        ], className="claims-tools"),
+        grid(),
+        dcc.Store(id="claims-refreshed"),
+    ], id="page-claims")  # fmt: skip
+
+
+def grid() -> dag.AgGrid:
+    return dag.AgGrid(
+        id="claims-grid",
+        rowModelType="infinite",
+        columnDefs=columns(),
+        defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 100,
+                       "filterParams": {"maxNumConditions": 1, "buttons": ["reset"]}},
+        dashGridOptions={"cacheBlockSize": PAGE_SIZE, "maxBlocksInCache": 20,
+                         "infiniteInitialRowCount": PAGE_SIZE, "rowBuffer": 0,
+                         "localeText": {"noRowsToShow": "No lines for these filters."}},
+        style={"height": "calc(100vh - 300px)", "minHeight": "420px"},
+        className="clickable",
+    )  # fmt: skip
+
+
+def register(app, data: Data) -> None:
+    @app.callback(
+        Output("claims-drill", "children"), Output("claims-exports", "children"),
+        Input("url", "search"),
+    )  # fmt: skip
+    def frame(search):
+        return banner(data, parse(search, data.codes)), ui.export_links("lines", search or "")
+
+    # New filters or search text: the grid drops the rows it holds and asks again.
+    app.clientside_callback(
+        """function(search, text) {
+            dash_ag_grid.getApiAsync("claims-grid").then(api => api.purgeInfiniteCache());
+            return Date.now();
+        }""",
+        Output("claims-refreshed", "data"),
+        Input("url", "search"), Input("claims-search", "value"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("claims-grid", "getRowsResponse"), Output("claims-count", "children"),
+        Input("claims-grid", "getRowsRequest"),
+        State("url", "search"), State("claims-search", "value"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def rows(request, search, text):
+        if not request:
+            return no_update, no_update
+        try:
+            view = data.effective(parse(search, data.codes))
+            found, total = explore.grid_page(
+                data.drilled(view), request.get("startRow", 0), request.get("endRow", PAGE_SIZE),
+                request.get("filterModel"), request.get("sortModel"), text)
+        except NoData as exc:
+            return {"rowData": [], "rowCount": 0}, str(exc)
+        except ValueError:
+            log.warning("unusable grid request ignored")
+            return {"rowData": [], "rowCount": 0}, "That filter cannot be used."
+        return {"rowData": found, "rowCount": total}, f"{total:,} lines"
+
+    @app.callback(
+        Output("url", "href", allow_duplicate=True),
+        Input("claims-grid", "cellClicked"),
+        prevent_initial_call=True,
+    )
+    def open_claim(cell):
+        if not cell or cell.get("colId") != "claim_id" or cell.get("value") is None:
+            return no_update
+        return f"/claims/{int(cell['value'])}"
+
+
+def banner(data: Data, view: View):
+    """What the drill-down shows, in words, with a way back to all lines."""
+    drill = view.drill
+    if not drill:
+        return None
+    return guarded(lambda: describe(data, view))
+
+
+def describe(data: Data, view: View):
+    drill = view.drill
+    labels = data.labels()
+    parts = []
+    if drill.outcome:
+        parts.append(explore.outcome_labels(data.settings_for(view)).get(drill.outcome,
+                                                                         drill.outcome))
+    if drill.month:
+        parts.append(f"service month {drill.month:%b %Y}")
+    if drill.category:
+        parts.append(f"denial category: {labels['category'].get(drill.category, drill.category)}")
+    if drill.carc:
+        parts.append(f"CARC {drill.carc} ({labels['carc'].get(drill.carc, 'no label')})")
+    if drill.group:
+        parts.append(f"group {drill.group} ({GROUP_CODES.get(drill.group, '')})")
+    if drill.rarc:
+        parts.append(f"remark {drill.rarc} ({labels['rarc'].get(drill.rarc, 'no label')})")
+    if drill.variance_from is not None or drill.variance_to is not None:
+        parts.append(f"allowed minus expected from {ui.money(drill.variance_from)} to under "
+                     f"{ui.money(drill.variance_to)}")
+    return dbc.Alert([
+        html.Span("Lines behind: ", className="fw-semibold"), html.Span(" · ".join(parts)),
+        dcc.Link("show all lines", href=lines_href(view), className="ms-3"),
+    ], color="info", className="drill-banner", id="drill-description")  # fmt: skip

@@ -1,0 +1,62 @@
+"""Data: the files loaded, their status and warnings, and quarantined input with its reasons."""
+
+from __future__ import annotations
+
+from dash import html
+
+from ...queries.explore import json_ready
+from .. import components as ui
+from ..data import Data
+from ..view import View
+from . import page_layout, register_body
+
+NAME, TITLE, PATH = "data", "Data", "/data"
+INTRO = ("Every file loaded, what it held, and what was left out and why. Loads run with "
+         "unlisted load; this page shows them once they finish.")
+
+BATCHES = [
+    ui.column("loaded_at", "Loaded at"), ui.column("file_name", "File", flex=2),
+    ui.column("kind", "Kind", maxWidth=110), ui.column("status", "Status", maxWidth=110),
+    ui.column("claims", "Claims", "count"), ui.column("lines", "Lines", "count"),
+    ui.column("total_charge", "Charges", "money"), ui.column("total_paid", "Paid", "money"),
+    ui.column("warnings", "Warnings", "count", maxWidth=120),
+    ui.column("rejects", "Rejects", "count", maxWidth=110),
+    ui.column("message", "Message", flex=2),
+]  # fmt: skip
+WARNINGS = [
+    ui.column("file_name", "File", flex=2), ui.column("location", "Where"),
+    ui.column("code", "Code"), ui.column("message", "What", flex=3),
+]  # fmt: skip
+REJECTS = [
+    ui.column("file_name", "File", flex=2), ui.column("scope", "Left out", maxWidth=130),
+    ui.column("location", "Where"), ui.column("code", "Code"), ui.column("reason", "Why", flex=3),
+]  # fmt: skip
+
+
+def layout(_pathname: str):
+    return page_layout(NAME, TITLE, INTRO)
+
+
+def register(app, data: Data) -> None:
+    register_body(app, data, NAME, draw)
+
+
+def draw(data: Data, _view: View, search: str):
+    files = data.files()
+    batches = json_ready(files["batches"]).with_columns(
+        loaded_at=files["batches"]["loaded_at"].dt.strftime("%Y-%m-%d %H:%M:%S"))
+    counts = batches["status"].value_counts().to_dicts() if batches.height else []
+    summary = ", ".join(f"{c['count']:,} {c['status']}" for c in counts) or "no file yet"
+    return [
+        html.P(f"{batches.height:,} files: {summary}.", className="period"),
+        ui.card("Files", ui.table("files", batches.to_dicts(), BATCHES, clickable=False),
+                "files", search),
+        ui.card(f"Warnings ({files['warnings'].height:,})",
+                ui.table("warnings", files["warnings"].to_dicts(), WARNINGS, height=260,
+                         clickable=False), "warnings", search,
+                note="The file loaded; something in it deserves a look."),
+        ui.card(f"Quarantined input ({files['rejects'].height:,})",
+                ui.table("rejects", files["rejects"].to_dicts(), REJECTS, height=260,
+                         clickable=False), "rejects", search,
+                note="Left out of the database; fix the source and load the file again."),
+    ]  # fmt: skip

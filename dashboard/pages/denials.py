@@ -1,0 +1,148 @@
+"""Denials: rate trends by payer and provider, reasons by category, group, CARC and remark code,
+overturned against final."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import html
+
+from .. import components as ui
+from ..data import Data
+from ..labels import GROUP_CODES
+from ..view import View
+from . import lines_href, page_layout, register_body
+from .overview import month_links, period_text
+
+NAME, TITLE, PATH = "denials", "Denials", "/denials"
+INTRO = ("Who denies the target codes, why, and how many denials are overturned. Click any bar "
+         "or row for the lines behind it.")
+
+
+def layout(_pathname: str):
+    return page_layout(NAME, TITLE, INTRO)
+
+
+def register(app, data: Data) -> None:
+    register_body(app, data, NAME, draw)
+
+
+def draw(data: Data, view: View, search: str):
+    return [
+        html.P(period_text(view), className="period"),
+        dbc.Row([
+            dbc.Col(ui.card("Initial denial rate by payer and month",
+                            trend(data, view, "payer"), "by-payer-month", search), lg=7),
+            dbc.Col(ui.card("Denial rates by provider", by_provider(data, view),
+                            "by-provider", search), lg=5),
+        ], className="g-3"),
+        dbc.Row([
+            dbc.Col(ui.card("Denials by category", categories(data, view),
+                            "reasons-category", search), lg=6),
+            dbc.Col(ui.card("Overturned or still denied, by service month", outcome(data, view),
+                            "by-month", search,
+                            note="Lines denied at first: paid later (overturned) or denied at "
+                                 "the latest adjudication."), lg=6),
+        ], className="g-3"),
+        dbc.Row([
+            dbc.Col(ui.card("Reason codes (CARC)", reason_table(data, view, "carc"),
+                            "reasons-carc", search), lg=6),
+            dbc.Col(ui.card("Remark codes (RARC)", reason_table(data, view, "rarc"),
+                            "reasons-rarc", search), lg=6),
+        ], className="g-3"),
+        dbc.Row(dbc.Col(ui.card("Group codes of the denials", reason_table(data, view, "group"),
+                                "reasons-group", search), lg=6), className="g-3"),
+    ]  # fmt: skip
+
+
+def trend(data: Data, view: View, by: str):
+    figures = data.figures(view, (by, "month")).filter(
+        pl.col("metric") == "initial_denial_rate").sort("group", "subgroup")  # fmt: skip
+    names = {o["value"]: o["label"] for o in data.options()[f"{by}s"]}
+    traces = []
+    for k, (key, rows) in enumerate(figures.group_by("group", maintain_order=True)):
+        months = rows["subgroup"].to_list()
+        scoped = view.with_filters(payers=(key[0],)) if by == "payer" else \
+            view.with_filters(providers=(key[0],))  # fmt: skip
+        traces.append(go.Scatter(
+            x=months, y=rows["value"], name=names.get(key[0], key[0]), mode="lines+markers",
+            line_color=ui.SERIES[k % len(ui.SERIES)],
+            customdata=month_links(scoped, months, outcome="initial_denied"),
+            text=[f"{n:,.0f} of {d:,.0f}" for n, d in zip(rows["numerator"], rows["denominator"],
+                                                          strict=True)],
+            hovertemplate="%{fullData.name}, %{x|%b %Y}: %{y:.1%} (%{text} lines)<extra></extra>",
+        ))  # fmt: skip
+    fig = go.Figure(traces)
+    fig.update_layout(yaxis_tickformat=".0%", xaxis_tickformat="%b %Y", yaxis_rangemode="tozero")
+    return ui.chart(f"denials-trend-{by}", fig)
+
+
+def by_provider(data: Data, view: View):
+    figures = data.figures(view, "provider").filter(
+        pl.col("metric").is_in(["initial_denial_rate", "final_denial_rate"]))  # fmt: skip
+    names = {o["value"]: o["label"] for o in data.options()["providers"]}
+    wide = figures.pivot(on="metric", index="group", values="value").sort("initial_denial_rate",
+                                                                          nulls_last=True)
+    labels = [names.get(g, g) for g in wide["group"]]
+    hrefs = {m: [lines_href(view.with_filters(providers=(g,)), outcome=m)
+                 for g in wide["group"]] for m in ("initial_denied", "final_denied")}  # fmt: skip
+    fig = go.Figure([
+        go.Bar(y=labels, x=wide["initial_denial_rate"], name="Initial", orientation="h",
+               marker_color=ui.AMBER, customdata=hrefs["initial_denied"],
+               hovertemplate="%{y}: %{x:.1%} denied at first<extra></extra>"),
+        go.Bar(y=labels, x=wide["final_denial_rate"], name="Final", orientation="h",
+               marker_color=ui.RED, customdata=hrefs["final_denied"],
+               hovertemplate="%{y}: %{x:.1%} still denied<extra></extra>"),
+    ])  # fmt: skip
+    fig.update_layout(barmode="group", xaxis_tickformat=".0%")
+    return ui.chart("denials-provider", fig)
+
+
+def categories(data: Data, view: View):
+    reasons = data.reasons(view, "category").filter(pl.col("category").is_not_null())
+    labels = data.labels()["category"]
+    reasons = reasons.sort("lines")
+    names = [labels.get(c, c) for c in reasons["category"]]
+    fig = go.Figure(go.Bar(
+        y=names, x=reasons["lines"], orientation="h", marker_color=ui.AMBER,
+        customdata=[lines_href(view, category=c) for c in reasons["category"]],
+        text=[ui.money(c) for c in reasons["charges"]],
+        hovertemplate="%{y}: %{x:,} lines, %{text} charges<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(xaxis_title="lines denied at first adjudication")
+    return ui.chart("denials-category", fig)
+
+
+def outcome(data: Data, view: View):
+    figures = data.figures(view, "month").filter(
+        pl.col("metric").is_in(["overturn_rate", "final_denial_rate"]))  # fmt: skip
+    wide = figures.pivot(on="metric", index="group", values="numerator").sort("group")
+    months = wide["group"].to_list()
+    fig = go.Figure([
+        go.Bar(x=months, y=wide["overturn_rate"], name="Overturned (paid later)",
+               marker_color=ui.GREEN, customdata=month_links(view, months, outcome="overturned"),
+               hovertemplate="%{x|%b %Y}: %{y:,} overturned<extra></extra>"),
+        go.Bar(x=months, y=wide["final_denial_rate"], name="Still denied", marker_color=ui.RED,
+               customdata=month_links(view, months, outcome="final_denied"),
+               hovertemplate="%{x|%b %Y}: %{y:,} still denied<extra></extra>"),
+    ])  # fmt: skip
+    fig.update_layout(barmode="stack", xaxis_tickformat="%b %Y", yaxis_title="lines")
+    return ui.chart("denials-outcome", fig)
+
+
+def reason_table(data: Data, view: View, level: str):
+    reasons = data.reasons(view, level)
+    if level != "rarc":
+        reasons = reasons.filter(pl.col(level).is_not_null())
+    labels = GROUP_CODES if level == "group" else data.labels()[level]
+    rows = [{"code": r[level] or "none", "lines": r["lines"], "charges": float(r["charges"]),
+             "label": labels.get(r[level], "not in the list") if r[level] else
+             "no remark code on the denial", "_id": r[level] or "none",
+             "_href": lines_href(view, **{level: r[level]}) if r[level] else None}
+            for r in reasons.to_dicts()]  # fmt: skip
+    columns = [ui.column("code", "Code", maxWidth=80, minWidth=70),
+               ui.column("label", "Meaning", minWidth=170, flex=3, tooltipField="label"),
+               ui.column("lines", "Lines", "count", minWidth=80, flex=1),
+               ui.column("charges", "Charges", "money", minWidth=110, flex=1)]
+    return ui.table(f"reasons-{level}", rows, columns, height=300)

@@ -1,0 +1,155 @@
+"""Payments: expected against allowed and paid by payer, the variance distribution, the
+underpayment worklist, days to payment and A/R aging."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import html
+
+from ...queries.explore import json_ready
+from ...queries.metrics import AGING
+from .. import components as ui
+from ..data import Data
+from ..view import View
+from . import lines_href, page_layout, register_body
+from .overview import period_text
+
+NAME, TITLE, PATH = "payments", "Payments", "/payments"
+INTRO = ("What payers allowed and paid against contract, who underpays, how long payment takes, "
+         "and what is still waiting.")
+
+
+def layout(_pathname: str):
+    return page_layout(NAME, TITLE, INTRO)
+
+
+def register(app, data: Data) -> None:
+    register_body(app, data, NAME, draw)
+
+
+def draw(data: Data, view: View, search: str):
+    settings = data.settings_for(view)
+    return [
+        html.P(period_text(view), className="period"),
+        dbc.Row([
+            dbc.Col(ui.card("Expected, allowed and paid by payer (lines with a contract)",
+                            contract_by_payer(data, view), "by-payer", search), lg=7),
+            dbc.Col(ui.card("Allowed minus expected, per line", distribution(data, view),
+                            "variance", search,
+                            note="Lines with a contract that were not finally denied."), lg=5),
+        ], className="g-3"),
+        ui.card("Underpayment worklist", worklist(data, view), "underpaid", search,
+                note=f"Allowed below contract by more than the tolerance "
+                     f"(${settings.tolerance_dollars} or {settings.tolerance_percent * 100}% of "
+                     "expected, or the payer's own), largest first. Click a line for its "
+                     "claim."),
+        dbc.Row([
+            dbc.Col(ui.card("Days from service to payment, by payer", days_by_payer(data, view),
+                            "by-payer", search), lg=6),
+            dbc.Col(ui.card(f"A/R aging of pending lines, as of {settings.as_of}",
+                            aging(data, view), "figures", search), lg=6),
+        ], className="g-3"),
+    ]  # fmt: skip
+
+
+def payer_names(data: Data) -> dict[str, str]:
+    return {o["value"]: o["label"] for o in data.options()["payers"]}
+
+
+def contract_by_payer(data: Data, view: View):
+    metrics = ["expected_allowed", "allowed_priced", "paid_priced"]
+    wide = data.figures(view, "payer").filter(pl.col("metric").is_in(metrics)).pivot(
+        on="metric", index="group", values="value").sort("group")  # fmt: skip
+    names = payer_names(data)
+    payers = wide["group"].to_list()
+    labels = [ui.wrapped(names.get(p, p)) for p in payers]
+    hrefs = [lines_href(view.with_filters(payers=(p,)), outcome="variance") for p in payers]
+    fig = go.Figure([
+        go.Bar(x=labels, y=wide[m], name=name, marker_color=color, customdata=hrefs,
+               hovertemplate="%{x}: $%{y:,.2f} " + name.lower() + "<extra></extra>")
+        for m, name, color in (("expected_allowed", "Expected", ui.GREY),
+                               ("allowed_priced", "Allowed", ui.TEAL),
+                               ("paid_priced", "Paid", ui.BLUE))
+    ])  # fmt: skip
+    fig.update_layout(barmode="group", yaxis_tickprefix="$")
+    return ui.chart("payments-contract", fig)
+
+
+def distribution(data: Data, view: View):
+    bins = data.variance_bins(view)
+    if bins.height == 0:
+        return ui.empty("No line with a contract in this selection.")
+    colors = [ui.RED if high <= 0 else ui.TEAL for high in bins["high"]]
+    fig = go.Figure(go.Bar(
+        x=[(lo + hi) / 2 for lo, hi in zip(bins["low"], bins["high"], strict=True)],
+        y=bins["lines"], width=[hi - lo for lo, hi in zip(bins["low"], bins["high"], strict=True)],
+        marker_color=colors,
+        customdata=[lines_href(view, variance_from=lo, variance_to=hi)
+                    for lo, hi in zip(bins["low"], bins["high"], strict=True)],
+        hovertext=[f"${lo:,.2f} to ${hi:,.2f}" for lo, hi in zip(bins["low"], bins["high"],
+                                                               strict=True)],
+        hovertemplate="%{hovertext}: %{y:,} lines<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(xaxis_tickprefix="$", yaxis_title="lines", bargap=0.05)
+    return ui.chart("payments-variance", fig)
+
+
+WORKLIST = [
+    ui.column("service_date", "Service date", "date"), ui.column("payer_name", "Payer"),
+    ui.column("rendering_name", "Provider"), ui.column("procedure_code", "Code", maxWidth=90),
+    ui.column("units", "Units", "count", maxWidth=90),
+    ui.column("expected_allowed", "Expected", "money"), ui.column("allowed", "Allowed", "money"),
+    ui.column("variance", "Variance", "money", sort="asc"),
+    ui.column("net_paid", "Paid", "money"),
+]  # fmt: skip
+
+
+def worklist(data: Data, view: View):
+    lines = data.underpaid(view)
+    total = lines.select(pl.len(), pl.col("variance").sum()).collect()
+    shown = ui_rows(lines.head(500).collect())
+    rows = [{**r, "_id": r["claim_line_id"], "_href": f"/claims/{r['claim_id']}"} for r in shown]
+    n, dollars = total.row(0)
+    summary = html.P(f"{n:,} lines, {ui.money(-(dollars or 0))} below contract"
+                     + (" (the 500 largest shown; the export has all)." if n > 500 else "."),
+                     className="small muted")  # fmt: skip
+    return [summary, ui.table("underpaid", rows, WORKLIST, height=320)]
+
+
+def ui_rows(frame: pl.DataFrame) -> list[dict]:
+    return json_ready(frame).to_dicts()
+
+
+def days_by_payer(data: Data, view: View):
+    metrics = ["days_to_payment_median", "days_to_payment_p90"]
+    figures = data.figures(view, "payer").filter(pl.col("metric").is_in(metrics))
+    wide = figures.pivot(on="metric", index="group", values="value").sort("group")
+    names = payer_names(data)
+    payers = wide["group"].to_list()
+    hrefs = [lines_href(view.with_filters(payers=(p,)), outcome="paid") for p in payers]
+    fig = go.Figure([
+        go.Bar(x=[ui.wrapped(names.get(p, p)) for p in payers], y=wide[m], name=name,
+               marker_color=color, customdata=hrefs,
+               hovertemplate="%{x}: %{y} days (" + name + ")<extra></extra>")
+        for m, name, color in (("days_to_payment_median", "Median", ui.BLUE),
+                               ("days_to_payment_p90", "90th percentile", ui.GREY))
+    ])  # fmt: skip
+    fig.update_layout(barmode="group", yaxis_title="days")
+    return ui.chart("payments-days", fig)
+
+
+def aging(data: Data, view: View):
+    figures = data.figures(view)
+    bands = [label for _, _, label in AGING]
+    lines = [ui.figure_row(figures, f"ar_aging_{b}")["numerator"] for b in bands]
+    charges = [ui.figure_row(figures, f"ar_aging_{b}_charges")["numerator"] for b in bands]
+    fig = go.Figure(go.Bar(
+        x=[f"{b} days" for b in bands], y=charges, marker_color=ui.AMBER,
+        customdata=[lines_href(view, outcome=f"aging_{b}") for b in bands],
+        text=[f"{n:,.0f} lines" for n in lines], textposition="outside",
+        hovertemplate="%{x}: $%{y:,.2f} in %{text}<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(yaxis_tickprefix="$", yaxis_title="pending charges")
+    return ui.chart("payments-aging", fig)

@@ -1,0 +1,143 @@
+"""What a page shows, kept in the URL's query string so a view can be bookmarked and shared.
+
+The query string holds filter choices (dates, payer ids, provider NPIs, locations, codes,
+modifiers) and a drill-down (an outcome, a month, a denial reason): never a patient, a member or a
+claim number. Values that do not parse are dropped, so a mangled link still opens.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, urlencode
+
+from ..queries.explore import Drill
+from ..queries.metrics import Filters
+
+CODE = re.compile(r"^[A-Z0-9]{4,6}$")
+MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
+# Query-string names of the drill-down parts that differ from the field names.
+DRILL_KEYS = {"outcome": "set", "variance_from": "vfrom", "variance_to": "vto"}
+WORD = re.compile(r"^[A-Za-z0-9_.:>\- ]{1,80}$")
+
+
+@dataclass(frozen=True)
+class View:
+    """Filter choices and drill-down of one page view. Dates left empty mean the latest twelve
+    months of data (resolved by `resolved`)."""
+
+    filters: Filters = field(default_factory=Filters)
+    drill: Drill = field(default_factory=Drill)
+    as_of: dt.date | None = None
+
+    def query(self, **drill_parts) -> str:
+        """The query string of this view, with the drill-down replaced by drill_parts when given
+        (an empty call keeps the current drill-down)."""
+        f = self.filters
+        drill = Drill(**drill_parts) if drill_parts else self.drill
+        pairs: list[tuple[str, str]] = []
+        if f.start:
+            pairs.append(("from", f.start.isoformat()))
+        if f.end:
+            pairs.append(("to", f.end.isoformat()))
+        if f.basis != "service":
+            pairs.append(("basis", f.basis))
+        for key, values in (("code", f.codes), ("payer", f.payers), ("provider", f.providers),
+                            ("location", f.locations), ("modifier", f.modifiers)):  # fmt: skip
+            pairs += [(key, v) for v in values]
+        if self.as_of:
+            pairs.append(("asof", self.as_of.isoformat()))
+        for key, value in drill.as_dict().items():
+            if isinstance(value, dt.date):
+                value = value.strftime("%Y-%m")
+            pairs.append((DRILL_KEYS.get(key, key), str(value)))
+        return "?" + urlencode(pairs) if pairs else ""
+
+    def with_filters(self, **changes) -> View:
+        return replace(self, filters=replace(self.filters, **changes))
+
+
+def parse(search: str | None, default_codes: tuple[str, ...] = ("97139",)) -> View:
+    """The view a query string describes; anything unreadable is left out."""
+    args = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+
+    def many(key: str, pattern: re.Pattern) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v for v in args.get(key, []) if pattern.match(v)))
+
+    def one(key: str, pattern: re.Pattern = WORD) -> str | None:
+        values = [v for v in args.get(key, []) if pattern.match(v)]
+        return values[0] if values else None
+
+    basis = one("basis")
+    filters = Filters(
+        codes=many("code", CODE) or default_codes,
+        start=day(one("from")),
+        end=day(one("to")),
+        basis=basis if basis in ("service", "payment") else "service",
+        payers=many("payer", WORD),
+        providers=many("provider", WORD),
+        locations=many("location", WORD),
+        modifiers=many("modifier", MODIFIER),
+    )
+    month = one("month")
+    drill = Drill(
+        outcome=one("set"),
+        month=day(f"{month}-01") if month else None,
+        category=one("category"),
+        carc=one("carc"),
+        group=one("group"),
+        rarc=one("rarc"),
+        variance_from=number(one("vfrom")),
+        variance_to=number(one("vto")),
+    )
+    return View(filters=filters, drill=drill, as_of=day(one("asof")))
+
+
+def day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def month_end(date: dt.date) -> dt.date:
+    return date.replace(day=calendar.monthrange(date.year, date.month)[1])
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    index = date.year * 12 + date.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def resolved(filters: Filters, last_service_date: dt.date | None) -> Filters:
+    """Filters with a date range: empty dates mean the twelve months up to the latest service
+    month in the data."""
+    if filters.start and filters.end or last_service_date is None:
+        return filters
+    end = filters.end or month_end(last_service_date)
+    start = filters.start or add_months(end.replace(day=1), -11)
+    return replace(filters, start=start, end=end)
+
+
+def previous_period(filters: Filters) -> Filters | None:
+    """The period of the same length just before: whole months when the range is whole months,
+    else the same number of days."""
+    if not (filters.start and filters.end) or filters.end < filters.start:
+        return None
+    if filters.start.day == 1 and filters.end == month_end(filters.end):
+        months = (filters.end.year - filters.start.year) * 12 + filters.end.month \
+            - filters.start.month + 1  # fmt: skip
+        start = add_months(filters.start, -months)
+        return replace(filters, start=start, end=filters.start - dt.timedelta(days=1))
+    days = (filters.end - filters.start).days + 1
+    return replace(filters, start=filters.start - dt.timedelta(days=days),
+                   end=filters.start - dt.timedelta(days=1))  # fmt: skip
