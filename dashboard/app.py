@@ -7,12 +7,13 @@ The URL is the state: the path names the page, the query string the filters and 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from ..queries.metrics import Settings
+from ..queries.metrics import Filters, Settings
 from . import exports
 from .data import OPTION_LISTS, Data, NoData
 from .labels import BASIS
@@ -130,7 +131,7 @@ def register_shell(app: Dash, data: Data) -> None:
         view = parse(search, data.codes)
         keep = len(FILTER_CONTROLS) + 3
         if ctx.triggered_id == "filter-reset":
-            return *[no_update] * keep, View(drill=view.drill).query()
+            return *[no_update] * keep, View(drill=view.drill, default_codes=data.codes).query()
         if ctx.triggered_id in (None, "url"):
             try:
                 f = data.effective(view).filters
@@ -139,14 +140,14 @@ def register_shell(app: Dash, data: Data) -> None:
             shown_codes = list(f.codes) if f.codes != data.codes else []
             return (iso(f.start), iso(f.end), f.basis, list(f.payers), list(f.providers),
                     list(f.locations), shown_codes, list(f.modifiers), no_update)  # fmt: skip
-        chosen = View(drill=view.drill, as_of=view.as_of).with_filters(
+        chosen = replace(view, filters=Filters()).with_filters(
             start=date(start), end=date(end), basis=basis or "service",
             payers=tuple(payers or ()), providers=tuple(providers or ()),
             locations=tuple(locations or ()), codes=tuple(codes or ()) or data.codes,
             modifiers=tuple(modifiers or ()),
         )  # fmt: skip
         try:
-            default = data.effective(View(as_of=view.as_of)).filters
+            default = data.effective(replace(view, filters=Filters())).filters
             if (chosen.filters.start, chosen.filters.end) == (default.start, default.end):
                 chosen = chosen.with_filters(start=None, end=None)
         except NoData:
@@ -172,7 +173,7 @@ def register_shell(app: Dash, data: Data) -> None:
     def navigation(search):
         """Links keep the filters (not the drill-down) from page to page."""
         view = parse(search, data.codes)
-        query = View(filters=view.filters, as_of=view.as_of).query()
+        query = view.undrilled().query()
         return *(p.PATH + query for p in PAGES), freshness(data)
 
     @app.callback(

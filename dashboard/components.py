@@ -96,10 +96,9 @@ def tile(label: str, metric: str, now: dict | None, before: dict | None, href: s
                       if metric in RATES else f"{count(now['denominator'])} lines")  # fmt: skip
         value = shown(metric, now["value"])
         exact = []
-        if value.startswith(("$", "-$")):
+        if value.startswith(("$", "-$")) and money_short(now["value"]) != value:
             # The tile shortens large sums; the exact amount is right below it.
-            value, exact = money_short(now["value"]), [html.Div(money(now["value"]),
-                                                                className="tile-exact")]
+            value, exact = money_short(now["value"]), [html.Div(value, className="tile-exact")]
         body = [html.Div(value, className="tile-value"), *exact,
                 html.Div(detail, className="tile-detail"), change(metric, now, before)]  # fmt: skip
     return dcc.Link(

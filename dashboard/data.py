@@ -22,6 +22,10 @@ from .view import View, previous_period, resolved
 OPTION_LISTS = ("payers", "providers", "locations", "codes", "modifiers")
 
 
+STALE = ("The database has no figures yet, or was built by an older version: run unlisted load "
+         "on your files (files already loaded are skipped, the figures rebuilt).")
+
+
 class NoData(Exception):
     """No database, or no marts yet: the page shows what to do instead of figures."""
 
@@ -70,7 +74,7 @@ class Data:
             try:
                 table = cursor.sql(sql(model), params=params or None).to_arrow_table()
             except duckdb.CatalogException:
-                raise NoData("The database has no figures yet: run unlisted load.") from None
+                raise NoData(STALE) from None
         return pl.from_arrow(table)
 
     def cached(self, key, make: Callable):
@@ -100,7 +104,7 @@ class Data:
                 try:
                     return metrics.selected_lines(cursor, filters, explore.DETAIL_COLUMNS).collect()
                 except duckdb.CatalogException:
-                    raise NoData("The database has no figures yet: run unlisted load.") from None
+                    raise NoData(STALE) from None
         return self.selections.get((self.snapshot.version, filters), make)
 
     def figures(self, view: View, by: str | None = None) -> pl.DataFrame:

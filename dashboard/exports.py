@@ -14,6 +14,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import polars as pl
 import xlsxwriter
@@ -51,8 +52,7 @@ def reasons(level: str) -> Callable[[Data, View], pl.DataFrame]:
 
 def drilled_lines(outcome: str | None = None) -> Callable[[Data, View], pl.LazyFrame]:
     def make(data: Data, view: View) -> pl.LazyFrame:
-        chosen = view if outcome is None else View(view.filters, Drill(outcome=outcome),
-                                                   view.as_of)  # fmt: skip
+        chosen = view if outcome is None else replace(view, drill=Drill(outcome=outcome))
         return data.drilled(chosen).sort("service_date", "claim_line_id")
     return make
 
@@ -170,9 +170,9 @@ def register(server: Flask, data: Data) -> None:
     def export(dataset: str, fmt: str):
         if dataset not in DATASETS or fmt not in ("csv", "xlsx"):
             abort(404)
-        view = data_view(data)
         stamp = dt.date.today().isoformat()
         try:
+            view = data_view(data)
             if fmt == "csv":
                 frame = DATASETS[dataset](data, view).lazy().collect()
                 return Response(csv_stream(frame, described(data, view, dataset)),
@@ -187,8 +187,8 @@ def register(server: Flask, data: Data) -> None:
     def export_page(page: str):
         if page not in PAGE_DATASETS:
             abort(404)
-        view = data_view(data)
         try:
+            view = data_view(data)
             path = workbook(data, view, PAGE_DATASETS[page], f"{page} page")
         except NoData as exc:
             return Response(str(exc), status=409, mimetype="text/plain")

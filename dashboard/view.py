@@ -31,6 +31,8 @@ class View:
     filters: Filters = field(default_factory=Filters)
     drill: Drill = field(default_factory=Drill)
     as_of: dt.date | None = None
+    # The codes the app shows when the address names none: left out of the address.
+    default_codes: tuple[str, ...] = field(default=("97139",), compare=False, repr=False)
 
     def query(self, **drill_parts) -> str:
         """The query string of this view, with the drill-down replaced by drill_parts when given
@@ -44,7 +46,8 @@ class View:
             pairs.append(("to", f.end.isoformat()))
         if f.basis != "service":
             pairs.append(("basis", f.basis))
-        for key, values in (("code", f.codes), ("payer", f.payers), ("provider", f.providers),
+        codes = () if f.codes == self.default_codes else f.codes
+        for key, values in (("code", codes), ("payer", f.payers), ("provider", f.providers),
                             ("location", f.locations), ("modifier", f.modifiers)):  # fmt: skip
             pairs += [(key, v) for v in values]
         if self.as_of:
@@ -57,6 +60,9 @@ class View:
 
     def with_filters(self, **changes) -> View:
         return replace(self, filters=replace(self.filters, **changes))
+
+    def undrilled(self) -> View:
+        return replace(self, drill=Drill())
 
 
 def parse(search: str | None, default_codes: tuple[str, ...] = ("97139",)) -> View:
@@ -92,7 +98,8 @@ def parse(search: str | None, default_codes: tuple[str, ...] = ("97139",)) -> Vi
         variance_from=number(one("vfrom")),
         variance_to=number(one("vto")),
     )
-    return View(filters=filters, drill=drill, as_of=day(one("asof")))
+    return View(filters=filters, drill=drill, as_of=day(one("asof")),
+                default_codes=default_codes)
 
 
 def day(text: str | None) -> dt.date | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 from pathlib import Path
@@ -99,12 +100,38 @@ def rarc_labels() -> pa.Table:
     return reference_list("rarc", ("code", "label"))
 
 
-def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
-    sources = {
+def fingerprint(sources: dict[str, pa.Table]) -> str:
+    """SHA-256 of the mart models and of the reference lists they are built from."""
+    digest = hashlib.sha256()
+    for model in MODELS:
+        digest.update(sql(f"marts/{model}").encode())
+    for name in sorted(sources):
+        digest.update(name.encode())
+        digest.update(repr(sources[name].to_pydict()).encode())
+    return digest.hexdigest()
+
+
+def reference_sources() -> dict[str, pa.Table]:
+    return {
         "denial_category_source": denial_categories(),
         "carc_label_source": carc_labels(),
         "rarc_label_source": rarc_labels(),
     }
+
+
+def marts_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the marts were built by this program's models from the current reference lists."""
+    with con.cursor() as cursor:
+        try:
+            found = cursor.execute(sql("load/mart_fingerprint")).fetchall()
+        except duckdb.CatalogException:
+            return False
+    return bool(found) and found[0][0] == fingerprint(reference_sources())
+
+
+def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
+    sources = reference_sources()
+    sources["mart_build_source"] = pa.table({"fingerprint": [fingerprint(sources)]})
     # A cursor of its own: its settings and transaction leave the caller's connection alone.
     with con.cursor() as cursor:
         for view, table in sources.items():

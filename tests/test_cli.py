@@ -67,3 +67,20 @@ def test_loading_a_folder_skips_the_database_inside_it(tmp_path):
     again = unlisted("load", tmp_path, "--db", db, "--json")
     assert again.returncode == 0
     assert [json.loads(line)["status"] for line in again.stdout.splitlines()] == ["duplicate"]
+
+
+def test_loading_again_rebuilds_marts_from_an_older_version(tmp_path):
+    db = tmp_path / "x.duckdb"
+    assert unlisted("load", ERA, "--db", db).returncode == 0
+    con = duckdb.connect(str(db))
+    built = con.execute("SELECT fingerprint FROM mart_build").fetchall()
+    con.execute("DROP TABLE carc_label")  # as a database from before the labels existed
+    con.execute("UPDATE mart_build SET fingerprint = 'older'")
+    con.close()
+    again = unlisted("load", ERA, "--db", db)
+    assert again.returncode == 0, again.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT fingerprint FROM mart_build").fetchall() == built
+    assert con.execute("SELECT label FROM carc_label WHERE code = '16'").fetchall() == [
+        ("Claim lacks information",)]
+    con.close()

@@ -20,7 +20,7 @@ from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, Loader, expand_paths
 from .queries.data_dictionary import data_dictionary
-from .queries.marts import rebuild_marts
+from .queries.marts import ReferenceListError, marts_current, rebuild_marts
 from .queries.sql import sql
 from .settings import ConfigError, database_path, load_config, metric_settings
 
@@ -99,9 +99,12 @@ def load(
             results.append(result)
             if as_json:
                 print(json.dumps(result.to_json()), flush=True)
-    if any(r.status == "loaded" for r in results):
+    if any(r.status == "loaded" for r in results) or not marts_current(con):
         try:
             rebuild_marts(con)
+        except ReferenceListError as exc:
+            err.print(f"[red]The files are loaded, but the marts were not rebuilt: {exc}[/red]")
+            raise typer.Exit(1) from None
         except duckdb.Error as exc:
             err.print(
                 f"[red]The files are loaded, but rebuilding the marts failed "

@@ -16,8 +16,7 @@ from ..view import View, parse
 
 def lines_href(view: View, **drill) -> str:
     """The address of the claim lines behind a figure: the view's filters plus a drill-down."""
-    return "/claims" + view.query(**drill) if drill else "/claims" + View(
-        filters=view.filters, as_of=view.as_of).query()
+    return "/claims" + (view.query(**drill) if drill else view.undrilled().query())
 
 log = logging.getLogger("unlisted.dashboard")
 

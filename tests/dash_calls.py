@@ -1,0 +1,71 @@
+"""Calling the dashboard's callbacks over HTTP, as the browser does, and reading the answers."""
+
+from __future__ import annotations
+
+import json
+
+
+def callback(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
+             state: list[tuple[str, str, object]] = (), changed: list[str] | None = None) -> dict:
+    """POST /_dash-update-component; returns {component id: {property: value}}."""
+    if len(outputs) == 1:
+        output = f"{outputs[0][0]}.{outputs[0][1]}"
+        targets = {"id": outputs[0][0], "property": outputs[0][1]}
+    else:
+        output = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
+        targets = [{"id": i, "property": p} for i, p in outputs]
+    body = {
+        "output": output,
+        "outputs": targets,
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": changed if changed is not None else [f"{i}.{p}" for i, p, _ in inputs],
+    }
+    answer = client.post("/_dash-update-component", data=json.dumps(body),
+                         content_type="application/json")
+    assert answer.status_code in (200, 204), answer.data[:500]
+    return answer.get_json()["response"] if answer.status_code == 200 else {}
+
+
+def page_body(client, page: str, search: str = "", pathname: str = "/") -> object:
+    got = callback(client, [(f"{page}-body", "children")], [("url", "search", search)],
+                   [("url", "pathname", pathname)])
+    return got[f"{page}-body"]["children"]
+
+
+def texts(tree) -> list[str]:
+    """Every string shown in a component tree (children, in order)."""
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            props = node.get("props", node)
+            walk(props.get("children"))
+
+    walk(tree)
+    return found
+
+
+def find(tree, **wanted) -> list[dict]:
+    """Props of every component whose props include the wanted values (e.g. id=...)."""
+    found: list[dict] = []
+
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            props = node.get("props")
+            if isinstance(props, dict):
+                if all(props.get(k) == v for k, v in wanted.items()):
+                    found.append(props)
+                for value in props.values():
+                    walk(value)
+
+    walk(tree)
+    return found

@@ -1,0 +1,246 @@
+"""The dashboard's callbacks, called over HTTP as the browser calls them, on the hand-built
+practice of test_line_adjudication.py, whose figures are worked out by hand in test_metrics.py."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import polars as pl
+import pytest
+from unlisted.dashboard.app import create_app
+from unlisted.dashboard.exports import neutralised
+from unlisted.dashboard.view import View, parse, previous_period, resolved
+from unlisted.queries.explore import Drill
+from unlisted.queries.metrics import Filters, Settings
+
+from .dash_calls import callback, find, page_body, texts
+from .test_line_adjudication import build_scenario
+
+AS_OF = dt.date(2027, 1, 31)
+
+
+@pytest.fixture
+def scenario_db(tmp_path, loader, db):
+    build_scenario(tmp_path, loader, db)
+    db.close()  # the app reads a snapshot; a writer holding the file would only delay it
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def client(scenario_db):
+    app = create_app(scenario_db, Settings(min_count=1, as_of=AS_OF), check_every=0)
+    return app.server.test_client()
+
+
+def tile(body, metric: str) -> list[str]:
+    return texts(find(body, id=f"tile-{metric}"))
+
+
+def test_overview_tiles_show_the_figures_worked_out_by_hand(client):
+    body = page_body(client, "overview")
+    shown = " | ".join(texts(body))
+    assert "CPT 97139 · service dates 2025-12-01 to 2026-11-30" in shown
+    assert tile(body, "charges_billed") == ["97139 billed", "$600.00", "6 lines",
+                                             "no comparison"]
+    assert tile(body, "net_paid") == ["Paid", "$200.00", "6 lines", "no comparison"]
+    assert tile(body, "initial_denial_rate")[1:3] == ["60.0%", "3 of 5 lines"]
+    assert tile(body, "final_denial_rate")[1:3] == ["20.0%", "1 of 5 lines"]
+    assert tile(body, "underpaid_dollars")[1:3] == ["$10.00", "1 lines below contract"]
+    assert tile(body, "pending")[1:3] == ["$100.00", "1 lines without remittance"]
+    assert tile(body, "documentation_complete_rate")[1:3] == ["0.0%", "0 of 6 lines"]
+    # Each tile leads to the rows it counts.
+    href = find(body, id="tile-initial_denial_rate")[0]["href"]
+    assert href.startswith("/claims?") and "set=initial_denied" in href
+
+
+def test_a_filter_changes_the_figures(client):
+    body = page_body(client, "overview", "?payer=PAYER02")
+    assert tile(body, "charges_billed")[1:3] == ["$100.00", "1 lines"]
+    assert tile(body, "initial_denial_rate")[1:3] == ["0.0%", "0 of 1 lines"]
+    body = page_body(client, "overview", "?code=97139&code=97110")
+    assert tile(body, "charges_billed")[2] == "8 lines"
+
+
+def test_the_previous_period_is_compared(client):
+    body = page_body(client, "overview", "?from=2026-11-02&to=2026-11-30")
+    assert "compared with" not in " ".join(texts(body))  # nothing before the 2nd: no data
+    view = View(filters=Filters(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30)))
+    before = previous_period(view.filters)
+    assert (before.start, before.end) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    days = previous_period(Filters(start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 11)))
+    assert (days.start, days.end) == (dt.date(2026, 10, 23), dt.date(2026, 11, 1))
+
+
+def test_a_rate_over_too_few_lines_says_why(scenario_db):
+    app = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0)
+    body = page_body(app.server.test_client(), "overview")
+    assert tile(body, "initial_denial_rate")[1:3] == [
+        "suppressed", "Too few lines to show a rate: fewer than 11 lines (5)."]
+    assert tile(body, "charges_billed")[1] == "$600.00"  # amounts are never suppressed
+
+
+def test_denials_page_lists_reasons_with_labels_and_links(client):
+    body = page_body(client, "denials", pathname="/denials")
+    carc = find(body, id={"type": "drill-table", "name": "reasons-carc"})[0]["rowData"]
+    assert [(r["code"], r["lines"], r["charges"]) for r in carc] == [("16", 2, 200.0),
+                                                                     ("50", 1, 100.0)]
+    assert carc[0]["label"] == "Claim lacks information"
+    assert "carc=16" in carc[0]["_href"]
+    charts = [p["id"]["name"] for p in find(body) if isinstance(p.get("id"), dict)
+              and p["id"].get("type") == "drill-chart"]
+    assert charts == ["denials-trend-payer", "denials-provider", "denials-category",
+                      "denials-outcome"]
+
+
+def test_payments_page_worklist_and_aging(client):
+    body = page_body(client, "payments", pathname="/payments")
+    worklist = find(body, id={"type": "drill-table", "name": "underpaid"})[0]["rowData"]
+    assert [(r["patient_control_number"], r["variance"]) for r in worklist] == [("E1", -10.0)]
+    assert worklist[0]["_href"] == f"/claims/{worklist[0]['claim_id']}"
+    assert "1 lines, $10.00 below contract." in texts(body)
+    aging = find(body, id={"type": "drill-chart", "name": "payments-aging"})[0]["figure"]
+    assert aging["data"][0]["y"] == [0, 0, 100.0, 0, 0]  # H1, 90 days old on 2027-01-31
+
+
+def test_documentation_page_denial_rate_by_completeness(client):
+    body = page_body(client, "documentation", pathname="/documentation")
+    bars = find(body, id={"type": "drill-chart", "name": "documentation-denials"})[0]["figure"]
+    assert bars["data"][0]["text"] == ["suppressed: fewer than 1 lines (0)",
+                                       "60.0%: 3 of 5"]  # no note loaded: all incomplete
+    weakest = find(body, id={"type": "drill-table", "name": "weakest-notes"})[0]["rowData"]
+    assert len(weakest) == 6
+
+
+def grid(client, search: str, start=0, end=100, sort=(), filters=None, text=None):
+    got = callback(
+        client, [("claims-grid", "getRowsResponse"), ("claims-count", "children")],
+        [("claims-grid", "getRowsRequest", {"startRow": start, "endRow": end,
+                                            "sortModel": list(sort),
+                                            "filterModel": filters or {}})],
+        [("url", "search", search), ("claims-search", "value", text)])  # fmt: skip
+    return got["claims-grid"]["getRowsResponse"], got["claims-count"]["children"]
+
+
+def test_claims_grid_pages_sorts_filters_and_drills(client):
+    rows, count = grid(client, "")
+    assert (rows["rowCount"], count) == (6, "6 lines")
+    rows, _ = grid(client, "", start=2, end=4, sort=[{"colId": "patient_control_number",
+                                                      "sort": "desc"}])
+    assert [r["patient_control_number"] for r in rows["rowData"]] == ["E1", "D1"]
+    rows, _ = grid(client, "?set=initial_denied")
+    assert rows["rowCount"] == 3
+    rows, _ = grid(client, "?carc=16")
+    assert rows["rowCount"] == 2
+    rows, _ = grid(client, "", filters={"charge": {"filterType": "number", "type": "greaterThan",
+                                                   "filter": 50}})
+    assert rows["rowCount"] == 6
+    rows, _ = grid(client, "", text="e1")
+    assert [r["patient_control_number"] for r in rows["rowData"]] == ["E1"]
+    rows, count = grid(client, "", filters={"nope": {"filterType": "text", "type": "contains",
+                                                     "filter": "x"}})
+    assert (rows["rowCount"], count) == (0, "That filter cannot be used.")
+
+
+def test_claim_page_shows_the_claim_its_events_and_documentation(client):
+    rows, _ = grid(client, "?set=overturned")
+    claim = next(r for r in rows["rowData"] if r["patient_control_number"] == "A1")
+    got = callback(client, [("claim-body", "children")],
+                   [("url", "pathname", f"/claims/{claim['claim_id']}")], [("url", "search", "")])
+    body = got["claim-body"]["children"]
+    assert "Claim A1" in texts(body)
+    events = find(body, id={"type": "drill-table", "name": "claim-events"})[0]["rowData"]
+    assert [e["what"] for e in events][:1] == ["Denial"]  # denied first, paid on appeal
+    assert any(e["what"] == "Payment" for e in events)
+    assert "No treatment note matches this claim and date of service." in texts(body)
+    missing = callback(client, [("claim-body", "children")], [("url", "pathname", "/claims/999")],
+                       [("url", "search", "")])["claim-body"]["children"]  # fmt: skip
+    assert "No such claim in the database." in texts(missing)
+
+
+def test_data_page_lists_every_file(client):
+    body = page_body(client, "data", pathname="/data")
+    files = find(body, id={"type": "drill-table", "name": "files"})[0]["rowData"]
+    assert len(files) == 8
+    assert {f["status"] for f in files} == {"loaded"}
+
+
+def test_filter_bar_and_url_stay_in_step(client):
+    outputs = [("filter-dates", "start_date"), ("filter-dates", "end_date"),
+               ("filter-basis", "value"), *[(f"filter-{n}", "value") for n in
+                                            ("payer", "provider", "location", "code", "modifier")],
+               ("url", "search")]  # fmt: skip
+
+    def sync(search, changed, **controls):
+        values = {"start": None, "end": None, "basis": "service", **controls}
+        inputs = [("url", "search", search), ("filter-dates", "start_date", values["start"]),
+                  ("filter-dates", "end_date", values["end"]),
+                  ("filter-basis", "value", values["basis"]),
+                  *[(f"filter-{n}", "value", values.get(n)) for n in
+                    ("payer", "provider", "location", "code", "modifier")],
+                  ("filter-reset", "n_clicks", None)]  # fmt: skip
+        return callback(client, outputs, inputs, changed=[changed])
+
+    from_url = sync("?payer=PAYER01&set=billed", "url.search")
+    assert from_url["filter-payer"]["value"] == ["PAYER01"]
+    assert from_url["filter-dates"]["start_date"] == "2025-12-01"  # the default twelve months
+    to_url = sync("?set=billed", "filter-provider.value", provider=["1234567893"],
+                  start="2025-12-01", end="2026-11-30")
+    # The default dates stay out of the address; the drill-down stays in it.
+    assert to_url["url"]["search"] == "?provider=1234567893&set=billed"
+
+
+def test_exports_hold_the_rows_and_the_filters(client):
+    answer = client.get("/export/lines.csv?set=initial_denied&payer=PAYER01")
+    text = answer.get_data(as_text=True)
+    preamble = [line for line in text.splitlines() if line.startswith("#")]
+    assert "# payers: PAYER01" in preamble and "# drill-down outcome: initial_denied" in preamble
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    assert sorted(r["patient_control_number"] for r in rows) == ["A1", "B1", "D1"]
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/export/page/denials.xlsx").data))
+    assert book.sheetnames == ["Filters", "by-payer-month", "by-provider", "reasons-category",
+                               "reasons-carc", "reasons-rarc", "reasons-group"]
+    carc = list(book["reasons-carc"].iter_rows(values_only=True))
+    assert carc[0] == ("carc", "lines", "charges", "label")
+    assert carc[1:] == [("16", 2, 200, "Claim lacks information"),
+                        ("50", 1, 100, "Not medically necessary per payer")]  # fmt: skip
+    figures = client.get("/export/figures.csv").get_data(as_text=True)
+    assert "initial_denial_rate,Initial denial rate,3.0,5.0,0.6,false," in figures
+    assert client.get("/export/nothing.csv").status_code == 404
+
+
+def test_exported_text_cannot_run_as_a_formula():
+    frame = pl.DataFrame({"note": ["=HYPERLINK(1)", "+1", "-2", "@x", "\tx", "plain", None],
+                          "amount": [-1, 2, 3, 4, 5, 6, 7]})
+    assert neutralised(frame).rows() == [
+        ("'=HYPERLINK(1)", -1), ("'+1", 2), ("'-2", 3), ("'@x", 4), ("'\tx", 5), ("plain", 6),
+        (None, 7)]  # fmt: skip
+
+
+def test_views_round_trip_through_the_address_and_drop_junk():
+    view = View(Filters(codes=("97139", "97039"), start=dt.date(2026, 1, 1),
+                        end=dt.date(2026, 3, 31), basis="payment", payers=("P1",),
+                        providers=("1234567893",), locations=("RIVERSIDE NORTH",),
+                        modifiers=("GP",)),
+                Drill(outcome="initial_denied", month=dt.date(2026, 2, 1), carc="16",
+                      variance_from=-10.0, variance_to=-5.0),
+                as_of=dt.date(2026, 4, 1))  # fmt: skip
+    assert parse(view.query()) == view
+    junk = parse("?from=yesterday&code=DROP TABLE&basis=both&modifier=GPX&payer=%3Cscript%3E")
+    assert junk == View()
+    assert resolved(Filters(), dt.date(2026, 11, 2)) == Filters(start=dt.date(2025, 12, 1),
+                                                                end=dt.date(2026, 11, 30))
+
+
+def test_no_database_yet_says_what_to_do(tmp_path):
+    app = create_app(tmp_path / "none.duckdb", Settings(as_of=AS_OF), check_every=0)
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    body = page_body(client, "overview")
+    assert texts(body)[:2] == ["No database yet: load files with unlisted load.",
+                               "Load claims and remittances with: unlisted load FILES..."]
+    assert client.get("/export/lines.csv").status_code == 409
