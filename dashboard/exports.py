@@ -5,6 +5,7 @@ in the browser.
 GET /export/<dataset>.csv?<filters>    one dataset as CSV (filters as leading '#' lines)
 GET /export/<dataset>.xlsx?<filters>   one dataset as an Excel sheet, plus a Filters sheet
 GET /export/page/<page>.xlsx?<filters> a page's datasets, one sheet each, plus Filters
+GET /export/claim/<claim id>.xlsx       one claim: versions, lines, remittance events, notes
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
     "figures": figures(),
     **{f"by-{by}": figures(by) for by in ("month", "payer", "provider", "location", "category")},
     "by-payer-month": figures(("payer", "month")),
+    "by-provider-month": figures(("provider", "month")),
     **{f"reasons-{level}": reasons(level) for level in ("carc", "rarc", "group", "category")},
     "lines": drilled_lines(),
     "lines-incomplete": drilled_lines("documentation_incomplete"),
@@ -72,8 +74,8 @@ DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
 }
 PAGE_DATASETS = {
     "overview": ["figures", "by-month", "by-payer"],
-    "denials": ["by-payer-month", "by-provider", "reasons-category", "reasons-carc",
-                "reasons-rarc", "reasons-group"],
+    "denials": ["by-payer-month", "by-provider-month", "by-provider", "reasons-category",
+                "reasons-carc", "reasons-rarc", "reasons-group"],
     "payments": ["by-payer", "variance", "underpaid", "figures"],
     "documentation": ["by-month", "by-provider", "figures", "lines-incomplete"],
     "claims": ["lines"],
@@ -183,6 +185,14 @@ def register(server: Flask, data: Data) -> None:
             return Response(str(exc), status=409, mimetype="text/plain")
         return sent(path, f"unlisted-{dataset}-{stamp}.xlsx")
 
+    @server.route("/export/claim/<int:claim_id>.xlsx")
+    def export_claim(claim_id: int):
+        try:
+            path = claim_export(data, claim_id)
+        except NoData as exc:
+            return Response(str(exc), status=409, mimetype="text/plain")
+        return sent(path, f"unlisted-claim-{claim_id}.xlsx")
+
     @server.route("/export/page/<page>.xlsx")
     def export_page(page: str):
         if page not in PAGE_DATASETS:
@@ -193,6 +203,19 @@ def register(server: Flask, data: Data) -> None:
         except NoData as exc:
             return Response(str(exc), status=409, mimetype="text/plain")
         return sent(path, f"unlisted-{page}-{dt.date.today().isoformat()}.xlsx")
+
+
+def claim_export(data: Data, claim_id: int) -> str:
+    """One claim's workbook: versions as billed, lines, remittance events, notes."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="unlisted-export-")
+    os.close(handle)
+    book = xlsxwriter.Workbook(path, {"constant_memory": True})
+    try:
+        for name, frame in data.claim(claim_id).items():
+            write_sheet(book, name, frame)
+    finally:
+        book.close()
+    return path
 
 
 def data_view(data: Data) -> View:

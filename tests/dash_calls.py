@@ -28,8 +28,8 @@ def callback(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str
 
 
 def page_body(client, page: str, search: str = "", pathname: str = "/") -> object:
-    got = callback(client, [(f"{page}-body", "children")], [("url", "search", search)],
-                   [("url", "pathname", pathname)])
+    got = callback(client, [(f"{page}-body", "children"), (f"{page}-export", "href")],
+                   [("url", "search", search)], [("url", "pathname", pathname)])
     return got[f"{page}-body"]["children"]
 
 

@@ -91,8 +91,8 @@ def test_denials_page_lists_reasons_with_labels_and_links(client):
     assert "carc=16" in carc[0]["_href"]
     charts = [p["id"]["name"] for p in find(body) if isinstance(p.get("id"), dict)
               and p["id"].get("type") == "drill-chart"]
-    assert charts == ["denials-trend-payer", "denials-provider", "denials-category",
-                      "denials-outcome"]
+    assert charts == ["denials-trend-payer", "denials-trend-provider", "denials-category",
+                      "denials-outcome", "denials-provider"]
 
 
 def test_payments_page_worklist_and_aging(client):
@@ -158,6 +158,10 @@ def test_claim_page_shows_the_claim_its_events_and_documentation(client):
     missing = callback(client, [("claim-body", "children")], [("url", "pathname", "/claims/999")],
                        [("url", "search", "")])["claim-body"]["children"]  # fmt: skip
     assert "No such claim in the database." in texts(missing)
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get(f"/export/claim/{claim['claim_id']}.xlsx").data))
+    assert book.sheetnames == ["versions", "lines", "events", "notes"]
+    assert book["events"].max_row - 1 == len(events)
 
 
 def test_data_page_lists_every_file(client):
@@ -202,8 +206,9 @@ def test_exports_hold_the_rows_and_the_filters(client):
     assert answer.headers["Content-Disposition"].startswith("attachment;")
 
     book = openpyxl.load_workbook(io.BytesIO(client.get("/export/page/denials.xlsx").data))
-    assert book.sheetnames == ["Filters", "by-payer-month", "by-provider", "reasons-category",
-                               "reasons-carc", "reasons-rarc", "reasons-group"]
+    assert book.sheetnames == ["Filters", "by-payer-month", "by-provider-month", "by-provider",
+                               "reasons-category", "reasons-carc", "reasons-rarc",
+                               "reasons-group"]
     carc = list(book["reasons-carc"].iter_rows(values_only=True))
     assert carc[0] == ("carc", "lines", "charges", "label")
     assert carc[1:] == [("16", 2, 200, "Claim lacks information"),

@@ -23,7 +23,11 @@ log = logging.getLogger("unlisted.dashboard")
 
 def page_layout(name: str, title: str, intro: str) -> html.Div:
     return html.Div([
-        html.Div([html.H1(title), html.P(intro, className="intro")], className="page-head"),
+        html.Div([
+            html.Div([html.H1(title), html.P(intro, className="intro")]),
+            html.A("Export this page (Excel)", id=f"{name}-export", className="page-export",
+                   href=f"/export/page/{name}.xlsx", download=f"{name}.xlsx"),
+        ], className="page-head"),
         dcc.Loading(html.Div(id=f"{name}-body", className="page-body"), type="dot",
                     delay_show=250),
     ], id=f"page-{name}")  # fmt: skip
@@ -34,11 +38,12 @@ def register_body(app: Dash, data: Data, name: str,
     """The page's figures, redrawn whenever the query string changes. No data and failures
     become a message on the page, never a traceback."""
 
-    @app.callback(Output(f"{name}-body", "children"), Input("url", "search"),
-                  State("url", "pathname"))  # fmt: skip
+    @app.callback(Output(f"{name}-body", "children"), Output(f"{name}-export", "href"),
+                  Input("url", "search"), State("url", "pathname"))  # fmt: skip
     def body(search, pathname):
-        return guarded(lambda: draw(data, data.effective(parse(search, data.codes)),
-                                    search or ""))  # fmt: skip
+        drawn = guarded(lambda: draw(data, data.effective(parse(search, data.codes)),
+                                     search or ""))  # fmt: skip
+        return drawn, f"/export/page/{name}.xlsx{search or ''}"
 
 
 def guarded(draw: Callable[[], object]):

@@ -47,7 +47,11 @@ def draw(data: Data, wanted: int, view: View):
     if versions.height == 0:
         return ui.empty("No such claim in the database.", "Open a claim from the Claims page.")
     chosen = versions.filter(pl.col("claim_id") == wanted).row(0, named=True)
-    back = dcc.Link("← back to the lines", href=lines_href(view), className="back-link")
+    back = html.Div([
+        dcc.Link("← back to the lines", href=lines_href(view), className="back-link"),
+        html.A("Export this claim (Excel)", href=f"/export/claim/{wanted}.xlsx",
+               className="page-export", download=f"claim-{wanted}.xlsx"),
+    ], className="page-head")
     return [
         back,
         html.H1(f"Claim {chosen['patient_control_number']}"),

@@ -33,9 +33,9 @@ def draw(data: Data, view: View, search: str):
         html.P(period_text(view), className="period"),
         dbc.Row([
             dbc.Col(ui.card("Initial denial rate by payer and month",
-                            trend(data, view, "payer"), "by-payer-month", search), lg=7),
-            dbc.Col(ui.card("Denial rates by provider", by_provider(data, view),
-                            "by-provider", search), lg=5),
+                            trend(data, view, "payer"), "by-payer-month", search), lg=6),
+            dbc.Col(ui.card("Initial denial rate by provider and month",
+                            trend(data, view, "provider"), "by-provider-month", search), lg=6),
         ], className="g-3"),
         dbc.Row([
             dbc.Col(ui.card("Denials by category", categories(data, view),
@@ -51,8 +51,12 @@ def draw(data: Data, view: View, search: str):
             dbc.Col(ui.card("Remark codes (RARC)", reason_table(data, view, "rarc"),
                             "reasons-rarc", search), lg=6),
         ], className="g-3"),
-        dbc.Row(dbc.Col(ui.card("Group codes of the denials", reason_table(data, view, "group"),
-                                "reasons-group", search), lg=6), className="g-3"),
+        dbc.Row([
+            dbc.Col(ui.card("Initial and final denial rates by provider",
+                            by_provider(data, view), "by-provider", search), lg=7),
+            dbc.Col(ui.card("Group codes of the denials", reason_table(data, view, "group"),
+                            "reasons-group", search), lg=5),
+        ], className="g-3"),
     ]  # fmt: skip
 
 
