@@ -163,7 +163,7 @@ def column(field: str, header: str, kind: str = "text", **extra) -> dict:
     spec = {"field": field, "headerName": header, **extra}
     if kind == "money":
         spec.update(valueFormatter=MONEY_FORMAT, type="rightAligned",
-                    filter="agNumberColumnFilter")  # fmt: skip
+                    filter="agNumberColumnFilter", minWidth=max(extra.get("minWidth", 0), 125))
     elif kind == "share":
         spec.update(valueFormatter=SHARE_FORMAT, type="rightAligned")
     elif kind == "count":
@@ -180,15 +180,17 @@ COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "filter": True, "minWidt
                    "wrapHeaderText": True, "autoHeaderHeight": True}
 
 
-def table(name: str, rows: list[dict], columns: list[dict], height: int = 360,
+def table(name: str, rows: list[dict], columns: list[dict], height: int | None = None,
           clickable: bool = True) -> dag.AgGrid:  # fmt: skip
-    """A small table held in the browser; clicking a row follows its `href` to the rows behind
-    it."""
+    """A small table held in the browser, sortable; clicking a row follows its `href` to the
+    rows behind it. Without a height it fits its rows, up to ten."""
+    if height is None:
+        height = 64 + 42 * min(max(len(rows), 2), 10)
     return dag.AgGrid(
         id={"type": "drill-table", "name": name},
         rowData=rows,
         columnDefs=columns,
-        defaultColDef=COLUMN_DEFAULTS,
+        defaultColDef={**COLUMN_DEFAULTS, "filter": False},
         columnSize="sizeToFit",
         dashGridOptions={"localeText": {"noRowsToShow": "No rows for these filters."}},
         style={"height": f"{height}px"},

@@ -62,7 +62,8 @@ def draw(data: Data, wanted: int, view: View):
         ui.card("Lines", lines(parts["lines"])),
         ui.card("Remittance events (835), in time order", events(parts["events"]),
                 note="Payments, denials, reversals, corrections and secondary payments."),
-        ui.card("Documentation", notes(parts["notes"], parts["lines"])),
+        ui.card("Documentation", notes(parts["notes"], parts["lines"].filter(
+            pl.col("procedure_code").is_in(view.filters.codes)), view.filters.codes)),
     ]  # fmt: skip
 
 
@@ -102,7 +103,7 @@ def lines(frame: pl.DataFrame):
         ui.column("description", "Description (SV101-7)", flex=2),
         ui.column("line_note", "Line note", flex=1),
     ]  # fmt: skip
-    return ui.table("claim-lines", rows, columns, height=200, clickable=False)
+    return ui.table("claim-lines", rows, columns, clickable=False)
 
 
 def events(frame: pl.DataFrame):
@@ -117,24 +118,28 @@ def events(frame: pl.DataFrame):
     columns = [
         ui.column("payment_date", "Paid on", maxWidth=120),
         ui.column("what", "Event", maxWidth=150),
-        ui.column("line_number", "Line", maxWidth=80), ui.column("status", "Claim status"),
-        ui.column("payer_name", "Payer"), ui.column("charge", "Charge", "money"),
+        ui.column("line_number", "Line", maxWidth=80),
+        ui.column("status", "Claim status", minWidth=190), ui.column("payer_name", "Payer",
+                                                                     minWidth=160), ui.column("charge", "Charge", "money"),
         ui.column("allowed", "Allowed", "money"), ui.column("paid", "Paid", "money"),
         ui.column("patient_resp", "Patient share", "money"),
-        ui.column("denial", "Denial reason", flex=2), ui.column("adjustments", "Adjustments (CAS)",
-                                                                flex=2),
+        ui.column("denial", "Denial reason", minWidth=220, tooltipField="denial"),
+        ui.column("adjustments", "Adjustments (CAS)", minWidth=200, tooltipField="adjustments"),
         ui.column("remark_codes", "Remarks"), ui.column("adjudicated_code", "Paid as code"),
         ui.column("trace_number", "Check / EFT"), ui.column("file_name", "File", hide=True),
     ]  # fmt: skip
-    return ui.table("claim-events", rows, columns, height=260, clickable=False)
+    return ui.table("claim-events", rows, columns, clickable=False)
 
 
-def notes(frame: pl.DataFrame, claim_lines: pl.DataFrame):
-    narrative = claim_lines.filter(pl.col("narrative_present").not_()).height
+def notes(frame: pl.DataFrame, target_lines: pl.DataFrame, codes: tuple[str, ...]):
+    missing = target_lines.filter(pl.col("narrative_present").not_()).height
+    which = "/".join(codes)
     head = html.P(
-        "Every line carries a narrative on the claim (SV101-7 or line note)." if narrative == 0
-        else f"{narrative} line(s) carry no narrative on the claim (SV101-7 or line note).",
-        className="ok" if narrative == 0 else "missing")  # fmt: skip
+        f"No {which} line on this claim." if target_lines.height == 0 else
+        f"Every {which} line carries a narrative on the claim (SV101-7 or line note)."
+        if missing == 0 else
+        f"{missing} of {target_lines.height} {which} line(s) carry no narrative on the claim "
+        "(SV101-7 or line note).", className="ok" if missing == 0 else "missing")  # fmt: skip
     if frame.height == 0:
         return [head, ui.empty("No treatment note matches this claim and date of service.",
                                "Load the practice's notes export (unlisted load notes.csv).")]

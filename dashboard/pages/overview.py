@@ -156,6 +156,6 @@ def scorecard(data: Data, view: View):
             for row in wide.sort("charges_billed", descending=True).to_dicts()]  # fmt: skip
     kinds = {"lines_billed": "count", "charges_billed": "money", "net_paid": "money",
              "underpaid_dollars": "money", "days_to_payment_median": "count"}  # fmt: skip
-    columns = [ui.column("payer", "Payer", pinned="left", minWidth=160)] + [
+    columns = [ui.column("payer", "Payer", pinned="left", minWidth=200)] + [
         ui.column(m, ui.label_of(m), kinds.get(m, "share")) for m in SCORECARD]
-    return ui.table("payer-scorecard", rows, columns, height=260)
+    return ui.table("payer-scorecard", rows, columns)
