@@ -216,13 +216,12 @@ def summarize(lines: pl.LazyFrame, settings: Settings,
     )
     order = {name.split("__")[0]: k for k, name in enumerate(
         e.meta.output_name() for e in counted)}  # fmt: skip
-    wide = (
-        long.collect()
-        .pivot(on="part", index=["metric", *index], values="value")
-        .sort(pl.col("metric").replace_strict(order, return_dtype=pl.Int32), *index,
-              nulls_last=True)  # fmt: skip
-        .lazy()
-    )
+    wide = long.collect().pivot(on="part", index=["metric", *index], values="value")
+    # An empty selection, grouped, has no row to pivot: its parts are still named.
+    wide = wide.with_columns(pl.lit(None, pl.Float64).alias(part) for part in
+                             ("numerator", "denominator") if part not in wide.columns)  # fmt: skip
+    wide = wide.sort(pl.col("metric").replace_strict(order, return_dtype=pl.Int32), *index,
+                     nulls_last=True).lazy()  # fmt: skip
     return finish(wide, settings, index)
 
 

@@ -74,6 +74,15 @@ def test_the_previous_period_is_compared(client):
     assert (days.start, days.end) == (dt.date(2026, 10, 23), dt.date(2026, 11, 1))
 
 
+def test_an_empty_selection_says_so_on_every_page(client):
+    for page in ("overview", "denials", "payments", "documentation"):
+        body = page_body(client, page, "?payer=NOBODY", pathname=f"/{page}")
+        assert texts(body)[1:3] == ["No lines in this selection.",
+                                    "Widen the dates or clear a filter (Reset in the filter bar)."]
+    rows, count = grid(client, "?payer=NOBODY")
+    assert (rows["rowCount"], count) == (0, "0 lines")
+
+
 def test_a_rate_over_too_few_lines_says_why(scenario_db):
     app = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0)
     body = page_body(app.server.test_client(), "overview")

@@ -33,17 +33,29 @@ def page_layout(name: str, title: str, intro: str) -> html.Div:
     ], id=f"page-{name}")  # fmt: skip
 
 
-def register_body(app: Dash, data: Data, name: str,
-                  draw: Callable[[Data, View, str], object]) -> None:  # fmt: skip
-    """The page's figures, redrawn whenever the query string changes. No data and failures
-    become a message on the page, never a traceback."""
+def register_body(app: Dash, data: Data, name: str, draw: Callable[[Data, View, str], object],
+                  needs_lines: bool = True) -> None:  # fmt: skip
+    """The page's figures, redrawn whenever the query string changes. No data, no line in the
+    selection and failures become a message on the page, never a traceback."""
+
+    def drawn(search: str):
+        view = data.effective(parse(search, data.codes))
+        if needs_lines and data.lines(view.filters).height == 0:
+            return [html.P(selection_text(view), className="period"),
+                    empty("No lines in this selection.", "Widen the dates or clear a filter "
+                          "(Reset in the filter bar).")]  # fmt: skip
+        return draw(data, view, search)
 
     @app.callback(Output(f"{name}-body", "children"), Output(f"{name}-export", "href"),
                   Input("url", "search"), State("url", "pathname"))  # fmt: skip
     def body(search, pathname):
-        drawn = guarded(lambda: draw(data, data.effective(parse(search, data.codes)),
-                                     search or ""))  # fmt: skip
-        return drawn, f"/export/page/{name}.xlsx{search or ''}"
+        return guarded(lambda: drawn(search or "")), f"/export/page/{name}.xlsx{search or ''}"
+
+
+def selection_text(view: View) -> str:
+    f = view.filters
+    basis = "service" if f.basis == "service" else "payment"
+    return f"CPT {', '.join(f.codes)} · {basis} dates {f.start} to {f.end}"
 
 
 def guarded(draw: Callable[[], object]):

@@ -38,7 +38,7 @@ def layout(_pathname: str):
 
 
 def register(app, data: Data) -> None:
-    register_body(app, data, NAME, draw)
+    register_body(app, data, NAME, draw, needs_lines=False)
 
 
 def draw(data: Data, _view: View, search: str):

@@ -11,7 +11,7 @@ from ...queries.metrics import AGING
 from .. import components as ui
 from ..data import Data
 from ..view import View, previous_period
-from . import lines_href, page_layout, register_body
+from . import lines_href, page_layout, register_body, selection_text
 
 NAME, TITLE, PATH = "overview", "Overview", "/"
 INTRO = "What the target codes billed, collected and lost, against the period before."
@@ -26,10 +26,8 @@ def register(app, data: Data) -> None:
 
 
 def period_text(view: View, compared: bool = True) -> str:
-    f = view.filters
-    before = previous_period(f)
-    basis = "service" if f.basis == "service" else "payment"
-    text = f"CPT {', '.join(f.codes)} · {basis} dates {f.start} to {f.end}"
+    before = previous_period(view.filters)
+    text = selection_text(view)
     if before is None:
         return text
     if not compared:
@@ -42,10 +40,6 @@ def draw(data: Data, view: View, search: str):
     before = data.previous_figures(view)
     if before is not None and ui.figure_row(before, "lines_billed")["numerator"] == 0:
         before = None
-    if ui.figure_row(now, "lines_billed")["numerator"] == 0:
-        return [html.P(period_text(view), className="period"),
-                ui.empty("No lines in this selection.",
-                         "Widen the dates or clear a filter.")]  # fmt: skip
 
     def pair(metric):
         return ui.figure_row(now, metric), ui.figure_row(before, metric) if before is not None \
