@@ -107,11 +107,14 @@ class Data:
                     raise NoData(STALE) from None
         return self.selections.get((self.snapshot.version, filters), make)
 
-    def figures(self, view: View, by: str | None = None) -> pl.DataFrame:
+    def figures(self, view: View, by: str | tuple[str, str] | None = None,
+                only: tuple[str, ...] | None = None) -> pl.DataFrame:  # fmt: skip
+        """The figures of queries/metrics.py for the view (only the named ones when given)."""
         settings = self.settings_for(view)
         return self.cached(
-            ("figures", view.filters, settings.as_of, by),
-            lambda: metrics.summarize(self.lines(view.filters).lazy(), settings, by).collect(),
+            ("figures", view.filters, settings.as_of, by, only),
+            lambda: metrics.summarize(self.lines(view.filters).lazy(), settings, by,
+                                      only).collect(),  # fmt: skip
         )
 
     def previous_figures(self, view: View) -> pl.DataFrame | None:

@@ -147,9 +147,10 @@ def outcomes(settings: Settings) -> dict[str, tuple[str, pl.Expr]]:
     return named
 
 
-def summarize(lines: pl.LazyFrame, settings: Settings,
-              by: str | tuple[str, str] | None) -> pl.LazyFrame:  # fmt: skip
-    """compute() over a selection; `by` is one grouping or two (group, then subgroup)."""
+def summarize(lines: pl.LazyFrame, settings: Settings, by: str | tuple[str, str] | None,
+              only: tuple[str, ...] | None = None) -> pl.LazyFrame:  # fmt: skip
+    """compute() over a selection; `by` is one grouping or two (group, then subgroup); `only`
+    names the figures wanted (default: all)."""
     sets = {name: expr for name, (_, expr) in outcomes(settings).items()}
     charge = pl.col("charge")
     variance = pl.col("allowed") - pl.col("expected_allowed")
@@ -200,6 +201,8 @@ def summarize(lines: pl.LazyFrame, settings: Settings,
     for _, _, label in AGING:
         counted += rate(f"ar_aging_{label}", count(f"aging_{label}"), count("pending"))
         counted += rate(f"ar_aging_{label}_charges", charges(f"aging_{label}"), count("pending"))
+    if only is not None:
+        counted = [e for e in counted if e.meta.output_name().split("__")[0] in only]
     keys = [GROUPINGS[b] for b in ((by,) if isinstance(by, str) else by or ())]
     index = ["group", "subgroup"][: len(keys)] or ["group"]
     frame = lines.group_by(keys).agg(counted) if keys else lines.select(counted)

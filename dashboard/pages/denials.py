@@ -61,7 +61,7 @@ def draw(data: Data, view: View, search: str):
 
 
 def trend(data: Data, view: View, by: str):
-    figures = data.figures(view, (by, "month")).filter(
+    figures = data.figures(view, (by, "month"), only=("initial_denial_rate",)).filter(
         pl.col("metric") == "initial_denial_rate").sort("group", "subgroup")  # fmt: skip
     names = {o["value"]: o["label"] for o in data.options()[f"{by}s"]}
     traces = []
@@ -83,7 +83,8 @@ def trend(data: Data, view: View, by: str):
 
 
 def by_provider(data: Data, view: View):
-    figures = data.figures(view, "provider").filter(
+    rates = ("initial_denial_rate", "final_denial_rate")
+    figures = data.figures(view, "provider", only=rates).filter(
         pl.col("metric").is_in(["initial_denial_rate", "final_denial_rate"]))  # fmt: skip
     names = {o["value"]: o["label"] for o in data.options()["providers"]}
     wide = figures.pivot(on="metric", index="group", values="value").sort("initial_denial_rate",
@@ -119,7 +120,7 @@ def categories(data: Data, view: View):
 
 
 def outcome(data: Data, view: View):
-    figures = data.figures(view, "month").filter(
+    figures = data.figures(view, "month", only=("overturn_rate", "final_denial_rate")).filter(
         pl.col("metric").is_in(["overturn_rate", "final_denial_rate"]))  # fmt: skip
     wide = figures.pivot(on="metric", index="group", values="numerator").sort("group")
     months = wide["group"].to_list()

@@ -7,7 +7,6 @@ import datetime as dt
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-import polars as pl
 from dash import html
 
 from ...queries.metrics import ELEMENTS
@@ -54,7 +53,7 @@ def draw(data: Data, view: View, search: str):
 
 
 def heatmap(data: Data, view: View, by: str):
-    figures = data.figures(view, by).filter(pl.col("metric").is_in([m for m, _, _ in ROWS]))
+    figures = data.figures(view, by, only=tuple(m for m, _, _ in ROWS))
     groups = sorted(figures["group"].drop_nulls().unique().to_list())
     if not groups:
         return ui.empty("No lines in this selection.")

@@ -90,7 +90,7 @@ def draw(data: Data, view: View, search: str):
 
 
 def by_month(data: Data, view: View, *metrics: str) -> pl.DataFrame:
-    figures = data.figures(view, "month").filter(pl.col("metric").is_in(metrics))
+    figures = data.figures(view, "month", only=metrics)
     return figures.pivot(on="metric", index="group", values="value").sort("group")
 
 
@@ -142,7 +142,7 @@ SCORECARD = ("lines_billed", "charges_billed", "net_paid", "initial_denial_rate"
 
 
 def scorecard(data: Data, view: View):
-    figures = data.figures(view, "payer").filter(pl.col("metric").is_in(SCORECARD))
+    figures = data.figures(view, "payer", only=SCORECARD)
     names = {o["value"]: o["label"] for o in data.options()["payers"]}
     wide = figures.pivot(on="metric", index="group", values="value")
     rows = [{**row, "payer": names.get(row["group"], row["group"]), "_id": row["group"],

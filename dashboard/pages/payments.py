@@ -59,8 +59,8 @@ def payer_names(data: Data) -> dict[str, str]:
 
 
 def contract_by_payer(data: Data, view: View):
-    metrics = ["expected_allowed", "allowed_priced", "paid_priced"]
-    wide = data.figures(view, "payer").filter(pl.col("metric").is_in(metrics)).pivot(
+    metrics = ("expected_allowed", "allowed_priced", "paid_priced")
+    wide = data.figures(view, "payer", only=metrics).pivot(
         on="metric", index="group", values="value").sort("group")  # fmt: skip
     names = payer_names(data)
     payers = wide["group"].to_list()
@@ -106,10 +106,14 @@ WORKLIST = [
 ]  # fmt: skip
 
 
+WORKLIST_FIELDS = [c["field"] for c in WORKLIST]
+
+
 def worklist(data: Data, view: View):
     lines = data.underpaid(view)
     total = lines.select(pl.len(), pl.col("variance").sum()).collect()
-    shown = ui_rows(lines.head(500).collect())
+    shown = ui_rows(lines.head(500).select(*WORKLIST_FIELDS, "claim_id", "claim_line_id",
+                                            "patient_control_number").collect())
     rows = [{**r, "_id": r["claim_line_id"], "_href": f"/claims/{r['claim_id']}"} for r in shown]
     n, dollars = total.row(0)
     summary = html.P(f"{n:,} lines, {ui.money(-(dollars or 0))} below contract"
@@ -123,8 +127,7 @@ def ui_rows(frame: pl.DataFrame) -> list[dict]:
 
 
 def days_by_payer(data: Data, view: View):
-    metrics = ["days_to_payment_median", "days_to_payment_p90"]
-    figures = data.figures(view, "payer").filter(pl.col("metric").is_in(metrics))
+    figures = data.figures(view, "payer", only=("days_to_payment_median", "days_to_payment_p90"))
     wide = figures.pivot(on="metric", index="group", values="value").sort("group")
     names = payer_names(data)
     payers = wide["group"].to_list()
