@@ -6,6 +6,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 from dash import dcc, html
 
@@ -142,15 +143,21 @@ def wrapped(name: str | None, width: int = 14) -> str:
     return "<br>".join(lines)
 
 
+# Plotly copies and validates a named template on every figure; the dict, made once, is free.
+WHITE = pio.templates["plotly_white"].to_plotly_json()
+
+
 def chart(name: str, fig: go.Figure, height: int = 300) -> dcc.Graph:
     """A chart whose clicks lead to the rows behind the clicked point (its customdata is the
     address of those rows)."""
     fig.update_layout(
-        template="plotly_white", height=height, margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        height=height, margin={"l": 50, "r": 10, "t": 10, "b": 40},
         font={"family": "Inter, system-ui, sans-serif", "size": 12, "color": INK},
         legend={"orientation": "h", "y": -0.2}, hovermode="closest", clickmode="event",
     )  # fmt: skip
-    return dcc.Graph(id={"type": "drill-chart", "name": name}, figure=fig,
+    figure = fig.to_plotly_json()
+    figure["layout"]["template"] = WHITE
+    return dcc.Graph(id={"type": "drill-chart", "name": name}, figure=figure,
                      config={"displayModeBar": False}, className="chart")  # fmt: skip
 
 

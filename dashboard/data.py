@@ -5,6 +5,7 @@ version, so nothing stale is ever served)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,6 +20,9 @@ from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
 from .view import View, previous_period, resolved
 
+# Grid pages ending above this row are sorted with Polars' top-k; deeper ones use the grid's
+# whole order, computed once per view.
+NEAR_TOP = 2000
 OPTION_LISTS = ("payers", "providers", "locations", "codes", "modifiers")
 
 
@@ -58,8 +62,11 @@ class Data:
         self.snapshot = DatabaseSnapshot(Path(path), check_every=check_every)
         self.settings = settings
         self.codes = codes
-        self.selections = Cache(6)
+        self.selections = Cache(4)
         self.results = Cache(64)
+        self.grid_counts = Cache(64)
+        self.pages = Cache(48)
+        self.grid_orders = Cache(8)
 
     # -- reading -----------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -78,7 +85,7 @@ class Data:
         return pl.from_arrow(table)
 
     def cached(self, key, make: Callable):
-        return self.results.get((self.snapshot.version, *key), make)
+        return self.results.get((self.snapshot.current_version(), *key), make)
 
     # -- what the pages ask --------------------------------------------------------------------
     def options(self) -> dict[str, list[dict]]:
@@ -105,7 +112,7 @@ class Data:
                     return metrics.selected_lines(cursor, filters, explore.DETAIL_COLUMNS).collect()
                 except duckdb.CatalogException:
                     raise NoData(STALE) from None
-        return self.selections.get((self.snapshot.version, filters), make)
+        return self.selections.get((self.snapshot.current_version(), filters), make)
 
     def figures(self, view: View, by: str | tuple[str, str] | None = None,
                 only: tuple[str, ...] | None = None) -> pl.DataFrame:  # fmt: skip
@@ -128,6 +135,23 @@ class Data:
     def variance_bins(self, view: View) -> pl.DataFrame:
         return self.cached(("variance", view.filters), lambda: metrics.variance_bins(
             self.lines(view.filters).lazy(), self.settings_for(view)))  # fmt: skip
+
+    def grid_page(self, view: View, start: int, end: int, filter_model: dict | None,
+                  sort_model: list | None, search: str | None) -> tuple[list[dict], int]:
+        """Rows start..end of the Claims grid and its row count. The count and, once a page
+        lies deep, the grid's whole order are kept for the next pages of the same view."""
+        lines = self.lines(view.filters)
+        settings = self.settings_for(view)
+        shown = explore.for_people(explore.drilled(lines.lazy().with_row_index("_row"),
+                                                   view.drill, settings))  # fmt: skip
+        rows = explore.grid_rows(shown, filter_model, sort_model, search)
+        key = (self.snapshot.current_version(), view.filters, view.drill, settings.as_of,
+               json.dumps(filter_model, sort_keys=True), json.dumps(sort_model), search or "")
+        total = self.grid_counts.get(key, lambda: explore.grid_count(rows))
+        if end <= NEAR_TOP:
+            return explore.first_rows(rows, start, end), total
+        order = self.grid_orders.get(key, lambda: explore.grid_order(rows))
+        return explore.rows_at(lines, order, start, end), total
 
     def drilled(self, view: View) -> pl.LazyFrame:
         """The shown columns of the lines behind the view's drill-down."""

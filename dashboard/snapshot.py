@@ -116,6 +116,15 @@ class DatabaseSnapshot:
         a cache key for anything computed from the data."""
         return self._version
 
+    def current_version(self) -> int:
+        """`version` once the live file has been looked at (at most every `check_every`
+        seconds, as `cursor()` does): the cache key to use, so that results cached from the data
+        never outlive a load even when every request is answered from a cache."""
+        if self._closed:
+            raise RuntimeError("the database snapshot is closed")
+        self._maybe_refresh()
+        return self._version
+
     @property
     def loaded_at(self) -> datetime.datetime | None:
         """When the live file was last written before the current copy (in effect, when the last
@@ -214,7 +223,9 @@ class DatabaseSnapshot:
         finally:
             live.close()
         try:
-            con = duckdb.connect(str(copy), read_only=True)
+            # The dashboard's reads are scans and small aggregates: a bounded cache leaves the
+            # machine's memory to the selections it keeps.
+            con = duckdb.connect(str(copy), read_only=True, config={"memory_limit": "1GB"})
         except duckdb.Error as exc:
             self._remove(copy)
             self._refuse(signature, _describe(exc, copy))

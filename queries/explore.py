@@ -7,6 +7,7 @@ bar stands for, so the rows it shows are exactly the ones the figure counted.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, fields
 
 import polars as pl
@@ -105,7 +106,9 @@ def for_people(lines: pl.LazyFrame) -> pl.LazyFrame:
     )  # fmt: skip
     variance = pl.when(pl.col("has_contract") & pl.col("adjudicated")).then(
         pl.col("allowed") - pl.col("expected_allowed"))  # fmt: skip
-    return lines.with_columns(status=status, variance=variance).select(list(SHOWN))
+    # _row, when there, is the line's position in the selection (see grid_order).
+    kept = ["_row"] if "_row" in lines.collect_schema() else []
+    return lines.with_columns(status=status, variance=variance).select(*SHOWN, *kept)
 
 
 NUMBER_TESTS = {
@@ -163,11 +166,11 @@ def searched(lines: pl.LazyFrame, text: str | None) -> pl.LazyFrame:
     the text (any case)."""
     if not text or not text.strip():
         return lines
-    needle = text.strip().lower()
+    pattern = "(?i)" + re.escape(text.strip())
     where = pl.lit(False)
     for column in ("patient_control_number", "payer_name", "rendering_name", "procedure_code",
                    "description", "initial_denial_carc", "status", "location"):  # fmt: skip
-        where = where | pl.col(column).str.to_lowercase().str.contains(needle, literal=True)
+        where = where | pl.col(column).str.contains(pattern)
     return lines.filter(where.fill_null(False))
 
 
@@ -188,8 +191,28 @@ def grid_page(shown: pl.LazyFrame, start: int, end: int, filter_model: dict | No
               ) -> tuple[list[dict], int]:  # fmt: skip
     """Rows start..end (exclusive) of the grid, as JSON-ready dicts, and the total row count."""
     rows = grid_rows(shown, filter_model, sort_model, search)
-    page, total = pl.collect_all([rows.slice(start, max(end - start, 0)), rows.select(pl.len())])
-    return json_ready(page).to_dicts(), int(total.item())
+    return first_rows(rows, start, end), grid_count(rows)
+
+
+def grid_count(rows: pl.LazyFrame) -> int:
+    return int(rows.select(pl.len()).collect().item())
+
+
+def first_rows(rows: pl.LazyFrame, start: int, end: int) -> list[dict]:
+    """A page near the top: Polars keeps only the first `end` rows while it sorts."""
+    page = rows.slice(start, max(end - start, 0)).collect()
+    return json_ready(page.drop("_row", strict=False)).to_dicts()
+
+
+def grid_order(rows: pl.LazyFrame) -> pl.Series:
+    """Every row's position in the selection, in grid order: deep pages are then a gather."""
+    return rows.select("_row").collect()["_row"]
+
+
+def rows_at(lines: pl.DataFrame, order: pl.Series, start: int, end: int) -> list[dict]:
+    """Rows start..end of a grid whose order grid_order() gave, from the selection itself."""
+    page = for_people(lines[order.slice(start, max(end - start, 0))].lazy()).collect()
+    return json_ready(page).to_dicts()
 
 
 def json_ready(frame: pl.DataFrame) -> pl.DataFrame:

@@ -153,6 +153,18 @@ def test_claims_grid_pages_sorts_filters_and_drills(client):
     assert (rows["rowCount"], count) == (0, "That filter cannot be used.")
 
 
+def test_deep_grid_pages_come_in_the_same_order(client, monkeypatch):
+    import unlisted.dashboard.data as data_module
+
+    sort = [{"colId": "charge", "sort": "desc"}, {"colId": "patient_control_number",
+                                                  "sort": "asc"}]  # fmt: skip
+    near, _ = grid(client, "", start=1, end=5, sort=sort)
+    monkeypatch.setattr(data_module, "NEAR_TOP", 0)  # every page from the kept order
+    deep, _ = grid(client, "", start=1, end=5, sort=sort)
+    assert deep == near
+    assert [r["patient_control_number"] for r in deep["rowData"]] == ["B1", "D1", "E1", "F1"]
+
+
 def test_claim_page_shows_the_claim_its_events_and_documentation(client):
     rows, _ = grid(client, "?set=overturned")
     claim = next(r for r in rows["rowData"] if r["patient_control_number"] == "A1")

@@ -39,6 +39,11 @@ def register_body(app: Dash, data: Data, name: str, draw: Callable[[Data, View, 
     selection and failures become a message on the page, never a traceback."""
 
     def drawn(search: str):
+        # A page once drawn for these filters and this data is sent again as it was.
+        return data.pages.get((data.snapshot.current_version(), name, search),
+                              lambda: fresh(search))  # fmt: skip
+
+    def fresh(search: str):
         view = data.effective(parse(search, data.codes))
         if needs_lines and data.lines(view.filters).height == 0:
             return [html.P(selection_text(view), className="period"),

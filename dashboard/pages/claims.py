@@ -101,8 +101,8 @@ def register(app, data: Data) -> None:
             return no_update, no_update
         try:
             view = data.effective(parse(search, data.codes))
-            found, total = explore.grid_page(
-                data.drilled(view), request.get("startRow", 0), request.get("endRow", PAGE_SIZE),
+            found, total = data.grid_page(
+                view, request.get("startRow", 0), request.get("endRow", PAGE_SIZE),
                 request.get("filterModel"), request.get("sortModel"), text)
         except NoData as exc:
             return {"rowData": [], "rowCount": 0}, str(exc)

@@ -117,6 +117,7 @@ WEAKEST = [
 
 def weakest(data: Data, view: View):
     lines = data.weakest_notes(view)
-    rows = [{**r, "_id": r["claim_line_id"], "_href": f"/claims/{r['claim_id']}"}
-            for r in lines.to_dicts()]  # fmt: skip
+    fields = [c["field"] for c in WEAKEST]
+    rows = [{**{f: r[f] for f in fields}, "_id": r["claim_line_id"],
+             "_href": f"/claims/{r['claim_id']}"} for r in lines.to_dicts()]  # fmt: skip
     return ui.table("weakest-notes", rows, WEAKEST, height=320)
