@@ -9,6 +9,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -62,10 +63,12 @@ class Data:
         self.snapshot = DatabaseSnapshot(Path(path), check_every=check_every)
         self.settings = settings
         self.codes = codes
-        self.selections = Cache(4)
+        self.selections = Cache(6)
+        self.details = Cache(3)
         self.results = Cache(64)
         self.grid_counts = Cache(64)
         self.pages = Cache(48)
+        self.helpers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="unlisted-data")
         self.grid_orders = Cache(8)
 
     # -- reading -----------------------------------------------------------------------------
@@ -104,15 +107,23 @@ class Data:
         """The view with its date range filled in (latest twelve months by default)."""
         return replace(view, filters=resolved(view.filters, self.date_bounds()["last_date"]))
 
-    def lines(self, filters: metrics.Filters) -> pl.DataFrame:
-        """Every selected line with the columns people see, held for the next requests."""
+    def lines(self, filters: metrics.Filters, detail: bool = False) -> pl.DataFrame:
+        """Every selected line, held for the next requests: the columns the figures use, or
+        with `detail` also those people see (for the grid and the exports)."""
+        columns = explore.DETAIL_COLUMNS if detail else metrics.METRIC_COLUMNS
+
         def make() -> pl.DataFrame:
             with self.cursor() as cursor:
                 try:
-                    return metrics.selected_lines(cursor, filters, explore.DETAIL_COLUMNS).collect()
+                    return metrics.selected_lines(cursor, filters, columns).collect()
                 except duckdb.CatalogException:
                     raise NoData(STALE) from None
-        return self.selections.get((self.snapshot.current_version(), filters), make)
+        cache = self.details if detail else self.selections
+        return cache.get((self.snapshot.current_version(), filters), make)
+
+    def details_of(self, ids: list[int]) -> pl.LazyFrame:
+        with self.cursor() as cursor:
+            return explore.line_details(cursor, ids).lazy()
 
     def figures(self, view: View, by: str | tuple[str, str] | None = None,
                 only: tuple[str, ...] | None = None) -> pl.DataFrame:  # fmt: skip
@@ -128,6 +139,12 @@ class Data:
         before = previous_period(view.filters)
         return None if before is None else self.figures(replace(view, filters=before))
 
+    def with_previous(self, view: View) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """The view's figures and the previous period's, the two selections read side by side
+        (DuckDB and Polars release the interpreter while they work)."""
+        earlier = self.helpers.submit(self.previous_figures, view)
+        return self.figures(view), earlier.result()
+
     def reasons(self, view: View, level: str) -> pl.DataFrame:
         return self.cached(("reasons", view.filters, level), lambda: metrics.reasons(
             self.lines(view.filters).lazy(), level).collect())  # fmt: skip
@@ -140,7 +157,7 @@ class Data:
                   sort_model: list | None, search: str | None) -> tuple[list[dict], int]:
         """Rows start..end of the Claims grid and its row count. The count and, once a page
         lies deep, the grid's whole order are kept for the next pages of the same view."""
-        lines = self.lines(view.filters)
+        lines = self.lines(view.filters, detail=True)
         settings = self.settings_for(view)
         shown = explore.for_people(explore.drilled(lines.lazy().with_row_index("_row"),
                                                    view.drill, settings))  # fmt: skip
@@ -155,19 +172,43 @@ class Data:
 
     def drilled(self, view: View) -> pl.LazyFrame:
         """The shown columns of the lines behind the view's drill-down."""
-        lines = self.lines(view.filters).lazy()
+        lines = self.lines(view.filters, detail=True).lazy()
         return explore.for_people(explore.drilled(lines, view.drill, self.settings_for(view)))
+
+    def top(self, ordered: pl.LazyFrame, limit: int, sort: list[str],
+            descending: list[bool]) -> pl.DataFrame:  # fmt: skip
+        """The first `limit` lines of an ordered worklist, with what people see of them (read
+        for those lines only)."""
+        ids = ordered.head(limit).select("claim_line_id").collect()["claim_line_id"].to_list()
+        shown = explore.for_people(self.details_of(ids))
+        return explore.json_ready(shown.sort(sort, descending=descending,
+                                              nulls_last=False).collect())  # fmt: skip
+
+    WEAKEST_ORDER = (["elements_present", "service_date", "claim_line_id"], [False, True, False])
 
     def weakest_notes(self, view: View, limit: int = 200) -> pl.DataFrame:
         """Incomplete-note lines, fewest elements first (no note at all before anything)."""
-        lines = self.drilled(replace(view, drill=explore.Drill(outcome="documentation_incomplete")))
-        ordered = lines.sort(["elements_present", "service_date", "claim_line_id"],
-                             descending=[False, True, False], nulls_last=False)  # fmt: skip
-        return explore.json_ready(ordered.head(limit).collect())
+        sort, descending = self.WEAKEST_ORDER
+        lines = explore.drilled(self.lines(view.filters).lazy(),
+                                explore.Drill(outcome="documentation_incomplete"),
+                                self.settings_for(view))  # fmt: skip
+        ordered = lines.sort(sort, descending=descending, nulls_last=False)
+        return self.top(ordered, limit, sort, descending)
+
+    def underpaid_summary(self, view: View) -> tuple[int, float]:
+        """How many lines are underpaid and by how much in all."""
+        lines = metrics.underpaid(self.lines(view.filters).lazy(), self.settings_for(view))
+        n, total = lines.select(pl.len(), pl.col("variance").sum()).collect().row(0)
+        return n, -(float(total or 0))
+
+    def underpaid_top(self, view: View, limit: int = 500) -> pl.DataFrame:
+        lines = metrics.underpaid(self.lines(view.filters).lazy(), self.settings_for(view))
+        return self.top(lines, limit, ["variance", "claim_line_id"], [False, False])
 
     def underpaid(self, view: View) -> pl.LazyFrame:
-        lines = metrics.underpaid(self.lines(view.filters).lazy(), self.settings_for(view))
-        return explore.for_people(lines)
+        """The whole worklist, with what people see (for exports)."""
+        lines = self.lines(view.filters, detail=True).lazy()
+        return explore.for_people(metrics.underpaid(lines, self.settings_for(view)))
 
     def labels(self) -> dict[str, dict[str, str]]:
         """Short labels of CARCs, RARCs and denial categories."""

@@ -10,16 +10,18 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass, fields
 
+import duckdb
 import polars as pl
 
 from .metrics import METRIC_COLUMNS, REASON_COLUMNS, Settings, outcomes
+from .sql import sql
 
 # What a person sees of a line (grid, drill-down, export), on top of what the figures use.
 DETAIL_COLUMNS = METRIC_COLUMNS + (
     "claim_id", "payer_name", "rendering_name", "modifiers", "description", "units",
     "primary_paid", "secondary_paid", "patient_responsibility", "latest_remit_date",
     "final_denial_carc", "final_denial_category", "recoded", "adjudicated_code",
-    "contract_method", "note_found", "elements_present",
+    "contract_method", "note_found",
 )  # fmt: skip
 
 # Grid and export columns, in order, with their headings.
@@ -57,6 +59,13 @@ class Drill:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def line_details(con: duckdb.DuckDBPyConnection, ids: list[int]) -> pl.DataFrame:
+    """The detail columns of the named lines (in no particular order)."""
+    with con.cursor() as cursor:
+        relation = cursor.sql(sql("selection/line_details"), params={"ids": ids})
+        return pl.from_arrow(relation.select(*DETAIL_COLUMNS).to_arrow_table())
 
 
 def outcome_labels(settings: Settings) -> dict[str, str]:

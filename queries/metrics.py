@@ -71,7 +71,8 @@ METRIC_COLUMNS = (
     "adjudicated", "initial_denied", "initial_denial_carc", "initial_denial_group",
     "initial_denial_category", "initial_remark_codes", "final_denied", "overturned", "net_paid",
     "has_contract", "allowed", "expected_allowed", "days_to_adjudication", "days_to_payment",
-    "ever_paid", "documentation_complete", "narrative_present", "has_description",
+    "ever_paid", "documentation_complete", "narrative_present", "elements_present",
+    "has_description",
     "has_purpose", "has_duration", "has_rationale", "has_credentials", "has_involvement",
 )  # fmt: skip
 

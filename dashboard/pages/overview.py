@@ -36,8 +36,7 @@ def period_text(view: View, compared: bool = True) -> str:
 
 
 def draw(data: Data, view: View, search: str):
-    now = data.figures(view)
-    before = data.previous_figures(view)
+    now, before = data.with_previous(view)
     if before is not None and ui.figure_row(before, "lines_billed")["numerator"] == 0:
         before = None
 

@@ -110,13 +110,11 @@ WORKLIST_FIELDS = [c["field"] for c in WORKLIST]
 
 
 def worklist(data: Data, view: View):
-    lines = data.underpaid(view)
-    total = lines.select(pl.len(), pl.col("variance").sum()).collect()
-    shown = ui_rows(lines.head(500).select(*WORKLIST_FIELDS, "claim_id", "claim_line_id",
-                                            "patient_control_number").collect())
+    n, dollars = data.underpaid_summary(view)
+    shown = data.underpaid_top(view, 500).select(*WORKLIST_FIELDS, "claim_id", "claim_line_id",
+                                                 "patient_control_number").to_dicts()
     rows = [{**r, "_id": r["claim_line_id"], "_href": f"/claims/{r['claim_id']}"} for r in shown]
-    n, dollars = total.row(0)
-    summary = html.P(f"{n:,} lines, {ui.money(-(dollars or 0))} below contract"
+    summary = html.P(f"{n:,} lines, {ui.money(dollars)} below contract"
                      + (" (the 500 largest shown; the export has all)." if n > 500 else "."),
                      className="small muted")  # fmt: skip
     return [summary, ui.table("underpaid", rows, WORKLIST, height=320)]
