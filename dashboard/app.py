@@ -72,8 +72,7 @@ def shell(data: Data) -> html.Div:
         html.Div([
             html.Label("Dates are", className="filter-label"),
             dcc.RadioItems(id="filter-basis", value="service", inline=True,
-                           labelStyle={"display": "inline-flex", "gap": "4px",
-                                       "marginRight": "12px"},
+                           labelStyle={"display": "inline-flex", "gap": "4px"},
                            options=[{"label": f" {v.split()[0]}", "value": k}
                                     for k, v in BASIS.items()],
                            className="basis"),

@@ -132,7 +132,7 @@ def card(title: str, body, dataset: str | None = None, search: str = "",
     return dbc.Card(children, className="panel")
 
 
-def wrapped(name: str | None, width: int = 14) -> str:
+def wrapped(name: str | None, width: int = 16) -> str:
     """A long axis label over several lines."""
     words, lines = (name or "").split(), [""]
     for word in words:
@@ -151,9 +151,10 @@ def chart(name: str, fig: go.Figure, height: int = 300) -> dcc.Graph:
     """A chart whose clicks lead to the rows behind the clicked point (its customdata is the
     address of those rows)."""
     fig.update_layout(
-        height=height, margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        height=height, margin={"l": 50, "r": 10, "t": 30, "b": 40},
         font={"family": "Inter, system-ui, sans-serif", "size": 12, "color": INK},
-        legend={"orientation": "h", "y": -0.2}, hovermode="closest", clickmode="event",
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        hovermode="closest", clickmode="event", xaxis_automargin=True, yaxis_automargin=True,
     )  # fmt: skip
     figure = fig.to_plotly_json()
     figure["layout"]["template"] = WHITE
@@ -179,28 +180,36 @@ def column(field: str, header: str, kind: str = "text", **extra) -> dict:
     elif kind == "number":
         spec.update(type="rightAligned", filter="agNumberColumnFilter")
     elif kind == "date":
-        spec.update(filter="agDateColumnFilter")
+        spec.update(filter="agDateColumnFilter", minWidth=max(extra.get("minWidth", 0), 115))
+    elif kind == "text" and "minWidth" not in extra:
+        spec.update(minWidth=120)
     return spec
 
 
 COLUMN_DEFAULTS = {"sortable": True, "resizable": True, "filter": True, "minWidth": 100,
-                   "wrapHeaderText": True, "autoHeaderHeight": True}
+                   "wrapHeaderText": True, "autoHeaderHeight": True,
+                   "headerClass": "wrap-words"}
 
 
 def table(name: str, rows: list[dict], columns: list[dict], height: int | None = None,
-          clickable: bool = True) -> dag.AgGrid:  # fmt: skip
+          clickable: bool = True, empty_text: str = "No rows for these filters.",
+          ) -> dag.AgGrid:  # fmt: skip
     """A small table held in the browser, sortable; clicking a row follows its `href` to the
-    rows behind it. Without a height it fits its rows, up to ten."""
-    if height is None:
-        height = 64 + 42 * min(max(len(rows), 2), 10)
+    rows behind it. Without a height it fits up to ten rows and scrolls beyond."""
+    # Small tables sort; the Claims grid is where lines are filtered.
+    columns = [{k: v for k, v in c.items() if k != "filter"} for c in columns]
+    fits = height is None and len(rows) <= 10
+    options = {"localeText": {"noRowsToShow": empty_text}}
+    if fits:
+        options["domLayout"] = "autoHeight"
     return dag.AgGrid(
         id={"type": "drill-table", "name": name},
         rowData=rows,
         columnDefs=columns,
         defaultColDef={**COLUMN_DEFAULTS, "filter": False},
-        columnSize="sizeToFit",
-        dashGridOptions={"localeText": {"noRowsToShow": "No rows for these filters."}},
-        style={"height": f"{height}px"},
+        columnSize="responsiveSizeToFit",
+        dashGridOptions=options,
+        style={} if fits else {"height": f"{height or 480}px"},
         className="ag-theme-quartz" + (" clickable" if clickable else ""),
     )
 

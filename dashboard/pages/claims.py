@@ -46,7 +46,7 @@ def layout(_pathname: str):
         html.Div(id="claims-drill"),
         html.Div([
             dbc.Input(id="claims-search", type="search", debounce=0.4,
-                      placeholder="Search claim number, payer, provider, code, description, CARC",
+                      placeholder="Search claim number, payer, provider, code, CARC",
                       className="claims-search"),
             html.Span(id="claims-count", className="claims-count"),
             html.Span(id="claims-exports"),

@@ -15,13 +15,15 @@ INTRO = ("Every file loaded, what it held, and what was left out and why. Loads 
          "unlisted load; this page shows them once they finish.")
 
 BATCHES = [
-    ui.column("loaded_at", "Loaded at"), ui.column("file_name", "File", flex=2),
-    ui.column("kind", "Kind", maxWidth=110), ui.column("status", "Status", maxWidth=110),
-    ui.column("claims", "Claims", "count"), ui.column("lines", "Lines", "count"),
+    ui.column("loaded_at", "Loaded at", minWidth=160), ui.column("file_name", "File", flex=2,
+                                                                 minWidth=300,
+                                                                 tooltipField="file_name"),
+    ui.column("kind", "Kind", minWidth=120), ui.column("status", "Status", maxWidth=110),
+    ui.column("claims", "Claims or records", "count"), ui.column("lines", "Lines", "count"),
     ui.column("total_charge", "Charges", "money"), ui.column("total_paid", "Paid", "money"),
     ui.column("warnings", "Warnings", "count", maxWidth=120),
     ui.column("rejects", "Rejects", "count", maxWidth=110),
-    ui.column("message", "Message", flex=2),
+    ui.column("message", "Message", flex=2, minWidth=220, tooltipField="message"),
 ]  # fmt: skip
 WARNINGS = [
     ui.column("file_name", "File", flex=2), ui.column("location", "Where"),
@@ -52,11 +54,11 @@ def draw(data: Data, _view: View, search: str):
         ui.card("Files", ui.table("files", batches.to_dicts(), BATCHES, clickable=False),
                 "files", search),
         ui.card(f"Warnings ({files['warnings'].height:,})",
-                ui.table("warnings", files["warnings"].to_dicts(), WARNINGS, height=260,
-                         clickable=False), "warnings", search,
+                ui.table("warnings", files["warnings"].to_dicts(), WARNINGS, clickable=False,
+                         empty_text="No warnings."), "warnings", search,
                 note="The file loaded; something in it deserves a look."),
         ui.card(f"Quarantined input ({files['rejects'].height:,})",
-                ui.table("rejects", files["rejects"].to_dicts(), REJECTS, height=260,
-                         clickable=False), "rejects", search,
+                ui.table("rejects", files["rejects"].to_dicts(), REJECTS, clickable=False,
+                         empty_text="Nothing quarantined."), "rejects", search,
                 note="Left out of the database; fix the source and load the file again."),
     ]  # fmt: skip

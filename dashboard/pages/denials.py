@@ -33,9 +33,11 @@ def draw(data: Data, view: View, search: str):
         html.P(period_text(view), className="period"),
         dbc.Row([
             dbc.Col(ui.card("Initial denial rate by payer and month",
-                            trend(data, view, "payer"), "by-payer-month", search), lg=6),
+                            trend(data, view, "payer"), "by-payer-month", search,
+                            note=small_months(data)), lg=6),
             dbc.Col(ui.card("Initial denial rate by provider and month",
-                            trend(data, view, "provider"), "by-provider-month", search), lg=6),
+                            trend(data, view, "provider"), "by-provider-month", search,
+                            note=small_months(data)), lg=6),
         ], className="g-3"),
         dbc.Row([
             dbc.Col(ui.card("Denials by category", categories(data, view),
@@ -60,6 +62,11 @@ def draw(data: Data, view: View, search: str):
     ]  # fmt: skip
 
 
+def small_months(data: Data) -> str:
+    return (f"A month with fewer than {data.settings.min_count} adjudicated lines has no point "
+            "(too few for a rate).")
+
+
 def trend(data: Data, view: View, by: str):
     figures = data.figures(view, (by, "month"), only=("initial_denial_rate",)).filter(
         pl.col("metric") == "initial_denial_rate").sort("group", "subgroup")  # fmt: skip
@@ -76,6 +83,7 @@ def trend(data: Data, view: View, by: str):
             text=[f"{n:,.0f} of {d:,.0f}" for n, d in zip(rows["numerator"], rows["denominator"],
                                                           strict=True)],
             hovertemplate="%{fullData.name}, %{x|%b %Y}: %{y:.1%} (%{text} lines)<extra></extra>",
+            connectgaps=True,
         ))  # fmt: skip
     fig = go.Figure(traces)
     fig.update_layout(yaxis_tickformat=".0%", xaxis_tickformat="%b %Y", yaxis_rangemode="tozero")
@@ -92,15 +100,16 @@ def by_provider(data: Data, view: View):
     labels = [names.get(g, g) for g in wide["group"]]
     hrefs = {m: [lines_href(view.with_filters(providers=(g,)), outcome=m)
                  for g in wide["group"]] for m in ("initial_denied", "final_denied")}  # fmt: skip
+    # Horizontal groups stack their first trace lowest: Final first puts Initial on top.
     fig = go.Figure([
-        go.Bar(y=labels, x=wide["initial_denial_rate"], name="Initial", orientation="h",
-               marker_color=ui.AMBER, customdata=hrefs["initial_denied"],
-               hovertemplate="%{y}: %{x:.1%} denied at first<extra></extra>"),
         go.Bar(y=labels, x=wide["final_denial_rate"], name="Final", orientation="h",
                marker_color=ui.RED, customdata=hrefs["final_denied"],
                hovertemplate="%{y}: %{x:.1%} still denied<extra></extra>"),
+        go.Bar(y=labels, x=wide["initial_denial_rate"], name="Initial", orientation="h",
+               marker_color=ui.AMBER, customdata=hrefs["initial_denied"],
+               hovertemplate="%{y}: %{x:.1%} denied at first<extra></extra>"),
     ])  # fmt: skip
-    fig.update_layout(barmode="group", xaxis_tickformat=".0%")
+    fig.update_layout(barmode="group", xaxis_tickformat=".0%", legend_traceorder="reversed")
     return ui.chart("denials-provider", fig)
 
 
@@ -112,8 +121,10 @@ def categories(data: Data, view: View):
     fig = go.Figure(go.Bar(
         y=names, x=reasons["lines"], orientation="h", marker_color=ui.AMBER,
         customdata=[lines_href(view, category=c) for c in reasons["category"]],
-        text=[ui.money(c) for c in reasons["charges"]],
-        hovertemplate="%{y}: %{x:,} lines, %{text} charges<extra></extra>",
+        text=[f"{n:,} lines · {ui.money(float(c))}" for n, c in zip(reasons["lines"],
+                                                                   reasons["charges"],
+                                                                   strict=True)],
+        hovertemplate="%{y}: %{text} charges<extra></extra>",
     ))  # fmt: skip
     fig.update_layout(xaxis_title="lines denied at first adjudication")
     return ui.chart("denials-category", fig)
@@ -150,4 +161,4 @@ def reason_table(data: Data, view: View, level: str):
                ui.column("label", "Meaning", minWidth=170, flex=3, tooltipField="label"),
                ui.column("lines", "Lines", "count", minWidth=80, flex=1),
                ui.column("charges", "Charges", "money", minWidth=110, flex=1)]
-    return ui.table(f"reasons-{level}", rows, columns, height=300)
+    return ui.table(f"reasons-{level}", rows, columns)

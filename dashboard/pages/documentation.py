@@ -78,8 +78,9 @@ def heatmap(data: Data, view: View, by: str):
         [ui.wrapped(names.get(g, g), 10) for g in groups]  # fmt: skip
     fig = go.Figure(go.Heatmap(
         z=z, x=x, y=[label for _, label, _ in ROWS], text=text, customdata=links,
-        texttemplate="%{z:.0%}", colorscale=[[0, "#fee2e2"], [0.5, "#fef3c7"], [1, "#dcfce7"]],
-        zmin=0, zmax=1, showscale=False, xgap=2, ygap=2,
+        # Red at half or less, green at all: the shades separate 70% from 95%.
+        texttemplate="%{z:.0%}", colorscale=[[0, "#fecaca"], [0.6, "#fef3c7"], [1, "#bbf7d0"]],
+        zmin=0.5, zmax=1, showscale=False, xgap=2, ygap=2,
         hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
     ))  # fmt: skip
     fig.update_layout(yaxis_autorange="reversed")
@@ -120,4 +121,4 @@ def weakest(data: Data, view: View):
     fields = [c["field"] for c in WEAKEST]
     rows = [{**{f: r[f] for f in fields}, "_id": r["claim_line_id"],
              "_href": f"/claims/{r['claim_id']}"} for r in lines.to_dicts()]  # fmt: skip
-    return ui.table("weakest-notes", rows, WEAKEST, height=320)
+    return ui.table("weakest-notes", rows, WEAKEST, height=420)

@@ -114,7 +114,7 @@ def money_trend(data: Data, view: View):
                customdata=month_links(view, months, outcome="paid"),
                hovertemplate="%{x|%b %Y}: $%{y:,.2f} paid<extra></extra>"),
     ])  # fmt: skip
-    fig.update_layout(barmode="group", yaxis_tickprefix="$", xaxis_tickformat="%b %Y")
+    fig.update_layout(barmode="group", yaxis_tickformat="$~s", xaxis_tickformat="%b %Y")
     return ui.chart("overview-money", fig)
 
 

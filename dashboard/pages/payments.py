@@ -64,7 +64,7 @@ def contract_by_payer(data: Data, view: View):
         on="metric", index="group", values="value").sort("group")  # fmt: skip
     names = payer_names(data)
     payers = wide["group"].to_list()
-    labels = [ui.wrapped(names.get(p, p)) for p in payers]
+    labels = [ui.wrapped(names.get(p, p), 10) for p in payers]
     hrefs = [lines_href(view.with_filters(payers=(p,)), outcome="variance") for p in payers]
     fig = go.Figure([
         go.Bar(x=labels, y=wide[m], name=name, marker_color=color, customdata=hrefs,
@@ -73,7 +73,7 @@ def contract_by_payer(data: Data, view: View):
                                ("allowed_priced", "Allowed", ui.TEAL),
                                ("paid_priced", "Paid", ui.BLUE))
     ])  # fmt: skip
-    fig.update_layout(barmode="group", yaxis_tickprefix="$")
+    fig.update_layout(barmode="group", yaxis_tickformat="$~s", xaxis_tickangle=0)
     return ui.chart("payments-contract", fig)
 
 
@@ -92,7 +92,8 @@ def distribution(data: Data, view: View):
                                                                strict=True)],
         hovertemplate="%{hovertext}: %{y:,} lines<extra></extra>",
     ))  # fmt: skip
-    fig.update_layout(xaxis_tickprefix="$", yaxis_title="lines", bargap=0.05)
+    fig.update_layout(xaxis_tickformat="$,.0f", yaxis_title="lines (log scale)",
+                      yaxis_type="log", yaxis_dtick=1, bargap=0.05)
     return ui.chart("payments-variance", fig)
 
 
@@ -117,7 +118,7 @@ def worklist(data: Data, view: View):
     summary = html.P(f"{n:,} lines, {ui.money(dollars)} below contract"
                      + (" (the 500 largest shown; the export has all)." if n > 500 else "."),
                      className="small muted")  # fmt: skip
-    return [summary, ui.table("underpaid", rows, WORKLIST, height=320)]
+    return [summary, ui.table("underpaid", rows, WORKLIST, height=420)]
 
 
 def ui_rows(frame: pl.DataFrame) -> list[dict]:
@@ -131,13 +132,13 @@ def days_by_payer(data: Data, view: View):
     payers = wide["group"].to_list()
     hrefs = [lines_href(view.with_filters(payers=(p,)), outcome="paid") for p in payers]
     fig = go.Figure([
-        go.Bar(x=[ui.wrapped(names.get(p, p)) for p in payers], y=wide[m], name=name,
+        go.Bar(x=[ui.wrapped(names.get(p, p), 10) for p in payers], y=wide[m], name=name,
                marker_color=color, customdata=hrefs,
                hovertemplate="%{x}: %{y} days (" + name + ")<extra></extra>")
         for m, name, color in (("days_to_payment_median", "Median", ui.BLUE),
                                ("days_to_payment_p90", "90th percentile", ui.GREY))
     ])  # fmt: skip
-    fig.update_layout(barmode="group", yaxis_title="days")
+    fig.update_layout(barmode="group", yaxis_title="days", xaxis_tickangle=0)
     return ui.chart("payments-days", fig)
 
 
@@ -152,5 +153,5 @@ def aging(data: Data, view: View):
         text=[f"{n:,.0f} lines" for n in lines], textposition="outside",
         hovertemplate="%{x}: $%{y:,.2f} in %{text}<extra></extra>",
     ))  # fmt: skip
-    fig.update_layout(yaxis_tickprefix="$", yaxis_title="pending charges")
+    fig.update_layout(yaxis_tickformat="$~s", yaxis_title="pending charges")
     return ui.chart("payments-aging", fig)
