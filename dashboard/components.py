@@ -162,6 +162,16 @@ def chart(name: str, fig: go.Figure, height: int = 300) -> dcc.Graph:
                      config={"displayModeBar": False}, className="chart")  # fmt: skip
 
 
+def bar_chart(name: str, x: list, traces: list[tuple], **layout) -> dcc.Graph:
+    """Bars of several series over the same x; a trace is (y, name, colour, the address of the
+    rows behind each bar, hover template)."""
+    fig = go.Figure([go.Bar(x=x, y=y, name=label, marker_color=colour, customdata=links,
+                            hovertemplate=hover + "<extra></extra>")
+                     for y, label, colour, links, hover in traces])  # fmt: skip
+    fig.update_layout(**layout)
+    return chart(name, fig)
+
+
 MONEY_FORMAT = {"function": "params.value == null ? '' : d3.format('$,.2f')(params.value)"}
 SHARE_FORMAT = {"function": "params.value == null ? 'suppressed' : d3.format('.1%')(params.value)"}
 COUNT_FORMAT = {"function": "params.value == null ? '' : d3.format(',')(params.value)"}

@@ -33,6 +33,19 @@ def page_layout(name: str, title: str, intro: str) -> html.Div:
     ], id=f"page-{name}")  # fmt: skip
 
 
+def figure_page(name: str, title: str, intro: str, draw: Callable[[Data, View, str], object],
+                needs_lines: bool = True):
+    """layout() and register() of a page whose figures one callback draws."""
+
+    def layout(_pathname: str):
+        return page_layout(name, title, intro)
+
+    def register(app: Dash, data: Data) -> None:
+        register_body(app, data, name, draw, needs_lines)
+
+    return layout, register
+
+
 def register_body(app: Dash, data: Data, name: str, draw: Callable[[Data, View, str], object],
                   needs_lines: bool = True) -> None:  # fmt: skip
     """The page's figures, redrawn whenever the query string changes. No data, no line in the

@@ -8,7 +8,7 @@ from ...queries.explore import json_ready
 from .. import components as ui
 from ..data import Data
 from ..view import View
-from . import page_layout, register_body
+from . import figure_page
 
 NAME, TITLE, PATH = "data", "Data", "/data"
 INTRO = ("Every file loaded, what it held, and what was left out and why. Loads run with "
@@ -35,14 +35,6 @@ REJECTS = [
 ]  # fmt: skip
 
 
-def layout(_pathname: str):
-    return page_layout(NAME, TITLE, INTRO)
-
-
-def register(app, data: Data) -> None:
-    register_body(app, data, NAME, draw, needs_lines=False)
-
-
 def draw(data: Data, _view: View, search: str):
     files = data.files()
     batches = json_ready(files["batches"]).with_columns(
@@ -62,3 +54,6 @@ def draw(data: Data, _view: View, search: str):
                          empty_text="Nothing quarantined."), "rejects", search,
                 note="Left out of the database; fix the source and load the file again."),
     ]  # fmt: skip
+
+
+layout, register = figure_page(NAME, TITLE, INTRO, draw, needs_lines=False)

@@ -12,20 +12,12 @@ from .. import components as ui
 from ..data import Data
 from ..labels import GROUP_CODES
 from ..view import View
-from . import lines_href, page_layout, register_body
+from . import figure_page, lines_href
 from .overview import month_links, period_text
 
 NAME, TITLE, PATH = "denials", "Denials", "/denials"
 INTRO = ("Who denies the target codes, why, and how many denials are overturned. Click any bar "
          "or row for the lines behind it.")
-
-
-def layout(_pathname: str):
-    return page_layout(NAME, TITLE, INTRO)
-
-
-def register(app, data: Data) -> None:
-    register_body(app, data, NAME, draw)
 
 
 def draw(data: Data, view: View, search: str):
@@ -135,16 +127,12 @@ def outcome(data: Data, view: View):
         pl.col("metric").is_in(["overturn_rate", "final_denial_rate"]))  # fmt: skip
     wide = figures.pivot(on="metric", index="group", values="numerator").sort("group")
     months = wide["group"].to_list()
-    fig = go.Figure([
-        go.Bar(x=months, y=wide["overturn_rate"], name="Overturned (paid later)",
-               marker_color=ui.GREEN, customdata=month_links(view, months, outcome="overturned"),
-               hovertemplate="%{x|%b %Y}: %{y:,} overturned<extra></extra>"),
-        go.Bar(x=months, y=wide["final_denial_rate"], name="Still denied", marker_color=ui.RED,
-               customdata=month_links(view, months, outcome="final_denied"),
-               hovertemplate="%{x|%b %Y}: %{y:,} still denied<extra></extra>"),
-    ])  # fmt: skip
-    fig.update_layout(barmode="stack", xaxis_tickformat="%b %Y", yaxis_title="lines")
-    return ui.chart("denials-outcome", fig)
+    return ui.bar_chart("denials-outcome", months, [
+        (wide["overturn_rate"], "Overturned (paid later)", ui.GREEN,
+         month_links(view, months, outcome="overturned"), "%{x|%b %Y}: %{y:,} overturned"),
+        (wide["final_denial_rate"], "Still denied", ui.RED,
+         month_links(view, months, outcome="final_denied"), "%{x|%b %Y}: %{y:,} still denied"),
+    ], barmode="stack", xaxis_tickformat="%b %Y", yaxis_title="lines")  # fmt: skip
 
 
 def reason_table(data: Data, view: View, level: str):
@@ -162,3 +150,6 @@ def reason_table(data: Data, view: View, level: str):
                ui.column("lines", "Lines", "count", minWidth=80, flex=1),
                ui.column("charges", "Charges", "money", minWidth=110, flex=1)]
     return ui.table(f"reasons-{level}", rows, columns)
+
+
+layout, register = figure_page(NAME, TITLE, INTRO, draw)

@@ -14,7 +14,7 @@ from .. import components as ui
 from ..data import Data
 from ..labels import ELEMENT_LABELS
 from ..view import View
-from . import lines_href, page_layout, register_body
+from . import figure_page, lines_href
 from .overview import period_text
 
 NAME, TITLE, PATH = "documentation", "Documentation", "/documentation"
@@ -26,14 +26,6 @@ ROWS = [(f"element_{e}_rate", ELEMENT_LABELS[e], f"missing_{e}") for e in ELEMEN
     ("narrative_present_rate", "Narrative on claim", "narrative_missing"),
     ("documentation_complete_rate", "Complete", "documentation_incomplete"),
 ]
-
-
-def layout(_pathname: str):
-    return page_layout(NAME, TITLE, INTRO)
-
-
-def register(app, data: Data) -> None:
-    register_body(app, data, NAME, draw)
 
 
 def draw(data: Data, view: View, search: str):
@@ -122,3 +114,6 @@ def weakest(data: Data, view: View):
     rows = [{**{f: r[f] for f in fields}, "_id": r["claim_line_id"],
              "_href": f"/claims/{r['claim_id']}"} for r in lines.to_dicts()]  # fmt: skip
     return ui.table("weakest-notes", rows, WEAKEST, height=420)
+
+
+layout, register = figure_page(NAME, TITLE, INTRO, draw)

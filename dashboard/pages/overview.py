@@ -11,18 +11,10 @@ from ...queries.metrics import AGING
 from .. import components as ui
 from ..data import Data
 from ..view import View, previous_period
-from . import lines_href, page_layout, register_body, selection_text
+from . import figure_page, lines_href, selection_text
 
 NAME, TITLE, PATH = "overview", "Overview", "/"
 INTRO = "What the target codes billed, collected and lost, against the period before."
-
-
-def layout(_pathname: str):
-    return page_layout(NAME, TITLE, INTRO)
-
-
-def register(app, data: Data) -> None:
-    register_body(app, data, NAME, draw)
 
 
 def period_text(view: View, compared: bool = True) -> str:
@@ -106,16 +98,12 @@ def ui_date(text: str):
 def money_trend(data: Data, view: View):
     frame = by_month(data, view, "charges_billed", "net_paid")
     months = frame["group"].to_list()
-    fig = go.Figure([
-        go.Bar(x=months, y=frame["charges_billed"], name="Billed", marker_color=ui.GREY,
-               customdata=month_links(view, months, outcome="billed"),
-               hovertemplate="%{x|%b %Y}: $%{y:,.2f} billed<extra></extra>"),
-        go.Bar(x=months, y=frame["net_paid"], name="Paid", marker_color=ui.BLUE,
-               customdata=month_links(view, months, outcome="paid"),
-               hovertemplate="%{x|%b %Y}: $%{y:,.2f} paid<extra></extra>"),
-    ])  # fmt: skip
-    fig.update_layout(barmode="group", yaxis_tickformat="$~s", xaxis_tickformat="%b %Y")
-    return ui.chart("overview-money", fig)
+    return ui.bar_chart("overview-money", months, [
+        (frame["charges_billed"], "Billed", ui.GREY, month_links(view, months, outcome="billed"),
+         "%{x|%b %Y}: $%{y:,.2f} billed"),
+        (frame["net_paid"], "Paid", ui.BLUE, month_links(view, months, outcome="paid"),
+         "%{x|%b %Y}: $%{y:,.2f} paid"),
+    ], barmode="group", yaxis_tickformat="$~s", xaxis_tickformat="%b %Y")  # fmt: skip
 
 
 def rate_trend(data: Data, view: View):
@@ -152,3 +140,6 @@ def scorecard(data: Data, view: View):
     columns = [ui.column("payer", "Payer", pinned="left", minWidth=200)] + [
         ui.column(m, ui.label_of(m), kinds.get(m, "share")) for m in SCORECARD]
     return ui.table("payer-scorecard", rows, columns)
+
+
+layout, register = figure_page(NAME, TITLE, INTRO, draw)

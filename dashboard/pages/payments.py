@@ -13,20 +13,12 @@ from ...queries.metrics import AGING
 from .. import components as ui
 from ..data import Data
 from ..view import View
-from . import lines_href, page_layout, register_body
+from . import figure_page, lines_href
 from .overview import period_text
 
 NAME, TITLE, PATH = "payments", "Payments", "/payments"
 INTRO = ("What payers allowed and paid against contract, who underpays, how long payment takes, "
          "and what is still waiting.")
-
-
-def layout(_pathname: str):
-    return page_layout(NAME, TITLE, INTRO)
-
-
-def register(app, data: Data) -> None:
-    register_body(app, data, NAME, draw)
 
 
 def draw(data: Data, view: View, search: str):
@@ -58,23 +50,27 @@ def payer_names(data: Data) -> dict[str, str]:
     return {o["value"]: o["label"] for o in data.options()["payers"]}
 
 
-def contract_by_payer(data: Data, view: View):
-    metrics = ("expected_allowed", "allowed_priced", "paid_priced")
-    wide = data.figures(view, "payer", only=metrics).pivot(
+def payer_bars(data: Data, view: View, name: str, series: tuple, outcome: str, hover: str,
+               **layout):  # fmt: skip
+    """Bars of figures by payer; series are (metric, name, colour); a bar leads to the payer's
+    lines of `outcome`."""
+    wide = data.figures(view, "payer", only=tuple(m for m, _, _ in series)).pivot(
         on="metric", index="group", values="value").sort("group")  # fmt: skip
     names = payer_names(data)
     payers = wide["group"].to_list()
     labels = [ui.wrapped(names.get(p, p), 10) for p in payers]
-    hrefs = [lines_href(view.with_filters(payers=(p,)), outcome="variance") for p in payers]
-    fig = go.Figure([
-        go.Bar(x=labels, y=wide[m], name=name, marker_color=color, customdata=hrefs,
-               hovertemplate="%{x}: $%{y:,.2f} " + name.lower() + "<extra></extra>")
-        for m, name, color in (("expected_allowed", "Expected", ui.GREY),
-                               ("allowed_priced", "Allowed", ui.TEAL),
-                               ("paid_priced", "Paid", ui.BLUE))
-    ])  # fmt: skip
-    fig.update_layout(barmode="group", yaxis_tickformat="$~s", xaxis_tickangle=0)
-    return ui.chart("payments-contract", fig)
+    hrefs = [lines_href(view.with_filters(payers=(p,)), outcome=outcome) for p in payers]
+    return ui.bar_chart(name, labels, [
+        (wide[metric], label, colour, hrefs, hover.format(label=label.lower()))
+        for metric, label, colour in series
+    ], barmode="group", xaxis_tickangle=0, **layout)  # fmt: skip
+
+
+def contract_by_payer(data: Data, view: View):
+    return payer_bars(data, view, "payments-contract", (
+        ("expected_allowed", "Expected", ui.GREY), ("allowed_priced", "Allowed", ui.TEAL),
+        ("paid_priced", "Paid", ui.BLUE)), "variance", "%{{x}}: $%{{y:,.2f}} {label}",
+        yaxis_tickformat="$~s")  # fmt: skip
 
 
 def distribution(data: Data, view: View):
@@ -126,20 +122,10 @@ def ui_rows(frame: pl.DataFrame) -> list[dict]:
 
 
 def days_by_payer(data: Data, view: View):
-    figures = data.figures(view, "payer", only=("days_to_payment_median", "days_to_payment_p90"))
-    wide = figures.pivot(on="metric", index="group", values="value").sort("group")
-    names = payer_names(data)
-    payers = wide["group"].to_list()
-    hrefs = [lines_href(view.with_filters(payers=(p,)), outcome="paid") for p in payers]
-    fig = go.Figure([
-        go.Bar(x=[ui.wrapped(names.get(p, p), 10) for p in payers], y=wide[m], name=name,
-               marker_color=color, customdata=hrefs,
-               hovertemplate="%{x}: %{y} days (" + name + ")<extra></extra>")
-        for m, name, color in (("days_to_payment_median", "Median", ui.BLUE),
-                               ("days_to_payment_p90", "90th percentile", ui.GREY))
-    ])  # fmt: skip
-    fig.update_layout(barmode="group", yaxis_title="days", xaxis_tickangle=0)
-    return ui.chart("payments-days", fig)
+    return payer_bars(data, view, "payments-days", (
+        ("days_to_payment_median", "Median", ui.BLUE),
+        ("days_to_payment_p90", "90th percentile", ui.GREY)), "paid",
+        "%{{x}}: %{{y}} days ({label})", yaxis_title="days")  # fmt: skip
 
 
 def aging(data: Data, view: View):
@@ -155,3 +141,6 @@ def aging(data: Data, view: View):
     ))  # fmt: skip
     fig.update_layout(yaxis_tickformat="$~s", yaxis_title="pending charges")
     return ui.chart("payments-aging", fig)
+
+
+layout, register = figure_page(NAME, TITLE, INTRO, draw)
