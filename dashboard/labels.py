@@ -8,6 +8,7 @@ FIGURE_LABELS = {
     "lines_billed": "Lines billed",
     "charges_billed": "Charges billed",
     "lines_pending": "Lines pending",
+    "charges_pending": "Pending A/R (charges)",
     "initial_denial_rate": "Initial denial rate",
     "initial_denial_rate_charges": "Initial denial rate (charges)",
     "final_denial_rate": "Final denial rate",

@@ -166,6 +166,7 @@ def summarize(lines: pl.LazyFrame, settings: Settings, by: str | tuple[str, str]
         *rate("lines_billed", pl.len(), pl.len()),
         *rate("charges_billed", charge.sum(), pl.len()),
         *rate("lines_pending", count("pending"), pl.len()),
+        *rate("charges_pending", charges("pending"), count("pending")),
         *rate("initial_denial_rate", count("initial_denied"), count("adjudicated")),
         *rate("initial_denial_rate_charges", charges("initial_denied"), charges("adjudicated")),
         *rate("final_denial_rate", count("final_denied"), count("adjudicated")),
@@ -241,7 +242,8 @@ def underpaid_threshold(settings: Settings) -> pl.Expr:
 
 
 # Figures that are counts or sums rather than shares: their value is the numerator.
-AMOUNTS = ("lines_billed", "charges_billed", "lines_pending", "net_paid", "allowed_variance",
+AMOUNTS = ("lines_billed", "charges_billed", "lines_pending", "charges_pending", "net_paid",
+           "allowed_variance",
            "expected_allowed", "allowed_priced", "paid_priced",
            "underpaid_dollars", "days_to_adjudication_median", "days_to_adjudication_p90",
            "days_to_payment_median", "days_to_payment_p90")  # fmt: skip

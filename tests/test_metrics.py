@@ -34,6 +34,7 @@ def test_every_metric_by_hand(scenario):
     assert got["lines_billed"] == (6, 6, 6)
     assert got["charges_billed"] == (600, 6, 600)
     assert got["lines_pending"] == (1, 6, 1)  # H1, never answered
+    assert got["charges_pending"] == (100, 1, 100)
     assert got["initial_denial_rate"] == (3, 5, 0.6)  # A1, B1 and D1's original
     assert got["initial_denial_rate_charges"] == (300, 500, 0.6)
     assert got["final_denial_rate"] == (1, 5, 0.2)  # B1: claim-level denial, never paid

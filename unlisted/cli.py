@@ -194,10 +194,7 @@ def print_headline(con, console: Console, code: str = "97139") -> datetime.date:
         con, Filters(codes=(code,)), Settings(**metric_settings(load_config(), as_of))
     )
     got = {row["metric"]: row for row in figures.iter_rows(named=True)}
-    pending = sum(
-        got[f"ar_aging_{band}_charges"]["numerator"]
-        for band in ("0-30", "31-60", "61-90", "91-120", ">120")
-    )
+    pending = got["charges_pending"]["numerator"]
     table = Table(title=f"Headline: CPT {code}, as of {as_of}", title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")

@@ -7,7 +7,6 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
-from ...queries.metrics import AGING
 from .. import components as ui
 from ..data import Data
 from ..view import View, previous_period
@@ -37,14 +36,7 @@ def draw(data: Data, view: View, search: str):
             else None  # fmt: skip
 
     billed = ui.figure_row(now, "charges_billed")
-    pending_charges = sum(ui.figure_row(now, f"ar_aging_{b}_charges")["numerator"]
-                          for _, _, b in AGING)  # fmt: skip
     pending = ui.figure_row(now, "lines_pending")
-    pending_row = {**pending, "value": pending_charges}
-    pending_before = None
-    if before is not None:
-        pending_before = {**ui.figure_row(before, "lines_pending"), "value": sum(
-            ui.figure_row(before, f"ar_aging_{b}_charges")["numerator"] for _, _, b in AGING)}
     tiles = [
         ui.tile(f"{'/'.join(view.filters.codes)} billed", "charges_billed", *pair("charges_billed"),
                 lines_href(view, outcome="billed"),
@@ -58,7 +50,7 @@ def draw(data: Data, view: View, search: str):
                 lines_href(view, outcome="underpaid"),
                 detail=f"{ui.count(ui.figure_row(now, 'underpaid_rate')['numerator'])} lines "
                        "below contract"),
-        ui.tile("Pending A/R", "net_paid", pending_row, pending_before,
+        ui.tile("Pending A/R", "charges_pending", *pair("charges_pending"),
                 lines_href(view, outcome="pending"),
                 detail=f"{ui.count(pending['numerator'])} lines without remittance",
                 tile_id="tile-pending"),
