@@ -19,9 +19,7 @@ from .sql import sql
 # What a person sees of a line (grid, drill-down, export), on top of what the figures use.
 DETAIL_COLUMNS = METRIC_COLUMNS + (
     "claim_id", "payer_name", "rendering_name", "modifiers", "description", "units",
-    "primary_paid", "secondary_paid", "patient_responsibility", "latest_remit_date",
-    "final_denial_carc", "final_denial_category", "recoded", "adjudicated_code",
-    "contract_method", "note_found",
+    "patient_responsibility", "recoded", "adjudicated_code",
 )  # fmt: skip
 
 # Grid and export columns, in order, with their headings.
