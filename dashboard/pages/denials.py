@@ -12,8 +12,8 @@ from .. import components as ui
 from ..data import Data
 from ..labels import GROUP_CODES
 from ..view import View
-from . import figure_page, lines_href
-from .overview import month_links, period_text
+from . import figure_page, lines_href, selection_text
+from .overview import month_links
 
 NAME, TITLE, PATH = "denials", "Denials", "/denials"
 INTRO = ("Who denies the target codes, why, and how many denials are overturned. Click any bar "
@@ -22,7 +22,7 @@ INTRO = ("Who denies the target codes, why, and how many denials are overturned.
 
 def draw(data: Data, view: View, search: str):
     return [
-        html.P(period_text(view), className="period"),
+        html.P(selection_text(view), className="period"),
         dbc.Row([
             dbc.Col(ui.card("Initial denial rate by payer and month",
                             trend(data, view, "payer"), "by-payer-month", search,

@@ -14,8 +14,7 @@ from .. import components as ui
 from ..data import Data
 from ..labels import ELEMENT_LABELS
 from ..view import View
-from . import figure_page, lines_href
-from .overview import period_text
+from . import figure_page, lines_href, selection_text
 
 NAME, TITLE, PATH = "documentation", "Documentation", "/documentation"
 INTRO = ("Whether the notes behind the target codes show the six elements payers look for, and "
@@ -30,7 +29,7 @@ ROWS = [(f"element_{e}_rate", ELEMENT_LABELS[e], f"missing_{e}") for e in ELEMEN
 
 def draw(data: Data, view: View, search: str):
     return [
-        html.P(period_text(view), className="period"),
+        html.P(selection_text(view), className="period"),
         ui.card("Share of lines whose note shows each element, by service month",
                 heatmap(data, view, "month"), "by-month", search),
         dbc.Row([

@@ -13,8 +13,7 @@ from ...queries.metrics import AGING
 from .. import components as ui
 from ..data import Data
 from ..view import View
-from . import figure_page, lines_href
-from .overview import period_text
+from . import figure_page, lines_href, selection_text
 
 NAME, TITLE, PATH = "payments", "Payments", "/payments"
 INTRO = ("What payers allowed and paid against contract, who underpays, how long payment takes, "
@@ -24,7 +23,7 @@ INTRO = ("What payers allowed and paid against contract, who underpays, how long
 def draw(data: Data, view: View, search: str):
     settings = data.settings_for(view)
     return [
-        html.P(period_text(view), className="period"),
+        html.P(selection_text(view), className="period"),
         dbc.Row([
             dbc.Col(ui.card("Expected, allowed and paid by payer (lines with a contract)",
                             contract_by_payer(data, view), "by-payer", search), lg=7),
