@@ -249,6 +249,8 @@ def serve(
 
 def run_dashboard(db: Path, as_of, config: Path | None, host: str, port: int,
                   console: Console) -> None:  # fmt: skip
+    import waitress
+
     from .dashboard.app import create_app
     from .queries.metrics import Settings
 
@@ -256,7 +258,9 @@ def run_dashboard(db: Path, as_of, config: Path | None, host: str, port: int,
     settings = Settings(**metric_settings(loaded, as_of))
     app_ = create_app(db, settings, codes=tuple(loaded["metrics"]["codes"]))
     console.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
-    app_.run(host=host, port=port, debug=False)
+    # A production server (several threads, no debugger), not Flask's development one.
+    waitress.serve(app_.server, host=host, port=port, threads=8, ident="unlisted",
+                   _quiet=True)
 
 
 @app.command()
