@@ -6,11 +6,14 @@ GET /export/<dataset>.csv?<filters>    one dataset as CSV (filters as leading '#
 GET /export/<dataset>.xlsx?<filters>   one dataset as an Excel sheet, plus a Filters sheet
 GET /export/page/<page>.xlsx?<filters> a page's datasets, one sheet each, plus Filters
 GET /export/claim/<claim id>.xlsx       one claim: versions, lines, remittance events, notes
+POST /export/grid.<csv|xlsx>?<filters>  the Claims grid as shown: its column filters, sort and
+                                        search come in the body (form field `state`, JSON)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import tempfile
@@ -21,6 +24,7 @@ import polars as pl
 import xlsxwriter
 from flask import Flask, Response, abort, request, send_file
 
+from ..queries import explore
 from ..queries.explore import Drill
 from ..queries.metrics import Filters
 from .data import Data, NoData
@@ -152,16 +156,23 @@ def write_sheet(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame) -> No
 
 def workbook(data: Data, view: View, datasets: list[str], title: str) -> str:
     """An Excel file of the datasets, written to a private temporary file (constant memory)."""
+    return workbook_of(described(data, view, title), {
+        name: DATASETS[name](data, view).lazy().collect() for name in datasets})
+
+
+def workbook_of(filters: list[tuple[str, str]] | None, sheets: dict[str, pl.DataFrame]) -> str:
+    """An Excel file: a Filters sheet (when given), then one sheet per frame."""
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="unlisted-export-")
     os.close(handle)
     book = xlsxwriter.Workbook(path, {"constant_memory": True})
     try:
-        filters = book.add_worksheet("Filters")
-        for row, (key, value) in enumerate(described(data, view, title)):
-            filters.write_string(row, 0, key)
-            filters.write_string(row, 1, value)
-        for name in datasets:
-            write_sheet(book, name, DATASETS[name](data, view).lazy().collect())
+        if filters is not None:
+            sheet = book.add_worksheet("Filters")
+            for row, (key, value) in enumerate(filters):
+                sheet.write_string(row, 0, key)
+                sheet.write_string(row, 1, value)
+        for name, frame in sheets.items():
+            write_sheet(book, name, frame)
     finally:
         book.close()
     return path
@@ -185,6 +196,34 @@ def register(server: Flask, data: Data) -> None:
             return Response(str(exc), status=409, mimetype="text/plain")
         return sent(path, f"unlisted-{dataset}-{stamp}.xlsx")
 
+    @server.route("/export/grid.<fmt>", methods=["POST"])
+    def export_grid(fmt: str):
+        """The Claims grid as the user filtered, sorted and searched it (state in the body)."""
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        try:
+            state = json.loads(request.form.get("state") or "{}")
+            view = data_view(data)
+            rows = explore.grid_rows(data.drilled(view), state.get("filterModel"),
+                                     state.get("sortModel"), state.get("search"))
+            frame = rows.collect()
+        except NoData as exc:
+            return Response(str(exc), status=409, mimetype="text/plain")
+        except (ValueError, AttributeError, TypeError):
+            return Response("That grid filter cannot be exported.", status=400,
+                            mimetype="text/plain")
+        described_rows = described(data, view, "grid") + [
+            ("grid column filters", json.dumps(state.get("filterModel") or {})),
+            ("grid sort", json.dumps(state.get("sortModel") or [])),
+            ("grid search", state.get("search") or ""),
+        ]  # fmt: skip
+        stamp = dt.date.today().isoformat()
+        if fmt == "csv":
+            return Response(csv_stream(frame, described_rows), mimetype="text/csv",
+                            headers={"Content-Disposition":
+                                     f'attachment; filename="unlisted-grid-{stamp}.csv"'})
+        return sent(workbook_of(described_rows, {"grid": frame}), f"unlisted-grid-{stamp}.xlsx")
+
     @server.route("/export/claim/<int:claim_id>.xlsx")
     def export_claim(claim_id: int):
         try:
@@ -207,15 +246,7 @@ def register(server: Flask, data: Data) -> None:
 
 def claim_export(data: Data, claim_id: int) -> str:
     """One claim's workbook: versions as billed, lines, remittance events, notes."""
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="unlisted-export-")
-    os.close(handle)
-    book = xlsxwriter.Workbook(path, {"constant_memory": True})
-    try:
-        for name, frame in data.claim(claim_id).items():
-            write_sheet(book, name, frame)
-    finally:
-        book.close()
-    return path
+    return workbook_of(None, data.claim(claim_id))
 
 
 def data_view(data: Data) -> View:

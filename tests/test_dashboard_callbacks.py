@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 import openpyxl
 import polars as pl
@@ -270,3 +271,27 @@ def test_no_database_yet_says_what_to_do(tmp_path):
     assert texts(body)[:2] == ["No database yet: load files with unlisted load.",
                                "Load claims and remittances with: unlisted load FILES..."]
     assert client.get("/export/lines.csv").status_code == 409
+
+
+def test_the_grid_exports_as_shown(client):
+    state = {"filterModel": {"charge": {"filterType": "number", "type": "greaterThan",
+                                        "filter": 50}},
+             "sortModel": [{"colId": "patient_control_number", "sort": "desc"}], "search": "1"}
+    answer = client.post("/export/grid.csv?set=billed", data={"state": json.dumps(state)})
+    text = answer.get_data(as_text=True)
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    # Every 97139 line (each claim number holds a "1"), by claim number, last first.
+    assert [r["patient_control_number"] for r in rows] == ["H1", "F1", "E1", "D1", "B1", "A1"]
+    assert '# grid search: 1' in text and "# drill-down outcome: billed" in text
+    got = callback(client, [("grid-export-state", "value"), ("grid-export-csv", "formAction"),
+                            ("grid-export-xlsx", "formAction")],
+                   [("claims-grid", "getRowsRequest", {"startRow": 0, "endRow": 100,
+                                                       "sortModel": state["sortModel"],
+                                                       "filterModel": state["filterModel"]}),
+                    ("claims-search", "value", "1"), ("url", "search", "?set=billed")])
+    assert json.loads(got["grid-export-state"]["value"]) == state
+    assert got["grid-export-csv"]["formAction"] == "/export/grid.csv?set=billed"
+    book = openpyxl.load_workbook(io.BytesIO(client.post(
+        "/export/grid.xlsx", data={"state": json.dumps(state)}).data))
+    assert book.sheetnames == ["Filters", "grid"] and book["grid"].max_row == 7
+    assert client.post("/export/grid.csv", data={"state": "[1]"}).status_code == 400

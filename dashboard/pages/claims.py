@@ -3,6 +3,8 @@ drill-down target of every figure ("the lines behind it")."""
 
 from __future__ import annotations
 
+import json
+
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
@@ -50,6 +52,15 @@ def layout(_pathname: str):
                       className="claims-search"),
             html.Span(id="claims-count", className="claims-count"),
             html.Span(id="claims-exports"),
+            # The grid as filtered, sorted and searched, sent in the request's body: search
+            # text and column filters may name a claim, and stay out of addresses and logs.
+            html.Form([
+                dcc.Input(type="hidden", id="grid-export-state", name="state", value="{}"),
+                html.Button("CSV of the grid as shown", id="grid-export-csv", type="submit",
+                            formAction="/export/grid.csv", className="export-button"),
+                html.Button("Excel", id="grid-export-xlsx", type="submit",
+                            formAction="/export/grid.xlsx", className="export-button"),
+            ], id="grid-export-form", method="POST", className="grid-export"),
         ], className="claims-tools"),
         grid(),
         dcc.Store(id="claims-refreshed"),
@@ -110,6 +121,18 @@ def register(app, data: Data) -> None:
             log.warning("unusable grid request ignored")
             return {"rowData": [], "rowCount": 0}, "That filter cannot be used."
         return {"rowData": found, "rowCount": total}, f"{total:,} lines"
+
+    @app.callback(
+        Output("grid-export-state", "value"), Output("grid-export-csv", "formAction"),
+        Output("grid-export-xlsx", "formAction"),
+        Input("claims-grid", "getRowsRequest"), Input("claims-search", "value"),
+        Input("url", "search"),
+    )  # fmt: skip
+    def export_state(request, text, search):
+        state = {"filterModel": (request or {}).get("filterModel") or {},
+                 "sortModel": (request or {}).get("sortModel") or [], "search": text or ""}
+        return (json.dumps(state), f"/export/grid.csv{search or ''}",
+                f"/export/grid.xlsx{search or ''}")  # fmt: skip
 
     @app.callback(
         Output("url", "href", allow_duplicate=True),
