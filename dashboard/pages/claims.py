@@ -41,22 +41,25 @@ def columns() -> list[dict]:
 
 def layout(_pathname: str):
     return html.Div([
-        html.Div([html.H1(TITLE),
-                  html.P("Every line in the selection. Sort and filter by any column, search "
-                         "across the main ones, and click a claim number for the whole claim.",
-                         className="intro")], className="page-head"),
+        html.Div(html.Div([
+            html.H1(TITLE),
+            html.P("Every line in the selection. Sort and filter by any column, search across "
+                   "the main ones, and click a claim number for the whole claim.",
+                   className="intro")]), className="page-head"),
         html.Div(id="claims-drill"),
         html.Div([
             dbc.Input(id="claims-search", type="search", debounce=0.4,
                       placeholder="Search claim number, payer, provider, code, CARC",
                       className="claims-search"),
             html.Span(id="claims-count", className="claims-count"),
-            html.Span(id="claims-exports"),
+            html.Span([html.Span("All these lines:", className="export-label"),
+                       html.Span(id="claims-exports")]),
             # The grid as filtered, sorted and searched, sent in the request's body: search
             # text and column filters may name a claim, and stay out of addresses and logs.
             html.Form([
                 dcc.Input(type="hidden", id="grid-export-state", name="state", value="{}"),
-                html.Button("CSV of the grid as shown", id="grid-export-csv", type="submit",
+                html.Span("As the grid shows them:", className="export-label"),
+                html.Button("CSV", id="grid-export-csv", type="submit",
                             formAction="/export/grid.csv", className="export-button"),
                 html.Button("Excel", id="grid-export-xlsx", type="submit",
                             formAction="/export/grid.xlsx", className="export-button"),
