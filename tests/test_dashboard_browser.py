@@ -345,6 +345,26 @@ def test_exports_hold_the_rows_of_the_drill_down(browser, app_url, downloads):
     book.close()
 
 
+def test_the_grid_exports_as_searched(browser, app_url, downloads):
+    open_page(browser, app_url + "/claims?set=initial_denied", extra="#drill-description")
+    wait(browser, lambda b: re.fullmatch(r"[\d,]+ lines", text_of(b, "#claims-count")))
+    everything = number(text_of(browser, "#claims-count"))
+    search = browser.find_element(By.CSS_SELECTOR, "#claims-search")
+    search.send_keys("MEDICARE")
+    wait(browser, lambda b: re.fullmatch(r"[\d,]+ lines", text_of(b, "#claims-count"))
+         and number(text_of(b, "#claims-count")) != everything)
+    shown = number(text_of(browser, "#claims-count"))
+    assert 0 < shown < everything
+    # The export state follows the grid's next request: wait until it carries the search.
+    wait(browser, lambda b: "MEDICARE" in (b.find_element(
+        By.CSS_SELECTOR, "#grid-export-state").get_attribute("value") or ""))
+    click_first(browser, "#grid-export-csv")
+    text = downloaded(downloads, ".csv").read_text(encoding="utf-8")
+    assert "# grid search: MEDICARE" in text
+    rows = [line for line in text.splitlines() if not line.startswith("# ")]
+    assert len(rows) - 1 == shown
+
+
 # -- one claim -------------------------------------------------------------------------------------
 def test_a_claim_opens_from_the_grid(browser, app_url):
     open_page(browser, app_url + "/claims", extra="#claims-grid .ag-row .link-cell")
