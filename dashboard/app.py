@@ -38,6 +38,7 @@ def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...
         update_title=None,
     )
     app.server.config["unlisted_data"] = data
+    data.warm_up()
     app.layout = lambda: shell(data)
     register_shell(app, data)
     for page in PAGES:

@@ -21,6 +21,9 @@ from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
 from .view import View, previous_period, resolved
 
+# Up to this many lines, the figures' columns of every line are held in memory (about 250 MB
+# a million lines); above it, each filter change reads its lines from DuckDB.
+IN_MEMORY_LINES = 3_000_000
 # Grid pages ending above this row are sorted with Polars' top-k; deeper ones use the grid's
 # whole order, computed once per view.
 NEAR_TOP = 2000
@@ -63,6 +66,7 @@ class Data:
         self.snapshot = DatabaseSnapshot(Path(path), check_every=check_every)
         self.settings = settings
         self.codes = codes
+        self.everything = Cache(1)
         self.selections = Cache(6)
         self.details = Cache(3)
         self.results = Cache(64)
@@ -113,6 +117,9 @@ class Data:
         columns = explore.DETAIL_COLUMNS if detail else metrics.METRIC_COLUMNS
 
         def make() -> pl.DataFrame:
+            every = None if detail else self.every_line()
+            if every is not None:
+                return every.filter(metrics.in_scope(filters)).select(columns)
             with self.cursor() as cursor:
                 try:
                     return metrics.selected_lines(cursor, filters, columns).collect()
@@ -120,6 +127,32 @@ class Data:
                     raise NoData(STALE) from None
         cache = self.details if detail else self.selections
         return cache.get((self.snapshot.current_version(), filters), make)
+
+    def warm_up(self) -> None:
+        """Read every line in the background, so that the first visitor does not wait."""
+        def read() -> None:
+            try:
+                self.every_line()
+            except NoData:
+                pass
+        self.helpers.submit(read)
+
+    def every_line(self) -> pl.DataFrame | None:
+        """Every line of the database with the figures' columns, held in memory while the data
+        stays the same, when there are at most IN_MEMORY_LINES of them: a filter change is then
+        a Polars filter, not a DuckDB read. None when there are more."""
+        def make() -> pl.DataFrame | None:
+            with self.cursor() as cursor:
+                try:
+                    count = cursor.sql(sql("selection/line_count")).fetchall()[0][0]
+                    if count > IN_MEMORY_LINES:
+                        return None
+                    relation = cursor.sql(sql("selection/every_line"))
+                    return pl.from_arrow(relation.select(
+                        *metrics.METRIC_COLUMNS, *metrics.SCOPE_COLUMNS).to_arrow_table())
+                except duckdb.CatalogException:
+                    raise NoData(STALE) from None
+        return self.everything.get(self.snapshot.current_version(), make)
 
     def details_of(self, ids: list[int]) -> pl.LazyFrame:
         with self.cursor() as cursor:

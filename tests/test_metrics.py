@@ -248,3 +248,29 @@ def test_metrics_command_prints_the_same_figures(practice):
     assert "initial_denial_rate" in table.stdout and "%" in table.stdout
     wrong = subprocess.run([*command, "--format", "xml"], capture_output=True, text=True)
     assert wrong.returncode == 2
+
+
+def test_lines_chosen_in_memory_are_the_lines_sql_selects(practice):
+    """The dashboard chooses lines among all of them in memory (metrics.in_scope); the CLI reads
+    them with selection/lines.sql. Both must choose the same lines for every filter."""
+    from unlisted.queries.metrics import METRIC_COLUMNS, SCOPE_COLUMNS, in_scope, selected_lines
+
+    con, _ = practice
+    every = pl.from_arrow(con.sql("SELECT * FROM line_adjudication").select(
+        *METRIC_COLUMNS, *SCOPE_COLUMNS).to_arrow_table())  # fmt: skip
+    payers = sorted(every["payer_id"].unique().to_list())
+    providers = sorted(every["rendering_npi"].drop_nulls().unique().to_list())
+    locations = sorted(every["location"].drop_nulls().unique().to_list())
+    cases = [Filters(), Filters(codes=("97139", "97110", "97140")),
+             Filters(start=dt.date(2025, 3, 1), end=dt.date(2025, 5, 31)),
+             Filters(basis="payment", start=dt.date(2025, 3, 1), end=dt.date(2025, 5, 31)),
+             Filters(basis="payment", end=dt.date(2025, 2, 28)),
+             Filters(modifiers=("GP",)), Filters(modifiers=("59", "XU")),
+             Filters(payers=tuple(payers[:2]), providers=tuple(providers[1:3])),
+             Filters(locations=(locations[0],), modifiers=("GP",), start=dt.date(2025, 6, 1))]
+    cases += [Filters(payers=(p,)) for p in payers] + [Filters(providers=(p,)) for p in providers]
+    for filters in cases:
+        by_sql = selected_lines(con, filters).select("claim_line_id").collect()
+        in_memory = every.filter(in_scope(filters)).select("claim_line_id")
+        assert sorted(by_sql["claim_line_id"]) == sorted(in_memory["claim_line_id"]), filters
+        assert by_sql.height > 0 or filters.modifiers == ("59", "XU"), filters

@@ -1,0 +1,2 @@
+-- How many claim lines the marts hold.
+SELECT count(*) FROM line_adjudication;
