@@ -101,7 +101,7 @@ def rarc_labels() -> pa.Table:
 
 
 def fingerprint(sources: dict[str, pa.Table]) -> str:
-    """SHA-256 of the mart models and of the reference lists they are built from."""
+    """SHA-256 of the mart models and of the reference lists and rules they are built from."""
     digest = hashlib.sha256()
     for model in MODELS:
         digest.update(sql(f"marts/{model}").encode())
@@ -112,21 +112,29 @@ def fingerprint(sources: dict[str, pa.Table]) -> str:
 
 
 def reference_sources() -> dict[str, pa.Table]:
+    from .rules import rule_sources  # queries/rules.py builds on this module
+
     return {
         "denial_category_source": denial_categories(),
         "carc_label_source": carc_labels(),
         "rarc_label_source": rarc_labels(),
+        **rule_sources(),
     }
 
 
 def marts_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the marts were built by this program's models from the current reference lists."""
+    """Whether the marts were built by this program's models from the current reference lists
+    and rules."""
     with con.cursor() as cursor:
         try:
             found = cursor.execute(sql("load/mart_fingerprint")).fetchall()
         except duckdb.CatalogException:
             return False
-    return bool(found) and found[0][0] == fingerprint(reference_sources())
+    try:
+        current = fingerprint(reference_sources())
+    except ReferenceListError:
+        return False  # rebuild_marts raises it again, where the caller reports it
+    return bool(found) and found[0][0] == current
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:

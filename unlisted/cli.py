@@ -16,12 +16,14 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from . import audit_cli
 from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, Loader, expand_paths
 from .queries.data_dictionary import data_dictionary
 from .queries.marts import ReferenceListError, marts_current, rebuild_marts
 from .queries.sql import sql
+from .rules_cli import rules
 from .settings import ConfigError, database_path, load_config, metric_settings
 
 app = typer.Typer(
@@ -30,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(audit_cli.sample, name="sample")
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: $UNLISTED_CONFIG, else built-in)."),
@@ -372,6 +375,9 @@ def figure(row: dict) -> str:
     if "charges" in name or name in ("net_paid", "allowed_variance", "underpaid_dollars"):
         return f"${value:,.2f}"
     return f"{value:,.0f}"
+
+
+app.command(name="rules")(rules)
 
 
 @app.command()

@@ -1,0 +1,457 @@
+"""`unlisted sample`: draw, show, review and appraise audit samples (RAT-STATS style).
+
+The computation is in queries/sampling.py, the writes in etl/audit.py; this module parses
+options and prints."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .etl.database import connect
+from .etl.errors import InputError
+from .queries.sql import sql
+from .settings import ConfigError, database_path, load_config
+
+sample = typer.Typer(
+    help="Audit samples: draw a reproducible random sample, import review results, appraise.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default: $UNLISTED_DB, else ./unlisted.duckdb)."),
+]
+CodeOption = Annotated[
+    list[str] | None, typer.Option(help="Procedure codes in scope (default 97139).")
+]
+FromOption = Annotated[
+    datetime.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")
+]
+ToOption = Annotated[
+    datetime.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")
+]
+BasisOption = Annotated[
+    str, typer.Option(help="Dates are service dates or payment (first remittance) dates.")
+]
+PayerOption = Annotated[list[str] | None, typer.Option(help="Payer ids (repeat for several).")]
+ProviderOption = Annotated[list[str] | None, typer.Option(help="Rendering provider NPIs.")]
+LocationOption = Annotated[
+    list[str] | None, typer.Option(help="Locations (service facility names).")
+]
+ModifierOption = Annotated[
+    list[str] | None, typer.Option(help="Modifiers (any of them on the line).")
+]
+FormatOption = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
+    return typer.Exit(code)
+
+
+def build_filters(code, date_from, date_to, basis, payer, provider, location, modifier):
+    from .queries.metrics import Filters
+
+    if basis not in ("service", "payment"):
+        raise typer.BadParameter("must be service or payment", param_hint="--basis")
+    try:
+        codes = code or load_config()["metrics"]["codes"]
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+    return Filters(
+        codes=tuple(codes),
+        start=date_from.date() if date_from else None,
+        end=date_to.date() if date_to else None,
+        basis=basis,
+        payers=tuple(payer or ()),
+        providers=tuple(provider or ()),
+        locations=tuple(location or ()),
+        modifiers=tuple(modifier or ()),
+    )
+
+
+def check_format(output: str) -> None:
+    if output not in ("table", "csv", "json"):
+        raise typer.BadParameter("must be table, csv or json", param_hint="--format")
+
+
+def open_write(db: Path | None) -> duckdb.DuckDBPyConnection:
+    path = database_path(db)
+    if not path.exists():
+        raise fail(f"No database at {path}: load files first (unlisted load or unlisted demo).")
+    try:
+        return connect(path)
+    except InputError as exc:
+        raise fail(exc.message) from None
+
+
+def open_read(db: Path | None) -> duckdb.DuckDBPyConnection:
+    path = database_path(db)
+    if not path.exists():
+        raise fail(f"No database at {path}: load files first (unlisted load or unlisted demo).")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise fail(f"cannot open the database {path}: {exc}") from None
+
+
+def the_frame(con, filters):
+    from .queries import sampling
+
+    try:
+        return sampling.frame(con, filters)
+    except duckdb.CatalogException:
+        raise fail("The database has no marts yet: run unlisted load.") from None
+
+
+def plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+@sample.command()
+def draw(
+    size: Annotated[int, typer.Option("--size", min=1, help="Sample size (lines).")],
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random numbers.")],
+    stratify: Annotated[
+        str | None, typer.Option(help="Stratify by payer, provider or paid (amount strata).")
+    ] = None,
+    strata: Annotated[
+        int, typer.Option(min=1, help="Paid-amount strata of equal counts (with --stratify paid).")
+    ] = 3,
+    cuts: Annotated[
+        str | None,
+        typer.Option(help="Paid-amount cut points instead, e.g. 40,80 (with --stratify paid)."),
+    ] = None,
+    allocation: Annotated[
+        str, typer.Option(help="Stratum sizes: proportional or equal.")
+    ] = "proportional",
+    db: DbOption = None,
+    code: CodeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    basis: BasisOption = "service",
+    payer: PayerOption = None,
+    provider: ProviderOption = None,
+    location: LocationOption = None,
+    modifier: ModifierOption = None,
+) -> None:
+    """Draw a random sample of claim lines from the frame the filters select, and record it
+    (seed, frame, method, program version). The same seed and frame give the same lines."""
+    from .etl.audit import record_sample
+    from .queries import sampling
+
+    filters = build_filters(code, date_from, date_to, basis, payer, provider, location, modifier)
+    if stratify is not None and stratify not in sampling.STRATIFY:
+        raise typer.BadParameter(f"must be one of {', '.join(sampling.STRATIFY)}",
+                                 param_hint="--stratify")  # fmt: skip
+    cut_points = None
+    if cuts:
+        try:
+            cut_points = [Decimal(c.strip()) for c in cuts.split(",") if c.strip()]
+        except ArithmeticError:
+            raise typer.BadParameter("must be amounts separated by commas",
+                                     param_hint="--cuts") from None  # fmt: skip
+    con = open_write(db)
+    try:
+        fr = the_frame(con, filters)
+        try:
+            drawn = sampling.draw(fr, size, seed, stratify, strata, cut_points, allocation)
+        except sampling.SamplingError as exc:
+            raise fail(str(exc)) from None
+        sample_id = record_sample(con, fr, drawn)
+    finally:
+        con.close()
+    console = Console(highlight=False)
+    console.print(f"Sample {sample_id}: {len(drawn.positions)} of {fr.size:,} lines "
+                  f"(frame net paid ${fr.total_paid:,.2f}), {drawn.method}"
+                  + (f" by {stratify}, {allocation} allocation" if stratify else "")
+                  + f", seed {seed}.")  # fmt: skip
+    if drawn.strata:
+        for s in drawn.strata:
+            console.print(f"  {s['stratum']}: {s['sample_size']} of {s['frame_size']:,} lines")
+    console.print(f"Lines: unlisted sample show {sample_id}; results: unlisted sample review "
+                  f"{sample_id} FILE.csv (claim_line_id,audited_amount[,note]).")  # fmt: skip
+
+
+@sample.command()
+def show(
+    sample_id: Annotated[int, typer.Argument(help="Sample id.")],
+    db: DbOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """Show a sample: how it was drawn, whether its frame is unchanged, and its lines."""
+    from .queries import sampling
+
+    check_format(output)
+    con = open_read(db)
+    try:
+        record = sampling.sample_record(con, sample_id)
+        if record is None:
+            raise fail(f"There is no sample {sample_id}.")
+        lines = sampling.sample_lines(con, sample_id)
+        try:
+            check = sampling.frame_check(con, record)
+        except duckdb.CatalogException:
+            check = None
+    finally:
+        con.close()
+    if output == "csv":
+        print(lines.write_csv(), end="")
+        return
+    if output == "json":
+        header = {k: plain(v) for k, v in record.items()}
+        header["strata"] = json.loads(record["strata"]) if record["strata"] else None
+        header["frame_filters"] = json.loads(record["frame_filters"])
+        header["frame_check"] = {k: plain(v) for k, v in check.items()} if check else None
+        header["lines"] = [{k: plain(v) for k, v in row.items()}
+                           for row in lines.iter_rows(named=True)]  # fmt: skip
+        print(json.dumps(header, indent=1))
+        return
+    console = Console(highlight=False)
+    console.print(f"Sample {sample_id}: {record['method']}"
+                  + (f" by {record['stratify_by']} ({record['allocation']})"
+                     if record["stratify_by"] else "")
+                  + f", seed {record['seed']}, {record['sample_size']} lines, drawn "
+                  f"{record['created_at']:%Y-%m-%d %H:%M} by unlisted "
+                  f"{record['program_version']} ({record['generator']}).")  # fmt: skip
+    console.print(f"Frame: {record['frame_size']:,} lines, net paid "
+                  f"${record['frame_total_paid']:,.2f}; filters {record['frame_filters']}")
+    if check is None:
+        console.print("[yellow]Frame not checked: the database has no marts.[/yellow]")
+    elif check["unchanged"]:
+        console.print("Frame unchanged: the same filters select the same lines and amounts.")
+    else:
+        console.print(f"[yellow]The frame changed since the sample was drawn: now "
+                      f"{check['frame_size_now']:,} lines, net paid "
+                      f"${check['frame_total_paid_now']:,.2f}. Drawing again with the same "
+                      "seed would not give the same sample.[/yellow]")  # fmt: skip
+    reviewed = lines.filter(lines["audited_amount"].is_not_null()).height
+    console.print(f"Reviewed: {reviewed} of {lines.height} lines.")
+    table = Table(title_justify="left")
+    stratified = record["stratify_by"] is not None
+    for column in ("#", "line id", *(["stratum"] if stratified else []), "claim", "payer",
+                   "provider", "service date", "paid", "audited", "error"):  # fmt: skip
+        table.add_column(column, justify="right" if column in ("paid", "audited") else "left",
+                         no_wrap=column in ("line id", "claim", "service date"))  # fmt: skip
+    for row in lines.iter_rows(named=True):
+        table.add_row(
+            str(row["selection_order"]), str(row["claim_line_id"]),
+            *([row["stratum"] or ""] if stratified else []),
+            row["patient_control_number"] or "", row["payer_id"] or "",
+            row["rendering_npi"] or "", str(row["service_date"] or ""),
+            f"{row['paid_amount']:,.2f}",
+            "" if row["audited_amount"] is None else f"{row['audited_amount']:,.2f}",
+            "" if row["in_error"] is None else ("yes" if row["in_error"] else "no"),
+        )  # fmt: skip
+    console.print(table)
+
+
+@sample.command()
+def review(
+    sample_id: Annotated[int, typer.Argument(help="Sample id.")],
+    csv_file: Annotated[Path, typer.Argument(help="CSV: claim_line_id,audited_amount[,note].")],
+    db: DbOption = None,
+) -> None:
+    """Import review results: what should have been paid on each sampled line. Every row is
+    checked first; if any is wrong, nothing is written. A line imported again is replaced."""
+    from .etl.audit import ReviewError, read_review_csv, record_review, validate_review
+
+    if not csv_file.is_file():
+        raise fail(f"No file {csv_file}.", 2)
+    con = open_write(db)
+    try:
+        try:
+            rows = validate_review(con, sample_id, read_review_csv(csv_file))
+        except ReviewError as exc:
+            err = Console(stderr=True, highlight=False)
+            err.print(f"[red]{csv_file.name}: not imported, nothing written "
+                      f"({len(exc.problems)} problem(s)):[/red]")  # fmt: skip
+            for problem in exc.problems[:50]:
+                err.print(f"  - {problem}")
+            if len(exc.problems) > 50:
+                err.print(f"  ... {len(exc.problems) - 50} more")
+            raise typer.Exit(1) from None
+        count = record_review(con, sample_id, rows)
+        remaining = con.execute(sql("audit/unreviewed_count"),
+                                {"sample_id": sample_id}).fetchone()[0]  # fmt: skip
+    finally:
+        con.close()
+    Console(highlight=False).print(
+        f"Imported {count} review result(s) into sample {sample_id}; "
+        + (f"{remaining} line(s) still to review." if remaining
+           else f"every line is reviewed: unlisted sample appraise {sample_id}."))  # fmt: skip
+
+
+APPRAISAL_ROWS = (
+    ("attributes", "sample_size", "lines reviewed"),
+    ("attributes", "errors", "lines in error"),
+    ("attributes", "error_rate", "error rate"),
+    ("attributes", "one_sided_lower", "error rate, 90% one-sided lower"),
+    ("attributes", "one_sided_upper", "error rate, 90% one-sided upper"),
+    ("attributes", "two_sided_lower", "error rate, 90% two-sided lower"),
+    ("attributes", "two_sided_upper", "error rate, 90% two-sided upper"),
+    ("attributes", "projected_errors", "projected lines in error (frame)"),
+    ("attributes", "limits", "attribute limits"),
+    ("variables", "frame_size", "frame lines (N)"),
+    ("variables", "sample_overpayment", "overpayment in the sample"),
+    ("variables", "mean", "mean overpayment per line"),
+    ("variables", "sd", "standard deviation"),
+    ("variables", "point_estimate", "point estimate (frame)"),
+    ("variables", "standard_error", "standard error (frame)"),
+    ("variables", "degrees_of_freedom", "degrees of freedom"),
+    ("variables", "one_sided_lower", "90% one-sided lower limit"),
+    ("variables", "one_sided_upper", "90% one-sided upper limit"),
+    ("variables", "two_sided_lower", "90% two-sided lower limit"),
+    ("variables", "two_sided_upper", "90% two-sided upper limit"),
+    ("variables", "limits", "variable limits"),
+)
+
+
+def appraisal_rows(result: dict) -> list[tuple[str, str, object]]:
+    rows = []
+    for part, key, label in APPRAISAL_ROWS:
+        if key in result[part]:
+            rows.append((f"{part}.{key}", label, result[part][key]))
+    for s in result["variables"].get("strata", []):
+        for key in ("frame_size", "sample_size", "errors", "mean", "sd", "point_estimate"):
+            rows.append((f"stratum[{s['stratum']}].{key}", f"{s['stratum']}: {key}", s[key]))
+    return rows
+
+
+def shown(name: str, value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}"
+    if "error_rate" in name or (name.startswith("attributes.") and "sided" in name):
+        return f"{value:.2%}"
+    if name.endswith(("frame_size", "sample_size", "errors", "degrees_of_freedom")):
+        return f"{value:,.1f}".removesuffix(".0")
+    return f"{value:,.2f}"
+
+
+@sample.command()
+def appraise(
+    sample_id: Annotated[int, typer.Argument(help="Sample id.")],
+    db: DbOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """Attribute appraisal (error rate, exact binomial limits) and variable appraisal
+    (overpayment extrapolated to the frame: point estimate, one- and two-sided 90% limits)."""
+    from .queries import sampling
+
+    check_format(output)
+    con = open_read(db)
+    try:
+        try:
+            result = sampling.appraise(con, sample_id)
+        except sampling.SamplingError as exc:
+            raise fail(str(exc)) from None
+    finally:
+        con.close()
+    if output == "json":
+        print(json.dumps(result, indent=1))
+        return
+    rows = appraisal_rows(result)
+    if output == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(("figure", "label", "value"))
+        writer.writerows(rows)
+        print(buffer.getvalue(), end="")
+        return
+    table = Table(title=f"Sample {sample_id} ({result['method']}): appraisal",
+                  title_justify="left")  # fmt: skip
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for name, label, value in rows:
+        table.add_row(label, shown(name, value))
+    Console().print(table)
+
+
+@sample.command("size")
+def size_(
+    precision: Annotated[
+        float, typer.Option(help="Half width wanted: dollars per line (with --probe-sd), or "
+                                 "error-rate points such as 0.05 (with --expected-rate).")
+    ],
+    probe_sd: Annotated[
+        float | None, typer.Option(help="SD of the overpayment per line in a probe sample.")
+    ] = None,
+    probe: Annotated[
+        int | None, typer.Option(help="A reviewed sample whose overpayment SD is the probe.")
+    ] = None,
+    expected_rate: Annotated[
+        float | None, typer.Option(help="Expected error rate (attribute sample size).")
+    ] = None,
+    confidence: Annotated[float, typer.Option(help="Two-sided confidence level.")] = 0.9,
+    db: DbOption = None,
+    code: CodeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    basis: BasisOption = "service",
+    payer: PayerOption = None,
+    provider: ProviderOption = None,
+    location: LocationOption = None,
+    modifier: ModifierOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """Suggest a sample size for the frame the filters select: n0 = (z*s/E)^2 (or
+    z^2*p*(1-p)/E^2), n = n0 / (1 + n0/N), rounded up."""
+    from .queries import sampling
+
+    check_format(output)
+    if sum(x is not None for x in (probe_sd, probe, expected_rate)) != 1:
+        raise typer.BadParameter("give one of --probe-sd, --probe or --expected-rate",
+                                 param_hint="--probe-sd")  # fmt: skip
+    filters = build_filters(code, date_from, date_to, basis, payer, provider, location, modifier)
+    con = open_read(db)
+    try:
+        fr = the_frame(con, filters)
+        if probe is not None:
+            lines = sampling.sample_lines(con, probe) if sampling.sample_record(con, probe) \
+                else None  # fmt: skip
+            if lines is None:
+                raise fail(f"There is no sample {probe}.")
+            done = lines.filter(lines["audited_amount"].is_not_null())
+            if done.height < 2:
+                raise fail(f"Sample {probe} has fewer than 2 reviewed lines.")
+            probe_sd = float((done["paid_amount"] - done["audited_amount"])
+                             .cast(float).std(ddof=1))  # fmt: skip
+    finally:
+        con.close()
+    try:
+        if expected_rate is not None:
+            result = sampling.sample_size_attributes(fr.size, expected_rate, precision,
+                                                     confidence)  # fmt: skip
+        else:
+            result = sampling.sample_size_variables(fr.size, probe_sd, precision, confidence)
+    except sampling.SamplingError as exc:
+        raise fail(str(exc)) from None
+    if output == "json":
+        print(json.dumps(result, indent=1))
+    elif output == "csv":
+        print("figure,value")
+        for key, value in result.items():
+            print(f"{key},{value}")
+    else:
+        Console(highlight=False).print(
+            f"Suggested sample size: {result['sample_size']} of {fr.size:,} lines "
+            f"(n0 = {result['n0']:.1f}, with finite population correction {result['n_fpc']:.1f}; "
+            f"z = {result['z']:.3f} for {confidence:.0%} two-sided; {result['formula']}).")
