@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ..queries import explore, metrics
+from ..queries import explore, metrics, rules
 from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
 from .view import View, previous_period, resolved
@@ -192,8 +192,7 @@ class Data:
         lies deep, the grid's whole order are kept for the next pages of the same view."""
         lines = self.lines(view.filters, detail=True)
         settings = self.settings_for(view)
-        shown = explore.for_people(explore.drilled(lines.lazy().with_row_index("_row"),
-                                                   view.drill, settings))  # fmt: skip
+        shown = explore.for_people(self.narrowed(view, lines.lazy().with_row_index("_row")))
         rows = explore.grid_rows(shown, filter_model, sort_model, search)
         key = (self.snapshot.current_version(), view.filters, view.drill, settings.as_of,
                json.dumps(filter_model, sort_keys=True), json.dumps(sort_model), search or "")
@@ -205,8 +204,24 @@ class Data:
 
     def drilled(self, view: View) -> pl.LazyFrame:
         """The shown columns of the lines behind the view's drill-down."""
-        lines = self.lines(view.filters, detail=True).lazy()
-        return explore.for_people(explore.drilled(lines, view.drill, self.settings_for(view)))
+        return explore.for_people(self.narrowed(view, self.lines(view.filters, detail=True).lazy()))
+
+    def narrowed(self, view: View, lines: pl.LazyFrame) -> pl.LazyFrame:
+        """The lines behind the view's drill-down, among `lines`."""
+        if view.drill.rule is not None:
+            flagged = self.findings(view).filter(pl.col("rule") == view.drill.rule)
+            lines = lines.filter(pl.col("claim_line_id").is_in(flagged["claim_line_id"].implode()))
+        return explore.drilled(lines, view.drill, self.settings_for(view))
+
+    def findings(self, view: View) -> pl.DataFrame:
+        """The rule findings on the view's lines, riskiest claims first (queries/rules.py)."""
+        def make() -> pl.DataFrame:
+            with self.cursor() as cursor:
+                try:
+                    return rules.findings(cursor, view.filters)
+                except duckdb.CatalogException:
+                    raise NoData(STALE) from None
+        return self.cached(("findings", view.filters), make)
 
     def top(self, ordered: pl.LazyFrame, limit: int, sort: list[str],
             descending: list[bool]) -> pl.DataFrame:  # fmt: skip
@@ -255,7 +270,7 @@ class Data:
 
     def claim(self, claim_id: int) -> dict[str, pl.DataFrame]:
         return {part: self.rows(f"claim/{part}", claim_id=claim_id)
-                for part in ("versions", "lines", "events", "notes")}  # fmt: skip
+                for part in ("versions", "lines", "events", "notes", "findings")}  # fmt: skip
 
     def files(self) -> dict[str, pl.DataFrame]:
         return self.cached(("files",), lambda: {

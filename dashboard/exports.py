@@ -72,6 +72,8 @@ DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
     "lines-incomplete": drilled_lines("documentation_incomplete"),
     "underpaid": lambda data, view: data.underpaid(view),
     "variance": lambda data, view: data.variance_bins(view),
+    "findings": lambda data, view: data.findings(view).filter(
+        pl.col("rule") == view.drill.rule) if view.drill.rule else data.findings(view),
     "files": lambda data, view: data.files()["batches"],
     "warnings": lambda data, view: data.files()["warnings"],
     "rejects": lambda data, view: data.files()["rejects"],
@@ -82,6 +84,7 @@ PAGE_DATASETS = {
                 "reasons-carc", "reasons-rarc", "reasons-group"],
     "payments": ["by-payer", "variance", "underpaid", "figures"],
     "documentation": ["by-month", "by-provider", "figures", "lines-incomplete"],
+    "compliance": ["findings"],
     "claims": ["lines"],
     "data": ["files", "warnings", "rejects"],
 }  # fmt: skip

@@ -95,6 +95,7 @@ def parse(search: str | None, default_codes: tuple[str, ...] = ("97139",)) -> Vi
         carc=one("carc"),
         group=one("group"),
         rarc=one("rarc"),
+        rule=one("rule"),
         variance_from=number(one("vfrom")),
         variance_to=number(one("vto")),
     )

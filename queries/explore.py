@@ -18,7 +18,7 @@ from .sql import sql
 
 # What a person sees of a line (grid, drill-down, export), on top of what the figures use.
 DETAIL_COLUMNS = METRIC_COLUMNS + (
-    "claim_id", "payer_name", "rendering_name", "modifiers", "description", "units",
+    "payer_name", "rendering_name", "modifiers", "description", "units",
     "patient_responsibility", "recoded", "adjudicated_code",
 )  # fmt: skip
 
@@ -49,6 +49,7 @@ class Drill:
     carc: str | None = None
     group: str | None = None  # CAS group code of the initial denial
     rarc: str | None = None
+    rule: str | None = None  # lines on which this rule check fired (see Data.drilled)
     variance_from: float | None = None  # allowed variance range of priced lines: from ...
     variance_to: float | None = None  # ... up to, not including
 

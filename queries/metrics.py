@@ -66,7 +66,7 @@ class Settings:
 
 # The columns the figures use (fewer columns, less memory at ten million lines).
 METRIC_COLUMNS = (
-    "claim_line_id", "patient_control_number", "payer_id", "rendering_npi", "location",
+    "claim_line_id", "claim_id", "patient_control_number", "payer_id", "rendering_npi", "location",
     "procedure_code", "service_date", "service_month", "first_remit_date", "charge",
     "adjudicated", "initial_denied", "initial_denial_carc", "initial_denial_group",
     "initial_denial_category", "initial_remark_codes", "final_denied", "overturned", "net_paid",

@@ -497,3 +497,40 @@ def appraise(con: duckdb.DuckDBPyConnection, sample_id: int,
         row["error_rate"] = s["attributes"]["error_rate"]
         row["errors"] = s["attributes"]["errors"]
     return result
+
+
+# Labels of the appraisal figures, in the order printed (audit CLI) and written (audit packet).
+APPRAISAL_ROWS = (
+    ("attributes", "sample_size", "lines reviewed"),
+    ("attributes", "errors", "lines in error"),
+    ("attributes", "error_rate", "error rate"),
+    ("attributes", "one_sided_lower", "error rate, 90% one-sided lower"),
+    ("attributes", "one_sided_upper", "error rate, 90% one-sided upper"),
+    ("attributes", "two_sided_lower", "error rate, 90% two-sided lower"),
+    ("attributes", "two_sided_upper", "error rate, 90% two-sided upper"),
+    ("attributes", "projected_errors", "projected lines in error (frame)"),
+    ("attributes", "limits", "attribute limits"),
+    ("variables", "frame_size", "frame lines (N)"),
+    ("variables", "sample_overpayment", "overpayment in the sample"),
+    ("variables", "mean", "mean overpayment per line"),
+    ("variables", "sd", "standard deviation"),
+    ("variables", "point_estimate", "point estimate (frame)"),
+    ("variables", "standard_error", "standard error (frame)"),
+    ("variables", "degrees_of_freedom", "degrees of freedom"),
+    ("variables", "one_sided_lower", "90% one-sided lower limit"),
+    ("variables", "one_sided_upper", "90% one-sided upper limit"),
+    ("variables", "two_sided_lower", "90% two-sided lower limit"),
+    ("variables", "two_sided_upper", "90% two-sided upper limit"),
+    ("variables", "limits", "variable limits"),
+)
+
+
+def appraisal_rows(result: dict) -> list[tuple[str, str, object]]:
+    rows = []
+    for part, key, label in APPRAISAL_ROWS:
+        if key in result[part]:
+            rows.append((f"{part}.{key}", label, result[part][key]))
+    for s in result["variables"].get("strata", []):
+        for key in ("frame_size", "sample_size", "errors", "mean", "sd", "point_estimate"):
+            rows.append((f"stratum[{s['stratum']}].{key}", f"{s['stratum']}: {key}", s[key]))
+    return rows

@@ -53,6 +53,7 @@ PAGES = {
     "denials": ("/denials", 4, 3, None),
     "payments": ("/payments", 4, 1, None),
     "documentation": ("/documentation", 3, 1, None),
+    "compliance": ("/compliance", 1, 2, "#compliance-body .tile"),
     "claims": ("/claims", 0, 0, "#claims-grid .ag-row .link-cell"),
     "data": ("/data", 0, 1, None),
     "claim": (None, 0, 2, "#claim-body h1"),

@@ -182,7 +182,7 @@ def test_claim_page_shows_the_claim_its_events_and_documentation(client):
     assert "No such claim in the database." in texts(missing)
     book = openpyxl.load_workbook(io.BytesIO(
         client.get(f"/export/claim/{claim['claim_id']}.xlsx").data))
-    assert book.sheetnames == ["versions", "lines", "events", "notes"]
+    assert book.sheetnames == ["versions", "lines", "events", "notes", "findings"]
     assert book["events"].max_row - 1 == len(events)
 
 
@@ -295,3 +295,33 @@ def test_the_grid_exports_as_shown(client):
         "/export/grid.xlsx", data={"state": json.dumps(state)}).data))
     assert book.sheetnames == ["Filters", "grid"] and book["grid"].max_row == 7
     assert client.post("/export/grid.csv", data={"state": "[1]"}).status_code == 400
+
+
+def test_compliance_page_counts_findings_and_drills_by_rule(client, scenario_db):
+    import duckdb
+
+    con = duckdb.connect(str(scenario_db), read_only=True)
+    by_rule = dict(con.execute(
+        "SELECT f.rule, count(*) FROM rule_finding f JOIN line_adjudication a USING "
+        "(claim_line_id) WHERE a.procedure_code = '97139' GROUP BY f.rule").fetchall())
+    total, claims = con.execute(
+        "SELECT count(*), count(DISTINCT f.claim_id) FROM rule_finding f JOIN line_adjudication a "
+        "USING (claim_line_id) WHERE a.procedure_code = '97139'").fetchone()
+    con.close()
+    assert total > 0
+    body = page_body(client, "compliance", pathname="/compliance")
+    shown = texts(body)
+    assert shown[shown.index("Findings") + 1] == f"{total:,}"
+    assert shown[shown.index("Claims with findings") + 1] == f"{claims:,}"
+    chart = find(body, id={"type": "drill-chart", "name": "compliance-rules"})[0]["figure"]
+    bars = dict(zip(chart["data"][0]["customdata"], chart["data"][0]["text"], strict=True))
+    assert {href.split("rule=")[1]: int(text.split()[0].replace(",", ""))
+            for href, text in bars.items()} == by_rule
+    rule, count = max(by_rule.items(), key=lambda item: (item[1], item[0]))
+    drilled = page_body(client, "compliance", f"?rule={rule}", pathname="/compliance")
+    rows = find(drilled, id={"type": "drill-table", "name": "findings"})[0]["rowData"]
+    assert len(rows) == count and {r["rule"] for r in rows} == {rule}
+    rows, _ = grid(client, f"?rule={rule}")  # the same lines in the Claims grid
+    lines = {r["claim_line_id"] for r in find(drilled, id={"type": "drill-table",
+                                                            "name": "findings"})[0]["rowData"]}
+    assert rows["rowCount"] == len(lines)

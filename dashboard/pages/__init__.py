@@ -93,6 +93,7 @@ def guarded(draw: Callable[[], object]):
 from . import (  # noqa: E402
     claim,  # noqa: E402
     claims,
+    compliance,
     data_files,
     denials,
     documentation,
@@ -100,7 +101,7 @@ from . import (  # noqa: E402
     payments,
 )
 
-PAGES = [overview, denials, payments, documentation, claims, data_files]
+PAGES = [overview, denials, payments, documentation, compliance, claims, data_files]
 
 
 def page_for(pathname: str | None):

@@ -62,6 +62,8 @@ def draw(data: Data, wanted: int, view: View):
         ui.card("Lines", lines(parts["lines"])),
         ui.card("Remittance events (835), in time order", events(parts["events"]),
                 note="Payments, denials, reversals, corrections and secondary payments."),
+        ui.card("Rule findings", findings(parts["findings"]),
+                note="What the billing-rule checks saw on this claim's lines."),
         ui.card("Documentation", notes(parts["notes"], parts["lines"].filter(
             pl.col("procedure_code").is_in(view.filters.codes)), view.filters.codes)),
     ]  # fmt: skip
@@ -129,6 +131,17 @@ def events(frame: pl.DataFrame):
         ui.column("trace_number", "Check / EFT"), ui.column("file_name", "File", hide=True),
     ]  # fmt: skip
     return ui.table("claim-events", rows, columns, clickable=False)
+
+
+def findings(frame: pl.DataFrame):
+    if frame.height == 0:
+        return html.P("No rule check fired on this claim.", className="ok")
+    columns = [ui.column("line_number", "Line", maxWidth=80),
+               ui.column("procedure_code", "Code", maxWidth=90),
+               ui.column("severity", "Severity", maxWidth=110),
+               ui.column("rule_label", "Rule", flex=1), ui.column("evidence", "Evidence", flex=3,
+                                                                  tooltipField="evidence")]
+    return ui.table("claim-findings", frame.to_dicts(), columns, clickable=False)
 
 
 def notes(frame: pl.DataFrame, target_lines: pl.DataFrame, codes: tuple[str, ...]):

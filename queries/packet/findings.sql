@@ -1,0 +1,13 @@
+-- The rule findings (rule_finding) on the claim lines of $ids, for the audit packet: riskiest
+-- claims first, as in rules/findings.sql.
+SELECT f.claim_line_id, f.claim_id, a.patient_control_number, a.service_date, a.payer_id,
+       a.procedure_code, f.rule, s.label AS rule_label, f.severity, f.weight, f.evidence,
+       r.score AS claim_score
+FROM rule_finding f
+JOIN line_adjudication a USING (claim_line_id)
+JOIN claim_risk r ON r.claim_id = f.claim_id
+JOIN rule_setting s ON s.rule = f.rule
+WHERE list_contains($ids, f.claim_line_id)
+ORDER BY r.score DESC, f.claim_id,
+         CASE f.severity WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
+         f.claim_line_id, f.rule;
