@@ -17,7 +17,7 @@ from ..queries.metrics import Filters, Settings
 from . import exports
 from .data import OPTION_LISTS, Data, NoData
 from .labels import BASIS
-from .pages import PAGES, claim, page_for
+from .pages import PAGES, claim, page_for, sample
 from .view import View, day, parse
 
 log = logging.getLogger("unlisted.dashboard")
@@ -44,6 +44,7 @@ def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...
     for page in PAGES:
         page.register(app, data)
     claim.register(app, data)
+    sample.register(app, data)
     exports.register(app.server, data)
     return app
 

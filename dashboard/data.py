@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ..queries import explore, metrics, rules
+from ..queries import explore, metrics, rules, sampling
 from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
 from .view import View, previous_period, resolved
@@ -271,6 +271,32 @@ class Data:
     def claim(self, claim_id: int) -> dict[str, pl.DataFrame]:
         return {part: self.rows(f"claim/{part}", claim_id=claim_id)
                 for part in ("versions", "lines", "events", "notes", "findings")}  # fmt: skip
+
+    def frame(self, view: View) -> sampling.Frame:
+        """The sampling frame of the view's filters."""
+        def make() -> sampling.Frame:
+            with self.cursor() as cursor:
+                return sampling.frame(cursor, view.filters)
+        return self.cached(("frame", view.filters), make)
+
+    def samples(self) -> pl.DataFrame:
+        """Every audit sample drawn (none in a database from before samples existed)."""
+        return self.cached(("samples",), lambda: self.rows("audit/samples"))
+
+    def sample(self, sample_id: int) -> dict | None:
+        """One sample: its record, lines with review results, frame check and appraisal (or
+        why there is none yet)."""
+        with self.cursor() as cursor:
+            record = sampling.sample_record(cursor, sample_id)
+            if record is None:
+                return None
+            found = {"record": record, "lines": sampling.sample_lines(cursor, sample_id),
+                     "frame": sampling.frame_check(cursor, record)}  # fmt: skip
+            try:
+                found["appraisal"] = sampling.appraise(cursor, sample_id)
+            except sampling.SamplingError as exc:
+                found["appraisal"] = str(exc)
+        return found
 
     def files(self) -> dict[str, pl.DataFrame]:
         return self.cached(("files",), lambda: {

@@ -74,6 +74,7 @@ DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
     "variance": lambda data, view: data.variance_bins(view),
     "findings": lambda data, view: data.findings(view).filter(
         pl.col("rule") == view.drill.rule) if view.drill.rule else data.findings(view),
+    "samples": lambda data, view: data.samples(),
     "files": lambda data, view: data.files()["batches"],
     "warnings": lambda data, view: data.files()["warnings"],
     "rejects": lambda data, view: data.files()["rejects"],
@@ -85,6 +86,7 @@ PAGE_DATASETS = {
     "payments": ["by-payer", "variance", "underpaid", "figures"],
     "documentation": ["by-month", "by-provider", "figures", "lines-incomplete"],
     "compliance": ["findings"],
+    "sampling": ["samples"],
     "claims": ["lines"],
     "data": ["files", "warnings", "rejects"],
 }  # fmt: skip

@@ -54,6 +54,7 @@ PAGES = {
     "payments": ("/payments", 4, 1, None),
     "documentation": ("/documentation", 3, 1, None),
     "compliance": ("/compliance", 1, 2, "#compliance-body .tile"),
+    "sampling": ("/sampling", 0, 0, "#sampling-command"),
     "claims": ("/claims", 0, 0, "#claims-grid .ag-row .link-cell"),
     "data": ("/data", 0, 1, None),
     "claim": (None, 0, 2, "#claim-body h1"),

@@ -325,3 +325,51 @@ def test_compliance_page_counts_findings_and_drills_by_rule(client, scenario_db)
     lines = {r["claim_line_id"] for r in find(drilled, id={"type": "drill-table",
                                                             "name": "findings"})[0]["rowData"]}
     assert rows["rowCount"] == len(lines)
+
+
+def test_sampling_pages_show_the_frame_the_command_samples_and_appraisal(client, scenario_db,
+                                                                         tmp_path):
+    import subprocess
+    import sys
+
+    from unlisted.queries.sampling import sample_size_variables
+
+    body = page_body(client, "sampling", pathname="/sampling")
+    assert texts(body)[1:3] == ["The frame", "6 lines"]  # the 97139 lines of the scenario
+    size = callback(client, [("sampling-size", "children")],
+                    [("sampling-sd", "value", 25), ("sampling-precision", "value", 5)],
+                    [("sampling-frame-size", "data", 6)])["sampling-size"]["children"]
+    assert texts(size)[0] == f"{sample_size_variables(6, 25, 5)['sample_size']:,} lines"
+    shown = callback(client, [("sampling-command", "children")],
+                     [("sampling-n", "value", 3), ("sampling-seed", "value", 11),
+                      ("sampling-stratify", "value", "")],
+                     [("url", "search", "?payer=PAYER01")])["sampling-command"]["children"]
+    assert shown == (f"unlisted sample draw --db {scenario_db} --code 97139 --from 2025-12-01 "
+                     "--to 2026-11-30 --payer PAYER01 --size 3 --seed 11")
+
+    def run(*args):
+        done = subprocess.run([sys.executable, "-m", "unlisted.cli", *map(str, args)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr + done.stdout
+    run("sample", "draw", "--db", scenario_db, "--size", 3, "--seed", 11)
+    samples = find(page_body(client, "sampling", pathname="/sampling"),
+                   id={"type": "drill-table", "name": "samples"})[0]["rowData"]
+    assert [(s["sample_id"], s["sample_size"], s["frame_size"], s["reviewed"])
+            for s in samples] == [(1, 3, 6, 0)]
+    assert samples[0]["_href"] == "/sampling/1"
+
+    def sample_page():
+        return callback(client, [("sample-body", "children")],
+                        [("url", "pathname", "/sampling/1")])["sample-body"]["children"]
+    page = sample_page()
+    lines = find(page, id={"type": "drill-table", "name": "sample-lines"})[0]["rowData"]
+    assert len(lines) == 3 and "No appraisal yet." in texts(page)
+    results = tmp_path / "review.csv"
+    results.write_text("claim_line_id,audited_amount\n" + "".join(
+        f"{line['claim_line_id']},0.00\n" for line in lines))
+    run("sample", "review", "--db", scenario_db, 1, results)
+    appraised = find(sample_page(), id={"type": "drill-table", "name": "appraisal"})[0]
+    figures = {r["figure"]: r["value"] for r in appraised["rowData"]}
+    assert figures["lines reviewed"] == "3"
+    paid = sum(line["paid_amount"] for line in lines)
+    assert figures["overpayment in the sample"] == f"${paid:,.2f}"

@@ -99,13 +99,17 @@ from . import (  # noqa: E402
     documentation,
     overview,
     payments,
+    sample,
+    sampling,
 )
 
-PAGES = [overview, denials, payments, documentation, compliance, claims, data_files]
+PAGES = [overview, denials, payments, documentation, compliance, sampling, claims, data_files]
 
 
 def page_for(pathname: str | None):
     path = (pathname or "/").rstrip("/") or "/"
     if path.startswith("/claims/"):
         return claim
+    if path.startswith("/sampling/"):
+        return sample
     return next((p for p in PAGES if p.PATH == path), overview)
