@@ -27,14 +27,12 @@ from flask import Flask, Response, abort, request, send_file
 from ..queries import explore
 from ..queries.explore import Drill
 from ..queries.metrics import Filters
+from ..queries.spreadsheet import SLICE, neutralised, write_sheet
 from .data import Data, NoData
 from .labels import BASIS, FIGURE_LABELS
 from .view import View, parse
 
 log = logging.getLogger("unlisted.dashboard")
-SLICE = 20_000
-# Spreadsheet programs run cells that begin with these as formulas.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def figures(by=None) -> Callable[[Data, View], pl.DataFrame]:
@@ -110,17 +108,6 @@ def described(data: Data, view: View, dataset: str) -> list[tuple[str, str]]:
     return rows
 
 
-def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    text = [name for name, kind in frame.schema.items() if kind == pl.String]
-    return frame.with_columns(
-        pl.when(pl.col(name).str.starts_with(FORMULA_START[0]).or_(
-            *[pl.col(name).str.starts_with(s) for s in FORMULA_START[1:]]))
-        .then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
-        for name in text
-    )  # fmt: skip
-
-
 def csv_stream(frame: pl.DataFrame, preamble: list[tuple[str, str]]) -> Iterator[bytes]:
     for key, value in preamble:
         yield f"# {key}: {value}\n".encode()
@@ -128,35 +115,6 @@ def csv_stream(frame: pl.DataFrame, preamble: list[tuple[str, str]]) -> Iterator
     for offset in range(0, frame.height, SLICE):
         part = neutralised(frame.slice(offset, SLICE))
         yield part.write_csv(include_header=False).encode()
-
-
-def write_sheet(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame) -> None:
-    sheet = book.add_worksheet(name[:31])
-    bold = book.add_format({"bold": True})
-    money = book.add_format({"num_format": "#,##0.00"})
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
-    for col, header in enumerate(frame.columns):
-        sheet.write_string(0, col, header, bold)
-    row = 1
-    for offset in range(0, frame.height, SLICE):
-        part = neutralised(frame.slice(offset, SLICE))
-        for values in part.iter_rows():
-            for col, value in enumerate(values):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    sheet.write_string(row, col, value)
-                elif isinstance(value, bool):
-                    sheet.write_boolean(row, col, value)
-                elif isinstance(value, dt.datetime):
-                    sheet.write_string(row, col, value.isoformat(sep=" ", timespec="seconds"))
-                elif isinstance(value, dt.date):
-                    sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), day)
-                elif isinstance(value, int | float):
-                    sheet.write_number(row, col, value)
-                else:  # Decimal money
-                    sheet.write_number(row, col, float(value), money)
-            row += 1
 
 
 def workbook(data: Data, view: View, datasets: list[str], title: str) -> str:

@@ -20,6 +20,19 @@ from rich.table import Table
 
 from .etl.database import connect
 from .etl.errors import InputError
+from .options import (
+    BasisOption,
+    CodeOption,
+    DbOption,
+    FormatOption,
+    FromOption,
+    LocationOption,
+    ModifierOption,
+    PayerOption,
+    ProviderOption,
+    ToOption,
+    line_filters,
+)
 from .queries.sql import sql
 from .settings import ConfigError, database_path, load_config
 
@@ -29,31 +42,6 @@ sample = typer.Typer(
     add_completion=False,
 )
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB file (default: $UNLISTED_DB, else ./unlisted.duckdb)."),
-]
-CodeOption = Annotated[
-    list[str] | None, typer.Option(help="Procedure codes in scope (default 97139).")
-]
-FromOption = Annotated[
-    datetime.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")
-]
-ToOption = Annotated[
-    datetime.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")
-]
-BasisOption = Annotated[
-    str, typer.Option(help="Dates are service dates or payment (first remittance) dates.")
-]
-PayerOption = Annotated[list[str] | None, typer.Option(help="Payer ids (repeat for several).")]
-ProviderOption = Annotated[list[str] | None, typer.Option(help="Rendering provider NPIs.")]
-LocationOption = Annotated[
-    list[str] | None, typer.Option(help="Locations (service facility names).")
-]
-ModifierOption = Annotated[
-    list[str] | None, typer.Option(help="Modifiers (any of them on the line).")
-]
-FormatOption = Annotated[str, typer.Option("--format", help="table, csv or json.")]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -62,24 +50,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def build_filters(code, date_from, date_to, basis, payer, provider, location, modifier):
-    from .queries.metrics import Filters
-
-    if basis not in ("service", "payment"):
-        raise typer.BadParameter("must be service or payment", param_hint="--basis")
     try:
-        codes = code or load_config()["metrics"]["codes"]
+        codes = load_config()["metrics"]["codes"]
     except ConfigError as exc:
         raise fail(str(exc), 2) from None
-    return Filters(
-        codes=tuple(codes),
-        start=date_from.date() if date_from else None,
-        end=date_to.date() if date_to else None,
-        basis=basis,
-        payers=tuple(payer or ()),
-        providers=tuple(provider or ()),
-        locations=tuple(location or ()),
-        modifiers=tuple(modifier or ()),
-    )
+    return line_filters(codes, code, date_from, date_to, basis, payer, provider, location,
+                        modifier)
 
 
 def check_format(output: str) -> None:
@@ -298,42 +274,6 @@ def review(
            else f"every line is reviewed: unlisted sample appraise {sample_id}."))  # fmt: skip
 
 
-APPRAISAL_ROWS = (
-    ("attributes", "sample_size", "lines reviewed"),
-    ("attributes", "errors", "lines in error"),
-    ("attributes", "error_rate", "error rate"),
-    ("attributes", "one_sided_lower", "error rate, 90% one-sided lower"),
-    ("attributes", "one_sided_upper", "error rate, 90% one-sided upper"),
-    ("attributes", "two_sided_lower", "error rate, 90% two-sided lower"),
-    ("attributes", "two_sided_upper", "error rate, 90% two-sided upper"),
-    ("attributes", "projected_errors", "projected lines in error (frame)"),
-    ("attributes", "limits", "attribute limits"),
-    ("variables", "frame_size", "frame lines (N)"),
-    ("variables", "sample_overpayment", "overpayment in the sample"),
-    ("variables", "mean", "mean overpayment per line"),
-    ("variables", "sd", "standard deviation"),
-    ("variables", "point_estimate", "point estimate (frame)"),
-    ("variables", "standard_error", "standard error (frame)"),
-    ("variables", "degrees_of_freedom", "degrees of freedom"),
-    ("variables", "one_sided_lower", "90% one-sided lower limit"),
-    ("variables", "one_sided_upper", "90% one-sided upper limit"),
-    ("variables", "two_sided_lower", "90% two-sided lower limit"),
-    ("variables", "two_sided_upper", "90% two-sided upper limit"),
-    ("variables", "limits", "variable limits"),
-)
-
-
-def appraisal_rows(result: dict) -> list[tuple[str, str, object]]:
-    rows = []
-    for part, key, label in APPRAISAL_ROWS:
-        if key in result[part]:
-            rows.append((f"{part}.{key}", label, result[part][key]))
-    for s in result["variables"].get("strata", []):
-        for key in ("frame_size", "sample_size", "errors", "mean", "sd", "point_estimate"):
-            rows.append((f"stratum[{s['stratum']}].{key}", f"{s['stratum']}: {key}", s[key]))
-    return rows
-
-
 def shown(name: str, value) -> str:
     if isinstance(value, str):
         return value
@@ -368,7 +308,7 @@ def appraise(
     if output == "json":
         print(json.dumps(result, indent=1))
         return
-    rows = appraisal_rows(result)
+    rows = sampling.appraisal_rows(result)
     if output == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -455,3 +395,41 @@ def size_(
             f"Suggested sample size: {result['sample_size']} of {fr.size:,} lines "
             f"(n0 = {result['n0']:.1f}, with finite population correction {result['n_fpc']:.1f}; "
             f"z = {result['z']:.3f} for {confidence:.0%} two-sided; {result['formula']}).")
+
+
+OutOption = Annotated[Path, typer.Option("--out", help="Folder to write the packet into.")]
+PaperOption = Annotated[str, typer.Option(help="PDF paper size: A4 or Letter.")]
+
+
+@sample.command()
+def packet(
+    sample_id: Annotated[int, typer.Argument(help="Sample id.")],
+    out: OutOption,
+    db: DbOption = None,
+    paper: PaperOption = "A4",
+) -> None:
+    """Write the sample's audit packet: sample-ID.xlsx (Summary, Frame, Lines with claim, remit
+    and documentation detail, Findings, Appraisal) and sample-ID.pdf (summary, appraisal,
+    charts). The files contain PHI."""
+    from .packet_writer import PAPERS, write_packet
+    from .queries.packet import PacketError, sample_packet
+
+    if paper.lower() not in {p.lower() for p in PAPERS}:
+        raise typer.BadParameter(f"must be one of {', '.join(PAPERS)}", param_hint="--paper")
+    con = open_read(db)
+    try:
+        try:
+            made = sample_packet(con, sample_id)
+        except PacketError as exc:
+            raise fail(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
+        except duckdb.CatalogException:
+            raise fail("The database has no marts or samples yet: run unlisted load.") from None
+    finally:
+        con.close()
+    try:
+        xlsx, pdf = write_packet(made, out, paper)
+    except OSError as exc:
+        raise fail(f"cannot write the packet into {out}: {exc}") from None
+    Console(highlight=False).print(
+        f"Sample {sample_id} packet: {xlsx} ({made.lines.height} lines, {made.frame.height:,} "
+        f"frame lines, {made.findings.height} findings) and {pdf}. They contain PHI.")

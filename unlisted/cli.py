@@ -20,10 +20,23 @@ from . import audit_cli
 from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, Loader, expand_paths
+from .options import (
+    BasisOption,
+    CodeOption,
+    ConfigOption,
+    DbOption,
+    FromOption,
+    LocationOption,
+    ModifierOption,
+    PayerOption,
+    ProviderOption,
+    ToOption,
+    line_filters,
+)
 from .queries.data_dictionary import data_dictionary
 from .queries.marts import ReferenceListError, marts_current, rebuild_marts
 from .queries.sql import sql
-from .rules_cli import rules
+from .rules_cli import rules_app
 from .settings import ConfigError, database_path, load_config, metric_settings
 
 app = typer.Typer(
@@ -33,16 +46,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(audit_cli.sample, name="sample")
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="Settings file (default: $UNLISTED_CONFIG, else built-in)."),
-]
 HostOption = Annotated[str, typer.Option(help="Address the dashboard listens on.")]
 PortOption = Annotated[int, typer.Option(help="Port of the dashboard.")]
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB file (default: $UNLISTED_DB, else ./unlisted.duckdb)."),
-]
 
 
 @app.callback()
@@ -269,26 +274,14 @@ def run_dashboard(db: Path, as_of, config: Path | None, host: str, port: int,
 @app.command()
 def metrics(
     db: DbOption = None,
-    code: Annotated[
-        list[str] | None, typer.Option(help="Procedure codes in scope (default 97139).")
-    ] = None,
-    date_from: Annotated[
-        datetime.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")
-    ] = None,
-    date_to: Annotated[
-        datetime.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")
-    ] = None,
-    basis: Annotated[
-        str, typer.Option(help="Dates are service dates or payment (first remittance) dates.")
-    ] = "service",
-    payer: Annotated[list[str] | None, typer.Option(help="Payer ids (repeat for several).")] = None,
-    provider: Annotated[list[str] | None, typer.Option(help="Rendering provider NPIs.")] = None,
-    location: Annotated[
-        list[str] | None, typer.Option(help="Locations (service facility names).")
-    ] = None,
-    modifier: Annotated[
-        list[str] | None, typer.Option(help="Modifiers (any of them on the line).")
-    ] = None,
+    code: CodeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    basis: BasisOption = "service",
+    payer: PayerOption = None,
+    provider: ProviderOption = None,
+    location: LocationOption = None,
+    modifier: ModifierOption = None,
     by: Annotated[
         str | None, typer.Option(help="Group by month, payer, provider, location or category.")
     ] = None,
@@ -304,9 +297,9 @@ def metrics(
 ) -> None:
     """The figures of DESIGN.md, for scripts and analysts: denial rates, payment variance, days
     to payment, A/R aging and documentation completeness, each with numerator and denominator."""
-    from .queries.metrics import GROUPINGS, Filters, Settings, compute
+    from .queries.metrics import GROUPINGS, Settings, compute
 
-    if basis not in ("service", "payment"):
+    if basis not in ("service", "payment"):  # before anything is read
         raise typer.BadParameter("must be service or payment", param_hint="--basis")
     if by is not None and by not in GROUPINGS:
         raise typer.BadParameter(f"must be one of {', '.join(GROUPINGS)}", param_hint="--by")
@@ -319,16 +312,8 @@ def metrics(
         Console(stderr=True).print(f"[red]No database at {path}: load files first.[/red]")
         raise typer.Exit(1)
     con = duckdb.connect(str(path), read_only=True)
-    filters = Filters(
-        codes=tuple(code or options["codes"]),
-        start=date_from.date() if date_from else None,
-        end=date_to.date() if date_to else None,
-        basis=basis,
-        payers=tuple(payer or ()),
-        providers=tuple(provider or ()),
-        locations=tuple(location or ()),
-        modifiers=tuple(modifier or ()),
-    )
+    filters = line_filters(options["codes"], code, date_from, date_to, basis, payer, provider,
+                           location, modifier)
     settings = Settings(**metric_settings(loaded, (as_of or datetime.datetime.now()).date()))
     if min_count is not None:
         settings = replace(settings, min_count=min_count)
@@ -377,7 +362,7 @@ def figure(row: dict) -> str:
     return f"{value:,.0f}"
 
 
-app.command(name="rules")(rules)
+app.add_typer(rules_app, name="rules")
 
 
 @app.command()

@@ -1,9 +1,9 @@
 """`unlisted rules`: the billing rule findings worklist (README "Rule checks"), riskiest claims
-first, as a table, CSV or JSON."""
+first, as a table, CSV or JSON; `unlisted rules packet`: the worklist selection's audit packet
+(README "Audit packet")."""
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,52 +12,53 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .options import (
+    BasisOption,
+    CodeOption,
+    ConfigOption,
+    DbOption,
+    FormatOption,
+    FromOption,
+    LocationOption,
+    ModifierOption,
+    PayerOption,
+    ProviderOption,
+    ToOption,
+    line_filters,
+)
 from .settings import ConfigError, database_path, load_config
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+rules_app = typer.Typer(
+    help="Billing rule findings (the worklist), and the worklist's audit packet.",
+    add_completion=False,
+)
 
 
+@rules_app.callback(invoke_without_command=True)
 def rules(
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="DuckDB file (default: $UNLISTED_DB, else ./unlisted.duckdb)."),
-    ] = None,
-    code: Annotated[
-        list[str] | None, typer.Option(help="Procedure codes in scope (default: [metrics] codes).")
-    ] = None,
-    date_from: Annotated[
-        datetime.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")
-    ] = None,
-    date_to: Annotated[
-        datetime.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")
-    ] = None,
-    basis: Annotated[
-        str, typer.Option(help="Dates are service dates or payment (first remittance) dates.")
-    ] = "service",
-    payer: Annotated[list[str] | None, typer.Option(help="Payer ids (repeat for several).")] = None,
-    provider: Annotated[list[str] | None, typer.Option(help="Rendering provider NPIs.")] = None,
-    location: Annotated[
-        list[str] | None, typer.Option(help="Locations (service facility names).")
-    ] = None,
-    modifier: Annotated[
-        list[str] | None, typer.Option(help="Modifiers (any of them on the line).")
-    ] = None,
-    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="Settings file (default: $UNLISTED_CONFIG, else built-in)."),
-    ] = None,
+    ctx: typer.Context,
+    db: DbOption = None,
+    code: CodeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    basis: BasisOption = "service",
+    payer: PayerOption = None,
+    provider: ProviderOption = None,
+    location: LocationOption = None,
+    modifier: ModifierOption = None,
+    output: FormatOption = "table",
+    config: ConfigOption = None,
 ) -> None:
     """Billing rule findings with their evidence (no narrative, no GP, same-day similar code,
     units, prior authorization, documentation, late signature, minutes vs units, recoded), one
     row per finding, riskiest claims first. The rules are set in unlisted/rules.toml or
-    $UNLISTED_RULES and checked when the marts are rebuilt (unlisted load)."""
-    from .queries.metrics import Filters
+    $UNLISTED_RULES and checked when the marts are rebuilt (unlisted load). `unlisted rules packet`
+    writes the worklist's audit packet (Excel and PDF)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from .queries.rules import findings
 
     err = Console(stderr=True)
-    if basis not in ("service", "payment"):
-        raise typer.BadParameter("must be service or payment", param_hint="--basis")
     if output not in ("table", "json", "csv"):
         raise typer.BadParameter("must be table, csv or json", param_hint="--format")
     try:
@@ -69,16 +70,8 @@ def rules(
     if not path.exists():
         err.print(f"[red]No database at {path}: load files first.[/red]")
         raise typer.Exit(1)
-    filters = Filters(
-        codes=tuple(code or settings["metrics"]["codes"]),
-        start=date_from.date() if date_from else None,
-        end=date_to.date() if date_to else None,
-        basis=basis,
-        payers=tuple(payer or ()),
-        providers=tuple(provider or ()),
-        locations=tuple(location or ()),
-        modifiers=tuple(modifier or ()),
-    )
+    filters = line_filters(settings["metrics"]["codes"], code, date_from, date_to, basis, payer,
+                           provider, location, modifier)
     con = duckdb.connect(str(path), read_only=True)
     try:
         found = findings(con, filters)
@@ -90,23 +83,11 @@ def rules(
     if output == "json":
         print(found.write_json())
     elif output == "csv":
+        from .queries.spreadsheet import neutralised
+
         print(neutralised(found).write_csv(), end="")
     else:
         print_findings(found)
-
-
-def neutralised(frame):
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    import polars as pl
-
-    text = [name for name, kind in frame.schema.items() if kind == pl.String]
-    return frame.with_columns(
-        pl.when(pl.any_horizontal([pl.col(c).str.starts_with(s) for s in FORMULA_STARTS]))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in text
-    )
 
 
 def print_findings(found) -> None:
@@ -129,3 +110,62 @@ def print_findings(found) -> None:
     Console().print(table)
     claims = found["claim_id"].n_unique()
     Console().print(f"{found.height} findings on {claims} claims.")
+
+
+@rules_app.command()
+def packet(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the packet into.")],
+    min_score: Annotated[
+        float | None,
+        typer.Option("--min-score", min=0,
+                     help="Only claims with at least this risk score (default: any finding)."),
+    ] = None,
+    db: DbOption = None,
+    code: CodeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    basis: BasisOption = "service",
+    payer: PayerOption = None,
+    provider: ProviderOption = None,
+    location: LocationOption = None,
+    modifier: ModifierOption = None,
+    paper: Annotated[str, typer.Option(help="PDF paper size: A4 or Letter.")] = "A4",
+    config: ConfigOption = None,
+) -> None:
+    """Write the worklist selection's audit packet: worklist-DATE.xlsx (Summary, Frame, Lines of
+    the claims with a finding (and at least --min-score) with claim, remit and documentation
+    detail, Findings) and worklist-DATE.pdf (summary and charts). The files contain PHI."""
+    from .packet_writer import PAPERS, write_packet
+    from .queries.packet import worklist_packet
+
+    err = Console(stderr=True, highlight=False)
+    if paper.lower() not in {p.lower() for p in PAPERS}:
+        raise typer.BadParameter(f"must be one of {', '.join(PAPERS)}", param_hint="--paper")
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    path = database_path(db)
+    if not path.exists():
+        err.print(f"[red]No database at {path}: load files first.[/red]")
+        raise typer.Exit(1)
+    filters = line_filters(settings["metrics"]["codes"], code, date_from, date_to, basis, payer,
+                           provider, location, modifier)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        made = worklist_packet(con, filters, min_score)
+    except duckdb.CatalogException:
+        err.print("[red]The database has no rule findings yet: run unlisted load.[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    try:
+        xlsx, pdf = write_packet(made, out, paper)
+    except OSError as exc:
+        err.print(f"[red]cannot write the packet into {out}: {exc}[/red]")
+        raise typer.Exit(1) from None
+    Console(highlight=False).print(
+        f"Worklist packet: {xlsx} ({made.lines.height} lines on "
+        f"{made.lines['claim_id'].n_unique()} claims, {made.findings.height} findings, "
+        f"{made.frame.height:,} frame lines) and {pdf}. They contain PHI.")

@@ -1,0 +1,59 @@
+"""Command-line options shared by the commands that choose claim lines (metrics, rules, sample),
+and the filters they make."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default: $UNLISTED_DB, else ./unlisted.duckdb)."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (default: $UNLISTED_CONFIG, else built-in)."),
+]
+CodeOption = Annotated[
+    list[str] | None, typer.Option(help="Procedure codes in scope (default: [metrics] codes).")
+]
+FromOption = Annotated[
+    datetime.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")
+]
+ToOption = Annotated[
+    datetime.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")
+]
+BasisOption = Annotated[
+    str, typer.Option(help="Dates are service dates or payment (first remittance) dates.")
+]
+PayerOption = Annotated[list[str] | None, typer.Option(help="Payer ids (repeat for several).")]
+ProviderOption = Annotated[list[str] | None, typer.Option(help="Rendering provider NPIs.")]
+LocationOption = Annotated[
+    list[str] | None, typer.Option(help="Locations (service facility names).")
+]
+ModifierOption = Annotated[
+    list[str] | None, typer.Option(help="Modifiers (any of them on the line).")
+]
+FormatOption = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+
+
+def line_filters(default_codes, code, date_from, date_to, basis, payer, provider, location,
+                 modifier):  # fmt: skip
+    """queries.metrics.Filters from the options above; a wrong --basis is a usage error."""
+    from .queries.metrics import Filters
+
+    if basis not in ("service", "payment"):
+        raise typer.BadParameter("must be service or payment", param_hint="--basis")
+    return Filters(
+        codes=tuple(code or default_codes),
+        start=date_from.date() if date_from else None,
+        end=date_to.date() if date_to else None,
+        basis=basis,
+        payers=tuple(payer or ()),
+        providers=tuple(provider or ()),
+        locations=tuple(location or ()),
+        modifiers=tuple(modifier or ()),
+    )
