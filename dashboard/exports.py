@@ -6,6 +6,8 @@ GET /export/<dataset>.csv?<filters>    one dataset as CSV (filters as leading '#
 GET /export/<dataset>.xlsx?<filters>   one dataset as an Excel sheet, plus a Filters sheet
 GET /export/page/<page>.xlsx?<filters> a page's datasets, one sheet each, plus Filters
 GET /export/claim/<claim id>.xlsx       one claim: versions, lines, remittance events, notes
+GET /export/sample/<id>.<xlsx|pdf>      a sample's audit packet
+GET /export/worklist.<xlsx|pdf>?<filters>  the rule worklist's audit packet
 POST /export/grid.<csv|xlsx>?<filters>  the Claims grid as shown: its column filters, sort and
                                         search come in the body (form field `state`, JSON)
 """
@@ -19,12 +21,14 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 from flask import Flask, Response, abort, request, send_file
 
-from ..queries import explore
+from .. import packet_writer
+from ..queries import explore, packet
 from ..queries.explore import Drill
 from ..queries.metrics import Filters
 from ..queries.spreadsheet import SLICE, neutralised, write_sheet
@@ -187,6 +191,17 @@ def register(server: Flask, data: Data) -> None:
                                      f'attachment; filename="unlisted-grid-{stamp}.csv"'})
         return sent(workbook_of(described_rows, {"grid": frame}), f"unlisted-grid-{stamp}.xlsx")
 
+    @server.route("/export/sample/<int:sample_id>.<fmt>")
+    def export_sample_packet(sample_id: int, fmt: str):
+        """A sample's audit packet: the workbook or the printable summary."""
+        return packet_file(data, fmt, lambda cursor: packet.sample_packet(cursor, sample_id))
+
+    @server.route("/export/worklist.<fmt>")
+    def export_worklist_packet(fmt: str):
+        """The audit packet of the rule worklist under the link's filters."""
+        view = data_view(data)
+        return packet_file(data, fmt, lambda cursor: packet.worklist_packet(cursor, view.filters))
+
     @server.route("/export/claim/<int:claim_id>.xlsx")
     def export_claim(claim_id: int):
         try:
@@ -210,6 +225,29 @@ def register(server: Flask, data: Data) -> None:
 def claim_export(data: Data, claim_id: int) -> str:
     """One claim's workbook: versions as billed, lines, remittance events, notes."""
     return workbook_of(None, data.claim(claim_id))
+
+
+def packet_file(data: Data, fmt: str, make: Callable) -> Response:
+    """An audit packet (queries/packet.py) as Excel or PDF (unlisted/packet_writer.py)."""
+    if fmt not in ("xlsx", "pdf"):
+        abort(404)
+    try:
+        with data.cursor() as cursor:
+            made = make(cursor)
+    except NoData as exc:
+        return Response(str(exc), status=409, mimetype="text/plain")
+    except packet.PacketError as exc:
+        return Response(str(exc), status=404, mimetype="text/plain")
+    handle, path = tempfile.mkstemp(suffix=f".{fmt}", prefix="unlisted-packet-")
+    os.close(handle)
+    if fmt == "xlsx":
+        packet_writer.write_workbook(made, Path(path))
+        return sent(path, f"{made.name}.xlsx")
+    packet_writer.write_pdf(made, Path(path))
+    body = open(path, "rb")  # noqa: SIM115
+    os.unlink(path)
+    return send_file(body, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{made.name}.pdf")
 
 
 def data_view(data: Data) -> View:

@@ -373,3 +373,11 @@ def test_sampling_pages_show_the_frame_the_command_samples_and_appraisal(client,
     assert figures["lines reviewed"] == "3"
     paid = sum(line["paid_amount"] for line in lines)
     assert figures["overpayment in the sample"] == f"${paid:,.2f}"
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/export/sample/1.xlsx").data))
+    assert book.sheetnames[:3] == ["Summary", "Frame", "Lines"]
+    assert book["Lines"].max_row - 1 == 3 and book["Frame"].max_row - 1 == 6
+    summary = client.get("/export/sample/1.pdf")
+    assert summary.data[:5] == b"%PDF-" and summary.mimetype == "application/pdf"
+    assert client.get("/export/sample/9.pdf").status_code == 404
+    worklist = client.get("/export/worklist.xlsx?payer=PAYER01")
+    assert "Findings" in openpyxl.load_workbook(io.BytesIO(worklist.data)).sheetnames

@@ -27,7 +27,15 @@ def draw(data: Data, view: View, search: str):
     lines = data.lines(view.filters)
     claims_checked = lines["claim_id"].n_unique()
     flagged_claims = found["claim_id"].n_unique()
-    heading = [html.P(selection_text(view), className="period")]
+    heading = [html.Div([
+        html.P(selection_text(view), className="period"),
+        html.Div([html.A("Audit packet of these claims (Excel)",
+                         href=f"/export/worklist.xlsx{view.undrilled().query()}",
+                         className="page-export", download="worklist.xlsx"),
+                  html.A("Summary (PDF)", href=f"/export/worklist.pdf{view.undrilled().query()}",
+                         className="page-export", download="worklist.pdf")],
+                 className="packet-links"),
+    ], className="packet-row")]
     if rule:
         label = found.filter(pl.col("rule") == rule)["rule_label"].head(1).to_list()
         heading.append(dbc.Alert([

@@ -61,7 +61,15 @@ def draw(data: Data, wanted: int):
                          f"{record['created_at']:%Y-%m-%d %H:%M} by unlisted "
                          f"{record['program_version']}", className="intro"),
                   html.P(f"Frame: {described}", className="small muted")]),
-        dcc.Link("← all samples", href="/sampling", className="back-link"),
+        html.Div([
+            dcc.Link("← all samples", href="/sampling", className="back-link"),
+            html.Div([
+                html.A("Audit packet (Excel)", href=f"/export/sample/{wanted}.xlsx",
+                       className="page-export", download=f"sample-{wanted}.xlsx"),
+                html.A("Summary (PDF)", href=f"/export/sample/{wanted}.pdf",
+                       className="page-export", download=f"sample-{wanted}.pdf"),
+            ], className="packet-links"),
+        ]),
     ], className="page-head")  # fmt: skip
     check = dbc.Alert(
         "The frame is unchanged since the sample was drawn." if frame["unchanged"] else
