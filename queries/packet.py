@@ -197,7 +197,7 @@ def sample_packet(con: duckdb.DuckDBPyConnection, sample_id: int) -> Packet:
         ("sample", sample_id),
         ("method", record["method"] + (f" by {record['stratify_by']}, {record['allocation']} "
                                        "allocation" if stratified else "")),
-        ("seed", record["seed"]),
+        ("seed", str(record["seed"])),
         ("requested size", record["requested_size"]),
         ("sample size", record["sample_size"]),
         ("drawn at", record["created_at"].strftime("%Y-%m-%d %H:%M")),

@@ -133,7 +133,7 @@ def test_sample_packet_workbook_and_pdf(db, tmp_path):
     assert sum(r["findings"] for r in lines) == findings
     # Summary and appraisal: the figures of queries/sampling, exactly.
     summary = {r["item"]: r["value"] for r in sheet_rows(book, "Summary")}
-    assert summary["seed"] == 424242
+    assert summary["seed"] == "424242"  # a seed is an identifier, not an amount
     assert summary["frame size (lines)"] == frame_size
     assert summary["frame net paid"] == pytest.approx(float(frame_paid))
     assert summary["lines reviewed"] == 25
