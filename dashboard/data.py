@@ -21,7 +21,7 @@ from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
 from .view import View, previous_period, resolved
 
-# Up to this many lines, the figures' columns of every line are held in memory (about 250 MB
+# Up to this many lines, every line's figure and grid columns are held in memory (about 300 MB
 # a million lines); above it, each filter change reads its lines from DuckDB.
 IN_MEMORY_LINES = 3_000_000
 # Grid pages ending above this row are sorted with Polars' top-k; deeper ones use the grid's
@@ -117,9 +117,10 @@ class Data:
         columns = explore.DETAIL_COLUMNS if detail else metrics.METRIC_COLUMNS
 
         def make() -> pl.DataFrame:
-            every = None if detail else self.every_line()
+            every = self.every_line()
             if every is not None:
-                return every.filter(metrics.in_scope(filters)).select(columns)
+                # Lazily, so that only the wanted columns are copied.
+                return every.lazy().filter(metrics.in_scope(filters)).select(columns).collect()
             with self.cursor() as cursor:
                 try:
                     return metrics.selected_lines(cursor, filters, columns).collect()
@@ -138,9 +139,9 @@ class Data:
         self.helpers.submit(read)
 
     def every_line(self) -> pl.DataFrame | None:
-        """Every line of the database with the figures' columns, held in memory while the data
-        stays the same, when there are at most IN_MEMORY_LINES of them: a filter change is then
-        a Polars filter, not a DuckDB read. None when there are more."""
+        """Every line of the database with the columns of the figures and of the grid, held in
+        memory while the data stays the same, when there are at most IN_MEMORY_LINES of them: a
+        filter change is then a Polars filter, not a DuckDB read. None when there are more."""
         def make() -> pl.DataFrame | None:
             with self.cursor() as cursor:
                 try:
@@ -149,7 +150,7 @@ class Data:
                         return None
                     relation = cursor.sql(sql("selection/every_line"))
                     return pl.from_arrow(relation.select(
-                        *metrics.METRIC_COLUMNS, *metrics.SCOPE_COLUMNS).to_arrow_table())
+                        *explore.DETAIL_COLUMNS, *metrics.SCOPE_COLUMNS).to_arrow_table())
                 except duckdb.CatalogException:
                     raise NoData(STALE) from None
         return self.everything.get(self.snapshot.current_version(), make)
