@@ -1,5 +1,5 @@
 """Tabular inputs: claim and remittance lines exported as CSV by practices that cannot send X12,
-treatment notes (CSV or JSON lines) and contracts (CSV).
+treatment notes (CSV or JSON lines), contracts (CSV) and the CMS NCCI PTP edits and MUEs (CSV).
 
 The column sets are documented in docs/csv-inputs.md. Every row is checked with the rules of the
 X12 loader (amounts with at most two decimals, real dates, required values, known codes); a claim
@@ -17,6 +17,7 @@ import polars as pl
 
 from .context import FileContext
 from .errors import InputError
+from .ncci import MUE_KIND, PTP_KIND, short_names
 from .notes import ELEMENTS, TRUE_VALUES, documentation_elements
 from .x12.reader import detect_encoding
 
@@ -38,6 +39,8 @@ class ColumnSet:
     # Rows with equal values here form one unit (a claim) that loads or is quarantined whole;
     # empty: every row stands alone.
     unit: tuple[str, ...] = ()
+    # CMS's column titles are accepted too (etl/ncci.py); dates may also be YYYYMMDD.
+    aliased: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -169,21 +172,48 @@ CONTRACTS = ColumnSet(
     choices=(("method", ("fixed", "percent", "comparator")),),
 )
 
-COLUMN_SETS = (CLAIM_LINES, REMIT_LINES, NOTES, CONTRACTS)
+PTP_EDITS = ColumnSet(
+    kind=PTP_KIND,
+    required=("column1_code", "column2_code", "effective_from", "modifier_indicator"),
+    optional=("effective_to", "rationale", "prior_1996"),
+    dates=("effective_from", "effective_to"),
+    choices=(("modifier_indicator", ("0", "1", "9")),),
+    aliased=True,
+)
+
+MUE_LIMITS = ColumnSet(
+    kind=MUE_KIND,
+    required=("code", "max_units"),
+    optional=("adjudication_indicator", "rationale", "effective_from", "effective_to"),
+    dates=("effective_from", "effective_to"),
+    aliased=True,
+)
+
+COLUMN_SETS = (CLAIM_LINES, REMIT_LINES, NOTES, CONTRACTS, PTP_EDITS, MUE_LIMITS)
 LABELS = {
     "claims-csv": "a claims CSV",
     "remits-csv": "a remits CSV",
     "notes": "a notes file",
     "contracts-csv": "a contracts CSV",
+    PTP_KIND: "an NCCI PTP edits CSV",
+    MUE_KIND: "an MUE CSV",
 }
 RATE = r"^\d{1,12}(\.\d{1,4})?$"
+CODE = r"^[A-Z0-9]{5}$"
+
+
+def header_names(column_set: ColumnSet, header: list[str]) -> dict[str, str]:
+    """{column in the file: documented name}: CMS titles of an aliased set, else none."""
+    if not column_set.aliased:
+        return {}
+    return {c: n for c, n in short_names(header, column_set.kind).items() if c != n}
 
 
 def column_set_for(header: list[str]) -> ColumnSet | None:
     """The documented column set whose required columns the header holds (or most nearly)."""
-    names = set(header)
     for column_set in sorted(COLUMN_SETS, key=lambda c: -len(c.required)):
-        if set(column_set.required) <= names:
+        renamed = header_names(column_set, header)
+        if set(column_set.required) <= {renamed.get(c, c) for c in header}:
             return column_set
     return None
 
@@ -230,7 +260,8 @@ def read_json_lines(path: Path) -> pl.DataFrame:
     return normalized(frame, first_row=1)
 
 
-def check_header(frame: pl.DataFrame, ctx: FileContext) -> ColumnSet:
+def check_header(frame: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, ColumnSet]:
+    """The documented column set of the header, and the frame with its documented names."""
     column_set = column_set_for(frame.columns)
     if column_set is None:
         lacks = "; ".join(
@@ -241,10 +272,57 @@ def check_header(frame: pl.DataFrame, ctx: FileContext) -> ColumnSet:
             "csv_columns",
             f"the header matches no documented column set: {lacks} (see docs/csv-inputs.md)",
         )
+    renamed = header_names(column_set, frame.columns)
+    frame = frame.rename({c: n for c, n in renamed.items() if n not in frame.columns})
     unknown = [c for c in frame.columns if c not in column_set.columns and c != "file_row"]
     if unknown:
         ctx.warn("row 1", "csv_unknown_columns", f"columns ignored: {', '.join(unknown[:10])}")
-    return column_set
+    return frame, column_set
+
+
+def ncci_values(frame: pl.DataFrame, cs: ColumnSet) -> pl.DataFrame:
+    """CMS's ways of writing values, made ours: dates YYYYMMDD as YYYY-MM-DD, a deletion date
+    '*' (no data) as empty, codes in upper case."""
+    dates = [
+        pl.when(pl.col(name) != "*")
+        .then(pl.col(name).str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}"))
+        .alias(name)
+        for name in cs.dates
+    ]
+    codes = [
+        pl.col(name).str.to_uppercase()
+        for name in ("column1_code", "column2_code", "code")
+        if name in cs.columns
+    ]
+    return frame.with_columns(*dates, *codes)
+
+
+def ncci_problems(cs: ColumnSet) -> list[pl.Expr]:
+    start = pl.col("effective_from").str.to_date("%Y-%m-%d", strict=False)
+    end = pl.col("effective_to").str.to_date("%Y-%m-%d", strict=False)
+    codes = [n for n in ("column1_code", "column2_code", "code") if n in cs.columns]
+    checks = [
+        pl.when(pl.col(name).is_not_null() & ~pl.col(name).str.contains(CODE)).then(
+            pl.format(
+                f"{name} value '{{}}' is not a 5-character HCPCS/CPT code",
+                pl.col(name).str.slice(0, 20),
+            )  # fmt: skip
+        )
+        for name in codes
+    ]
+    if cs is MUE_LIMITS:
+        checks.append(
+            pl.when(
+                pl.col("max_units").is_not_null() & ~pl.col("max_units").str.contains(r"^\d{1,6}$")
+            ).then(
+                pl.format(
+                    "max_units value '{}' is not a whole number of units",
+                    pl.col("max_units").str.slice(0, 20),
+                )  # fmt: skip
+            )
+        )
+    checks.append(pl.when(end < start).then(pl.lit("effective_to is before effective_from")))
+    return checks
 
 
 def row_problems(frame: pl.DataFrame, cs: ColumnSet) -> pl.Expr:
@@ -270,9 +348,10 @@ def row_problems(frame: pl.DataFrame, cs: ColumnSet) -> pl.Expr:
         if name in present:
             value = pl.col(name)
             parsed = value.str.to_date("%Y-%m-%d", strict=False)
+            form = "YYYY-MM-DD or YYYYMMDD" if cs.aliased else "YYYY-MM-DD"
             checks.append(
                 pl.when(value.is_not_null() & parsed.is_null()).then(
-                    pl.lit(f"{name} value is not a date in YYYY-MM-DD form")
+                    pl.lit(f"{name} value is not a date in {form} form")
                 )
             )
     for name in cs.booleans:
@@ -291,6 +370,8 @@ def row_problems(frame: pl.DataFrame, cs: ColumnSet) -> pl.Expr:
         )
     if cs is CONTRACTS:
         checks.extend(contract_problems())
+    if cs.aliased:
+        checks.extend(ncci_problems(cs))
     if "adjustments" in present:
         entries = pl.col("adjustments").str.split(";")
         malformed = entries.list.eval(
@@ -309,10 +390,12 @@ def load_table(path: Path, ctx: FileContext, write, json_lines: bool = False) ->
 
     `write(table, frame)` appends a frame to a table."""
     frame = read_json_lines(path) if json_lines else read_frame(path)
-    cs = check_header(frame, ctx)
+    frame, cs = check_header(frame, ctx)
     for name in cs.columns:
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+    if cs.aliased:
+        frame = ncci_values(frame, cs)
     frame = frame.with_columns(problem=row_problems(frame, cs))
     unit = pl.struct(cs.unit).rank("dense") if cs.unit else pl.col("file_row")
     frame = frame.with_columns(claim_group=unit.cast(pl.Int64))
@@ -601,9 +684,45 @@ def note_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]
     return {"treatment_note": documentation_elements(notes)}
 
 
+def ptp_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
+    """NCCI PTP edits: appended, never replacing an earlier file (effective dates decide)."""
+    ctx.tally.claims += good.height
+    return {
+        "ncci_ptp_edit": good.select(
+            pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
+            pl.col("file_row").alias("source_position"),
+            "column1_code",
+            "column2_code",
+            "effective_from",
+            "effective_to",
+            pl.col("modifier_indicator").cast(pl.Int64),
+            "rationale",
+        )
+    }
+
+
+def mue_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
+    """MUEs: appended, never replacing an earlier file (effective dates decide)."""
+    ctx.tally.claims += good.height
+    return {
+        "mue_limit": good.select(
+            pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
+            pl.col("file_row").alias("source_position"),
+            "code",
+            pl.col("max_units").cast(pl.Int64),
+            "adjudication_indicator",
+            "rationale",
+            "effective_from",
+            "effective_to",
+        )
+    }
+
+
 BUILDERS = {
     "claims-csv": claim_tables,
     "remits-csv": remit_tables,
     "notes": note_tables,
     "contracts-csv": contract_tables,
+    PTP_KIND: ptp_tables,
+    MUE_KIND: mue_tables,
 }

@@ -7,7 +7,9 @@ fail loads the rest and quarantines those parts in `reject`.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +23,7 @@ import pyarrow as pa
 from ..queries.sql import sql
 from .context import FileContext
 from .errors import InputError
+from .ncci import is_ncci_header
 from .tables import Finding
 from .writer import BackgroundWriter, TableWriter
 from .x12.parse import X12File
@@ -112,10 +115,13 @@ def sniff(path: Path) -> str:
     columns = [c.strip().strip('"').strip().lower() for c in first_line.split(",")]
     if len(columns) > 1 and all(CSV_COLUMN_NAME.fullmatch(c) for c in columns):
         return "csv"  # load_table says which documented columns are missing, if any
+    header = next(csv.reader(io.StringIO(head)), [])
+    if len(header) > 1 and is_ncci_header(header):
+        return "csv"  # CMS's own column titles ('HCPCS/CPT Code', ...)
     raise InputError(
         "unknown_format",
-        "not an X12 837P/835 file (which starts with ISA) nor a claims, remits, notes or "
-        "contracts file (see docs/csv-inputs.md)",
+        "not an X12 837P/835 file (which starts with ISA) nor a claims, remits, notes, "
+        "contracts, NCCI PTP or MUE file (see docs/csv-inputs.md)",
     )
 
 
@@ -230,7 +236,7 @@ class Loader:
                     "check for a duplicate submission",
                 )
         kind = "+".join(sorted(tally.kinds)) or None
-        no_money = all(k.startswith(("notes", "contracts")) for k in tally.kinds)
+        no_money = all(k.startswith(("notes", "contracts", "ptp", "mue")) for k in tally.kinds)
         result = FileResult(
             shown,
             "loaded" if loaded else "rejected",
@@ -239,7 +245,7 @@ class Loader:
             transactions=tally.transactions,
             claims=tally.claims,
             lines=tally.lines,
-            # notes and contracts carry no money of their own
+            # notes, contracts and NCCI tables carry no money of their own
             total_charge=tally.total_charge if loaded and not no_money else None,
             total_paid=tally.total_paid if loaded else None,
             warnings=ctx.warnings,
@@ -322,6 +328,10 @@ def summary_message(result: FileResult) -> str:
         parts = [f"loaded {result.claims} notes"]
     elif kind.startswith("contracts"):
         parts = [f"loaded {result.claims} contract rates"]
+    elif kind.startswith("ptp"):
+        parts = [f"loaded {result.claims} NCCI PTP edits"]
+    elif kind.startswith("mue"):
+        parts = [f"loaded {result.claims} MUE limits"]
     else:
         noun = "claim payments" if "835" in kind or "remits" in kind else "claims"
         parts = [f"loaded {result.claims} {noun}, {result.lines} lines"]

@@ -38,6 +38,7 @@ RULES: dict[str, tuple[str, dict[str, str]]] = {
         {"similar_codes": "codes", "distinct_modifiers": "codes"},
     ),
     "units_above_daily_max": ("Units above the daily maximum", {"max_units_per_day": "number"}),
+    "ptp_never_allowed": ("Pair that an NCCI PTP edit never allows the same day", {}),
     "missing_prior_authorization": (
         "No prior authorization for a payer that requires it",
         {"payers_requiring_auth": "codes"},

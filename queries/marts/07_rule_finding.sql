@@ -47,39 +47,112 @@ missing_therapy_modifier AS (
     FROM target t JOIN setting s ON s.rule = 'missing_therapy_modifier'
     WHERE NOT list_has_any(t.modifier_list, s.therapy_modifiers)
 ),
-same_day_similar_code AS (
-    SELECT t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight,
-           string_agg(o.procedure_code || ' on ' || strftime(o.service_date, '%Y-%m-%d')
-                      || ' for the same patient (claim ' || o.patient_control_number || ' line '
-                      || o.line_number || ')', '; ' ORDER BY o.procedure_code, o.claim_line_id)
-           || ', no ' || array_to_string(s.distinct_modifiers, '/') || ' modifier on either line'
-               AS evidence
+-- Lines of the same patient on the same day as a target line (other than itself).
+same_day AS (
+    SELECT t.claim_line_id, t.claim_id, t.procedure_code, t.service_date,
+           t.modifier_list AS target_modifiers, o.claim_line_id AS other_line_id,
+           o.procedure_code AS other_code, o.modifier_list AS other_modifiers,
+           o.patient_control_number AS other_pcn, o.line_number AS other_line_number
     FROM target t
-    JOIN setting s ON s.rule = 'same_day_similar_code'
     JOIN line o
       ON o.service_date = t.service_date
      AND o.patient_key = t.patient_key
      AND o.claim_line_id <> t.claim_line_id
-     AND list_contains(s.similar_codes, o.procedure_code)
-    WHERE NOT list_has_any(t.modifier_list, s.distinct_modifiers)
-      AND NOT list_has_any(o.modifier_list, s.distinct_modifiers)
-    GROUP BY t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight, s.distinct_modifiers
+),
+-- NCCI PTP edits that involve a target code, the pair in either column order.
+ptp AS (
+    SELECT least(upper(column1_code), upper(column2_code)) AS low_code,
+           greatest(upper(column1_code), upper(column2_code)) AS high_code,
+           upper(column1_code) AS column1_code, upper(column2_code) AS column2_code,
+           effective_from, effective_to, modifier_indicator, batch_id, source_position
+    FROM ncci_ptp_edit
+    WHERE upper(column1_code) IN (SELECT upper(code) FROM rule_target_code_source)
+       OR upper(column2_code) IN (SELECT upper(code) FROM rule_target_code_source)
+),
+-- The edit in force for each same-day pair on its service date: of several versions loaded, the
+-- one that took effect last (then the file loaded last).
+same_day_ptp AS (
+    SELECT d.claim_line_id, d.other_line_id, p.modifier_indicator,
+           'NCCI PTP edit ' || p.column1_code || '/' || p.column2_code
+           || ' (modifier indicator ' || p.modifier_indicator || ')' AS ptp_edit
+    FROM same_day d
+    JOIN ptp p
+      ON p.low_code = least(d.procedure_code, d.other_code)
+     AND p.high_code = greatest(d.procedure_code, d.other_code)
+     AND p.effective_from <= d.service_date
+     AND (p.effective_to IS NULL OR d.service_date <= p.effective_to)
+    QUALIFY row_number() OVER (
+        PARTITION BY d.claim_line_id, d.other_line_id
+        ORDER BY p.effective_from DESC, p.batch_id DESC, p.source_position DESC) = 1
+),
+same_day_checked AS (
+    SELECT d.*, p.modifier_indicator, p.ptp_edit
+    FROM same_day d
+    LEFT JOIN same_day_ptp p USING (claim_line_id, other_line_id)
+),
+same_day_similar_code AS (
+    SELECT d.claim_line_id, d.claim_id, s.rule, s.severity, s.weight,
+           string_agg(d.other_code || ' on ' || strftime(d.service_date, '%Y-%m-%d')
+                      || ' for the same patient (claim ' || d.other_pcn || ' line '
+                      || d.other_line_number || ')'
+                      || CASE WHEN d.modifier_indicator = 1 THEN ', ' || d.ptp_edit ELSE '' END,
+                      '; ' ORDER BY d.other_code, d.other_line_id)
+           || ', no ' || array_to_string(s.distinct_modifiers, '/') || ' modifier on either line'
+               AS evidence
+    FROM same_day_checked d
+    JOIN setting s ON s.rule = 'same_day_similar_code'
+    WHERE (list_contains(s.similar_codes, d.other_code) OR d.modifier_indicator = 1)
+      AND NOT list_has_any(d.target_modifiers, s.distinct_modifiers)
+      AND NOT list_has_any(d.other_modifiers, s.distinct_modifiers)
+    GROUP BY d.claim_line_id, d.claim_id, s.rule, s.severity, s.weight, s.distinct_modifiers
+),
+ptp_never_allowed AS (
+    SELECT d.claim_line_id, d.claim_id, s.rule, s.severity, s.weight,
+           string_agg(d.other_code || ' on ' || strftime(d.service_date, '%Y-%m-%d')
+                      || ' for the same patient (claim ' || d.other_pcn || ' line '
+                      || d.other_line_number || '), ' || d.ptp_edit,
+                      '; ' ORDER BY d.other_code, d.other_line_id)
+           || ': never allowed together, whatever the modifiers' AS evidence
+    FROM same_day_checked d
+    JOIN setting s ON s.rule = 'ptp_never_allowed'
+    WHERE d.modifier_indicator = 0
+    GROUP BY d.claim_line_id, d.claim_id, s.rule, s.severity, s.weight
+),
+-- The MUE of each target line's code in force on its service date (the one that took effect
+-- last, then the file loaded last); none: the rules file's max_units_per_day applies.
+line_mue AS (
+    SELECT t.claim_line_id, m.max_units, m.adjudication_indicator
+    FROM target t
+    JOIN mue_limit m
+      ON upper(m.code) = t.procedure_code
+     AND (m.effective_from IS NULL OR m.effective_from <= t.service_date)
+     AND (m.effective_to IS NULL OR t.service_date <= m.effective_to)
+    QUALIFY row_number() OVER (
+        PARTITION BY t.claim_line_id
+        ORDER BY m.effective_from DESC NULLS LAST, m.batch_id DESC, m.source_position DESC) = 1
 ),
 units_above_daily_max AS (
     SELECT t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight,
            format('{:g} units of {} on {} for the same patient ({} line(s) on {} claim(s)), '
                   || 'above the daily maximum of {:g}',
                   sum(o.units)::DOUBLE, t.procedure_code, strftime(t.service_date, '%Y-%m-%d'),
-                  count(*), count(DISTINCT o.claim_id), s.max_units_per_day::DOUBLE) AS evidence
+                  count(*), count(DISTINCT o.claim_id),
+                  coalesce(m.max_units, s.max_units_per_day)::DOUBLE)
+           || CASE WHEN m.max_units IS NULL THEN ''
+                   ELSE ' (MUE ' || m.max_units || CASE WHEN m.max_units = 1 THEN ' unit'
+                                                       ELSE ' units' END
+                        || coalesce(', adjudication indicator ' || m.adjudication_indicator, '')
+                        || ')' END AS evidence
     FROM target t
     JOIN setting s ON s.rule = 'units_above_daily_max'
     JOIN target o
       ON o.service_date = t.service_date
      AND o.procedure_code = t.procedure_code
      AND o.patient_key = t.patient_key
+    LEFT JOIN line_mue m ON m.claim_line_id = t.claim_line_id
     GROUP BY t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight, t.procedure_code,
-             t.service_date, s.max_units_per_day
-    HAVING sum(o.units) > s.max_units_per_day
+             t.service_date, s.max_units_per_day, m.max_units, m.adjudication_indicator
+    HAVING sum(o.units) > coalesce(m.max_units, s.max_units_per_day)
 ),
 missing_prior_authorization AS (
     SELECT t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight,
@@ -162,6 +235,7 @@ recoded_by_payer AS (
 SELECT claim_line_id, claim_id, rule, severity, weight, evidence FROM missing_narrative
 UNION ALL BY NAME SELECT * FROM missing_therapy_modifier
 UNION ALL BY NAME SELECT * FROM same_day_similar_code
+UNION ALL BY NAME SELECT * FROM ptp_never_allowed
 UNION ALL BY NAME SELECT * FROM units_above_daily_max
 UNION ALL BY NAME SELECT * FROM missing_prior_authorization
 UNION ALL BY NAME SELECT * FROM missing_documentation
