@@ -322,6 +322,9 @@ def test_compliance_page_counts_findings_and_drills_by_rule(client, scenario_db)
     rows = find(drilled, id={"type": "drill-table", "name": "findings"})[0]["rowData"]
     assert len(rows) == count and {r["rule"] for r in rows} == {rule}
     rows, _ = grid(client, f"?rule={rule}")  # the same lines in the Claims grid
+    banner = callback(client, [("claims-drill", "children"), ("claims-exports", "children")],
+                      [("url", "search", f"?rule={rule}")])["claims-drill"]["children"]
+    assert f"rule check {rule} fired" in texts(banner)
     lines = {r["claim_line_id"] for r in find(drilled, id={"type": "drill-table",
                                                             "name": "findings"})[0]["rowData"]}
     assert rows["rowCount"] == len(lines)

@@ -173,6 +173,8 @@ def describe(data: Data, view: View):
         parts.append(f"group {drill.group} ({GROUP_CODES.get(drill.group, '')})")
     if drill.rarc:
         parts.append(f"remark {drill.rarc} ({labels['rarc'].get(drill.rarc, 'no label')})")
+    if drill.rule:
+        parts.append(f"rule check {drill.rule} fired")
     if drill.variance_from is not None or drill.variance_to is not None:
         parts.append(f"allowed minus expected from {ui.money(drill.variance_from)} to under "
                      f"{ui.money(drill.variance_to)}")
