@@ -9,7 +9,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,18 +44,34 @@ class Cache:
     def __init__(self, size: int) -> None:
         self.size = size
         self.items: OrderedDict = OrderedDict()
+        self.pending: dict = {}  # key -> Future of the request computing it
         self.lock = threading.Lock()
 
     def get(self, key, make: Callable):
+        """The value under key; made once even when several requests ask at the same time
+        (the others wait for it: a whole-database read is not worth repeating)."""
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        value = make()
+            waiting = self.pending.get(key)
+            if waiting is None:
+                mine = self.pending[key] = Future()
+        if waiting is not None:
+            return waiting.result()
+        try:
+            value = make()
+        except BaseException as exc:
+            with self.lock:
+                del self.pending[key]
+            mine.set_exception(exc)
+            raise
         with self.lock:
+            del self.pending[key]
             self.items[key] = value
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
+        mine.set_result(value)
         return value
 
 
@@ -111,7 +127,8 @@ class Data:
         """The view with its date range filled in (latest twelve months by default)."""
         return replace(view, filters=resolved(view.filters, self.date_bounds()["last_date"]))
 
-    def lines(self, filters: metrics.Filters, detail: bool = False) -> pl.DataFrame:
+    def lines(self, filters: metrics.Filters, detail: bool = False,
+              version: int | None = None) -> pl.DataFrame:  # fmt: skip
         """Every selected line, held for the next requests: the columns the figures use, or
         with `detail` also those people see (for the grid and the exports)."""
         columns = explore.DETAIL_COLUMNS if detail else metrics.METRIC_COLUMNS
@@ -127,7 +144,9 @@ class Data:
                 except duckdb.CatalogException:
                     raise NoData(STALE) from None
         cache = self.details if detail else self.selections
-        return cache.get((self.snapshot.current_version(), filters), make)
+        if version is None:
+            version = self.snapshot.current_version()
+        return cache.get((version, filters), make)
 
     def warm_up(self) -> None:
         """Read every line in the background, so that the first visitor does not wait."""
@@ -191,11 +210,14 @@ class Data:
                   sort_model: list | None, search: str | None) -> tuple[list[dict], int]:
         """Rows start..end of the Claims grid and its row count. The count and, once a page
         lies deep, the grid's whole order are kept for the next pages of the same view."""
-        lines = self.lines(view.filters, detail=True)
+        # One data version for the lines and the keys: a load in between must not pair the kept
+        # order of one version with the lines of another.
+        version = self.snapshot.current_version()
+        lines = self.lines(view.filters, detail=True, version=version)
         settings = self.settings_for(view)
         shown = explore.for_people(self.narrowed(view, lines.lazy().with_row_index("_row")))
         rows = explore.grid_rows(shown, filter_model, sort_model, search)
-        key = (self.snapshot.current_version(), view.filters, view.drill, settings.as_of,
+        key = (version, view.filters, view.drill, settings.as_of,
                json.dumps(filter_model, sort_keys=True), json.dumps(sort_model), search or "")
         total = self.grid_counts.get(key, lambda: explore.grid_count(rows))
         if end <= NEAR_TOP:

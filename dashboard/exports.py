@@ -114,7 +114,9 @@ def described(data: Data, view: View, dataset: str) -> list[tuple[str, str]]:
 
 def csv_stream(frame: pl.DataFrame, preamble: list[tuple[str, str]]) -> Iterator[bytes]:
     for key, value in preamble:
-        yield f"# {key}: {value}\n".encode()
+        # One line each, whatever the value holds (a search text could hold a line break).
+        flat = " ".join(str(value).split())
+        yield f"# {key}: {flat}\n".encode()
     yield neutralised(frame.head(0)).write_csv().encode()
     for offset in range(0, frame.height, SLICE):
         part = neutralised(frame.slice(offset, SLICE))
@@ -199,12 +201,14 @@ def register(server: Flask, data: Data) -> None:
     @server.route("/export/worklist.<fmt>")
     def export_worklist_packet(fmt: str):
         """The audit packet of the rule worklist under the link's filters."""
-        view = data_view(data)
-        return packet_file(data, fmt, lambda cursor: packet.worklist_packet(cursor, view.filters))
+        return packet_file(data, fmt, lambda cursor: packet.worklist_packet(
+            cursor, data_view(data).filters))
 
     @server.route("/export/claim/<int:claim_id>.xlsx")
     def export_claim(claim_id: int):
         try:
+            if data.claim(claim_id)["versions"].height == 0:
+                abort(404)
             path = claim_export(data, claim_id)
         except NoData as exc:
             return Response(str(exc), status=409, mimetype="text/plain")

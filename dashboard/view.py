@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 from ..queries.explore import Drill
-from ..queries.metrics import Filters
+from ..queries.metrics import Filters, Settings, outcomes
 
 CODE = re.compile(r"^[A-Z0-9]{4,6}$")
 MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
+# The line sets a drill-down may name (metrics.outcomes).
+OUTCOMES = frozenset(outcomes(Settings()))
 # Query-string names of the drill-down parts that differ from the field names.
 DRILL_KEYS = {"outcome": "set", "variance_from": "vfrom", "variance_to": "vto"}
 WORD = re.compile(r"^[A-Za-z0-9_.:>\- ]{1,80}$")
+# Payer ids, NPIs and location names as the data has them: any printable text.
+NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 
 
 @dataclass(frozen=True)
@@ -77,19 +82,23 @@ def parse(search: str | None, default_codes: tuple[str, ...] = ("97139",)) -> Vi
         return values[0] if values else None
 
     basis = one("basis")
+    start, end = day(one("from")), day(one("to"))
+    if start and end and start > end:  # a range typed backwards means the same range
+        start, end = end, start
     filters = Filters(
         codes=many("code", CODE) or default_codes,
-        start=day(one("from")),
-        end=day(one("to")),
+        start=start,
+        end=end,
         basis=basis if basis in ("service", "payment") else "service",
-        payers=many("payer", WORD),
-        providers=many("provider", WORD),
-        locations=many("location", WORD),
+        payers=many("payer", NAME),
+        providers=many("provider", NAME),
+        locations=many("location", NAME),
         modifiers=many("modifier", MODIFIER),
     )
     month = one("month")
+    outcome = one("set")
     drill = Drill(
-        outcome=one("set"),
+        outcome=outcome if outcome in OUTCOMES else None,
         month=day(f"{month}-01") if month else None,
         category=one("category"),
         carc=one("carc"),
@@ -112,9 +121,10 @@ def day(text: str | None) -> dt.date | None:
 
 def number(text: str | None) -> float | None:
     try:
-        return float(text) if text else None
+        value = float(text) if text else None
     except ValueError:
         return None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def month_end(date: dt.date) -> dt.date:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 import duckdb
 import polars as pl
 
-from .metrics import METRIC_COLUMNS, REASON_COLUMNS, Settings, outcomes
+from .metrics import METRIC_COLUMNS, REASON_COLUMNS, Settings, outcomes, variance_cents
 from .sql import sql
 
 # What a person sees of a line (grid, drill-down, export), on top of what the figures use.
@@ -75,7 +75,10 @@ def drilled(lines: pl.LazyFrame, drill: Drill, settings: Settings) -> pl.LazyFra
     """The selection narrowed to the drill-down's rows."""
     conditions = []
     if drill.outcome is not None:
-        conditions.append(outcomes(settings)[drill.outcome][1])
+        sets = outcomes(settings)
+        if drill.outcome not in sets:
+            raise ValueError(f"no set of lines called {drill.outcome!r}")
+        conditions.append(sets[drill.outcome][1])
     if drill.month is not None:
         conditions.append(pl.col("service_month") == drill.month)
     for level in ("category", "carc", "group"):
@@ -93,12 +96,12 @@ def drilled(lines: pl.LazyFrame, drill: Drill, settings: Settings) -> pl.LazyFra
             & remarks.list.contains(drill.rarc).fill_null(False)
         )  # fmt: skip
     if drill.variance_from is not None or drill.variance_to is not None:
-        variance = pl.col("allowed") - pl.col("expected_allowed")
+        cents = variance_cents()  # as variance_bins counts them
         inside = outcomes(settings)["variance"][1]
         if drill.variance_from is not None:
-            inside = inside & (variance >= drill.variance_from)
+            inside = inside & (cents >= round(drill.variance_from * 100))
         if drill.variance_to is not None:
-            inside = inside & (variance < drill.variance_to)
+            inside = inside & (cents < round(drill.variance_to * 100))
         conditions.append(inside)
     return lines.filter(*conditions) if conditions else lines
 

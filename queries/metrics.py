@@ -328,23 +328,28 @@ def underpaid(lines: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
     )
 
 
+def variance_cents() -> pl.Expr:
+    """Allowed minus expected in whole cents: exact, so that bins and drill-downs agree."""
+    return ((pl.col("allowed") - pl.col("expected_allowed")) * 100).cast(pl.Int64)
+
+
 def variance_bins(lines: pl.LazyFrame, settings: Settings, bins: int = 24) -> pl.DataFrame:
     """The distribution of allowed variance over priced lines: bins of a round width (1, 2 or 5
-    times a power of ten) with their lines and dollars; `low` is inclusive, `high` exclusive."""
-    priced = lines.filter(outcomes(settings)["variance"][1]).select(
-        variance=(pl.col("allowed") - pl.col("expected_allowed")).cast(pl.Float64))
+    times a power of ten, at least a cent) with their lines and dollars; `low` is inclusive,
+    `high` exclusive. Lines are binned in whole cents, as the drill-down chooses them."""
+    priced = lines.filter(outcomes(settings)["variance"][1]).select(cents=variance_cents())
     frame = priced.collect()
     if frame.height == 0:
         return pl.DataFrame(schema={"low": pl.Float64, "high": pl.Float64, "lines": pl.UInt32,
                                     "dollars": pl.Float64})  # fmt: skip
-    spread = max(frame["variance"].max() - frame["variance"].min(), 0.01)
-    width = round_width(spread / bins)
+    spread = max(frame["cents"].max() - frame["cents"].min(), 1)
+    width = max(1, round(round_width(spread / bins)))
     return (
         frame.lazy()
-        .with_columns(low=(pl.col("variance") / width).floor() * width)
+        .with_columns(low=pl.col("cents") // width * width)
         .group_by("low")
-        .agg(lines=pl.len(), dollars=pl.col("variance").sum())
-        .with_columns(high=pl.col("low") + width)
+        .agg(lines=pl.len(), dollars=pl.col("cents").sum() / 100)
+        .with_columns(high=(pl.col("low") + width) / 100, low=pl.col("low") / 100)
         .select("low", "high", "lines", "dollars")
         .sort("low")
         .collect()

@@ -257,8 +257,16 @@ def test_views_round_trip_through_the_address_and_drop_junk():
                       variance_from=-10.0, variance_to=-5.0),
                 as_of=dt.date(2026, 4, 1))  # fmt: skip
     assert parse(view.query()) == view
-    junk = parse("?from=yesterday&code=DROP TABLE&basis=both&modifier=GPX&payer=%3Cscript%3E")
+    junk = parse("?from=yesterday&code=DROP TABLE&basis=both&modifier=GPX&set=bogus&vfrom=nan"
+                 "&payer=%0Abad")  # fmt: skip
     assert junk == View()
+    # Names as the data has them, punctuation and accents included; a range typed backwards.
+    named = parse("?payer=BC%2FBS+01&location=ST.+MARY%27S+%26+CO%C3%89&from=2026-03-31"
+                  "&to=2026-01-01")  # fmt: skip
+    assert (named.filters.payers, named.filters.locations) == (("BC/BS 01",),
+                                                               ("ST. MARY'S & COÉ",))
+    assert (named.filters.start, named.filters.end) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert parse(named.query()) == named
     assert resolved(Filters(), dt.date(2026, 11, 2)) == Filters(start=dt.date(2025, 12, 1),
                                                                 end=dt.date(2026, 11, 30))
 
@@ -384,3 +392,45 @@ def test_sampling_pages_show_the_frame_the_command_samples_and_appraisal(client,
     assert client.get("/export/sample/9.pdf").status_code == 404
     worklist = client.get("/export/worklist.xlsx?payer=PAYER01")
     assert "Findings" in openpyxl.load_workbook(io.BytesIO(worklist.data)).sheetnames
+
+
+def test_variance_bins_hold_exactly_the_lines_of_their_drill_downs():
+    from decimal import Decimal
+
+    from unlisted.queries.explore import drilled
+    from unlisted.queries.metrics import variance_bins
+
+    cents = list(range(-300, 200, 7)) + [60, -60, 0]  # 0.60 sits on a bin edge in floats
+    lines = pl.DataFrame({
+        "adjudicated": True, "final_denied": False, "has_contract": True, "payer_id": "P",
+        "allowed": [Decimal(50) + Decimal(c) / 100 for c in cents],
+        "expected_allowed": [Decimal(50)] * len(cents),
+    }, schema_overrides={"allowed": pl.Decimal(18, 2), "expected_allowed": pl.Decimal(18, 2)})
+    bins = variance_bins(lines.lazy(), Settings())
+    assert bins["lines"].sum() == len(cents)
+    for low, high, count in bins.select("low", "high", "lines").iter_rows():
+        inside = drilled(lines.lazy(), Drill(variance_from=low, variance_to=high), Settings())
+        assert inside.collect().height == count, (low, high)
+
+
+def test_a_value_asked_for_at_once_by_several_requests_is_made_once():
+    import threading
+    import time
+
+    from unlisted.dashboard.data import Cache
+
+    cache, made = Cache(4), []
+
+    def make():
+        made.append(1)
+        time.sleep(0.2)  # a whole-database read
+        return "lines"
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(cache.get("key", make)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (len(made), got) == (1, ["lines"] * 8)
