@@ -124,8 +124,10 @@ class Data:
         return replace(self.settings, as_of=view.as_of or self.settings.as_of or dt.date.today())
 
     def effective(self, view: View) -> View:
-        """The view with its date range filled in (latest twelve months by default)."""
-        return replace(view, filters=resolved(view.filters, self.date_bounds()["last_date"]))
+        """The view with its date range filled in (the latest months by default)."""
+        bounds = self.date_bounds()
+        return replace(view, filters=resolved(view.filters, bounds["first_date"],
+                                              bounds["last_date"]))  # fmt: skip
 
     def lines(self, filters: metrics.Filters, detail: bool = False,
               version: int | None = None) -> pl.DataFrame:  # fmt: skip

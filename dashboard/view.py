@@ -30,8 +30,8 @@ NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 
 @dataclass(frozen=True)
 class View:
-    """Filter choices and drill-down of one page view. Dates left empty mean the latest twelve
-    months of data (resolved by `resolved`)."""
+    """Filter choices and drill-down of one page view. Dates left empty mean the latest months
+    of data (see `resolved`)."""
 
     filters: Filters = field(default_factory=Filters)
     drill: Drill = field(default_factory=Drill)
@@ -136,13 +136,23 @@ def add_months(date: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def resolved(filters: Filters, last_service_date: dt.date | None) -> Filters:
-    """Filters with a date range: empty dates mean the twelve months up to the latest service
-    month in the data."""
+def default_months(first_service_date: dt.date, last_service_date: dt.date) -> int:
+    """How many months an undated view covers: twelve when the data holds two years or more,
+    else half of what it holds (at least one), so that the period before has data to compare."""
+    held = (last_service_date.year - first_service_date.year) * 12 \
+        + last_service_date.month - first_service_date.month + 1  # fmt: skip
+    return 12 if held >= 24 else max(1, held // 2)
+
+
+def resolved(filters: Filters, first_service_date: dt.date | None,
+             last_service_date: dt.date | None) -> Filters:  # fmt: skip
+    """Filters with a date range: empty dates mean the latest whole months of data up to the
+    latest service month (default_months of them)."""
     if filters.start and filters.end or last_service_date is None:
         return filters
+    months = default_months(first_service_date or last_service_date, last_service_date)
     end = filters.end or month_end(last_service_date)
-    start = filters.start or add_months(end.replace(day=1), -11)
+    start = filters.start or add_months(end.replace(day=1), 1 - months)
     return replace(filters, start=start, end=end)
 
 

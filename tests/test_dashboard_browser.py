@@ -190,12 +190,15 @@ def query(browser) -> dict[str, list[str]]:
 
 
 def default_filters(db: Path, **changes) -> Filters:
-    """The dashboard's default selection: the target codes over the twelve months that end with
-    the latest service month in the data."""
+    """The dashboard's default selection: the target codes over the latest whole months of data
+    (twelve when two years are held, else half of what is held)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        last = con.execute("SELECT max(service_date) FROM line_adjudication").fetchone()[0]
+        first, last = con.execute(
+            "SELECT min(service_date), max(service_date) FROM line_adjudication").fetchone()
+    held = (last.year - first.year) * 12 + last.month - first.month + 1
+    window = 12 if held >= 24 else max(1, held // 2)
     end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
-    months = last.year * 12 + last.month - 1 - 11
+    months = last.year * 12 + last.month - 1 - (window - 1)
     start = dt.date(months // 12, months % 12 + 1, 1)
     return Filters(codes=CODES, start=start, end=end, **changes)
 

@@ -43,7 +43,7 @@ def tile(body, metric: str) -> list[str]:
 def test_overview_tiles_show_the_figures_worked_out_by_hand(client):
     body = page_body(client, "overview")
     shown = " | ".join(texts(body))
-    assert "CPT 97139 · service dates 2025-12-01 to 2026-11-30" in shown
+    assert "CPT 97139 · service dates 2026-11-01 to 2026-11-30" in shown
     assert tile(body, "charges_billed") == ["97139 billed", "$600.00", "6 lines",
                                              "no comparison"]
     assert tile(body, "net_paid") == ["Paid", "$200.00", "6 lines", "no comparison"]
@@ -211,9 +211,9 @@ def test_filter_bar_and_url_stay_in_step(client):
 
     from_url = sync("?payer=PAYER01&set=billed", "url.search")
     assert from_url["filter-payer"]["value"] == ["PAYER01"]
-    assert from_url["filter-dates"]["start_date"] == "2025-12-01"  # the default twelve months
+    assert from_url["filter-dates"]["start_date"] == "2026-11-01"  # the default: one month held
     to_url = sync("?set=billed", "filter-provider.value", provider=["1234567893"],
-                  start="2025-12-01", end="2026-11-30")
+                  start="2026-11-01", end="2026-11-30")
     # The default dates stay out of the address; the drill-down stays in it.
     assert to_url["url"]["search"] == "?provider=1234567893&set=billed"
 
@@ -267,8 +267,13 @@ def test_views_round_trip_through_the_address_and_drop_junk():
                                                                ("ST. MARY'S & COÉ",))
     assert (named.filters.start, named.filters.end) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     assert parse(named.query()) == named
-    assert resolved(Filters(), dt.date(2026, 11, 2)) == Filters(start=dt.date(2025, 12, 1),
-                                                                end=dt.date(2026, 11, 30))
+    # Undated: twelve months when two years are held, else half of what is held.
+    assert resolved(Filters(), dt.date(2024, 11, 5), dt.date(2026, 11, 2)) == Filters(
+        start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30))
+    assert resolved(Filters(), dt.date(2025, 1, 3), dt.date(2025, 12, 30)) == Filters(
+        start=dt.date(2025, 7, 1), end=dt.date(2025, 12, 31))
+    assert resolved(Filters(), dt.date(2026, 11, 2), dt.date(2026, 11, 2)) == Filters(
+        start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
 
 
 def test_no_database_yet_says_what_to_do(tmp_path):
@@ -355,7 +360,7 @@ def test_sampling_pages_show_the_frame_the_command_samples_and_appraisal(client,
                      [("sampling-n", "value", 3), ("sampling-seed", "value", 11),
                       ("sampling-stratify", "value", "")],
                      [("url", "search", "?payer=PAYER01")])["sampling-command"]["children"]
-    assert shown == (f"unlisted sample draw --db {scenario_db} --code 97139 --from 2025-12-01 "
+    assert shown == (f"unlisted sample draw --db {scenario_db} --code 97139 --from 2026-11-01 "
                      "--to 2026-11-30 --payer PAYER01 --size 3 --seed 11")
 
     def run(*args):

@@ -9,7 +9,6 @@ data within seconds."""
 
 from __future__ import annotations
 
-import calendar
 import csv
 import datetime as dt
 import json
@@ -153,15 +152,14 @@ def dated(path: Path) -> str:
 
 
 def lines_in_view(db: Path) -> int:
-    """The lines the claims grid shows by default: 97139 over the twelve months that end with the
-    latest service month."""
+    """The lines the claims grid shows by default: 97139 over the dashboard's default months."""
+    from unlisted.dashboard.view import resolved
+
     with duckdb.connect(str(db), read_only=True) as con:
-        last = con.execute("SELECT max(service_date) FROM line_adjudication").fetchone()[0]
-        end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
-        months = last.year * 12 + last.month - 1 - 11
-        start = dt.date(months // 12, months % 12 + 1, 1)
-        figures = compute(con, Filters(codes=("97139",), start=start, end=end),
-                          Settings(as_of=AS_OF))  # fmt: skip
+        first, last = con.execute(
+            "SELECT min(service_date), max(service_date) FROM line_adjudication").fetchone()
+        filters = resolved(Filters(codes=("97139",)), first, last)
+        figures = compute(con, filters, Settings(as_of=AS_OF))
     return int(figures.filter(metric="lines_billed")["numerator"][0])
 
 
