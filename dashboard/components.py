@@ -67,7 +67,13 @@ def figure_row(figures: pl.DataFrame, metric: str, group: str | None = None) -> 
 
 
 # -- tiles -----------------------------------------------------------------------------------------
+# Figures that are better when they fall; the others are better when they rise.
+LOWER_IS_BETTER = {"initial_denial_rate", "final_denial_rate", "underpaid_dollars",
+                   "charges_pending", "lines_pending", "days_to_payment_median"}  # fmt: skip
+
+
 def change(metric: str, now: dict | None, before: dict | None) -> html.Span:
+    """The change against the previous period, green when it is for the better, red when not."""
     if not now or not before or now["value"] is None or before["value"] is None:
         return html.Span("no comparison", className="tile-change muted")
     if metric in RATES:
@@ -78,7 +84,9 @@ def change(metric: str, now: dict | None, before: dict | None) -> html.Span:
     else:
         delta = (now["value"] - before["value"]) / abs(before["value"]) * 100
         text = f"{delta:+.1f}%"
-    return html.Span(f"{text} vs previous period", className="tile-change")
+    better = delta < 0 if metric in LOWER_IS_BETTER else delta > 0
+    mood = "" if abs(delta) < 0.05 else (" better" if better else " worse")
+    return html.Span(f"{text} vs previous period", className="tile-change" + mood)
 
 
 def tile(label: str, metric: str, now: dict | None, before: dict | None, href: str,

@@ -439,3 +439,18 @@ def test_a_value_asked_for_at_once_by_several_requests_is_made_once():
     for t in threads:
         t.join()
     assert (len(made), got) == (1, ["lines"] * 8)
+
+
+def test_a_change_says_whether_it_is_for_the_better():
+    from unlisted.dashboard.components import change
+
+    worse = change("initial_denial_rate", {"value": 0.40}, {"value": 0.30})
+    better = change("net_paid", {"value": 110.0}, {"value": 100.0})
+    lower = change("underpaid_dollars", {"value": 50.0}, {"value": 100.0})
+    assert (worse.children, worse.className) == ("+10.0 pts vs previous period",
+                                                 "tile-change worse")
+    assert (better.children, better.className) == ("+10.0% vs previous period",
+                                                   "tile-change better")
+    assert (lower.children, lower.className) == ("-50.0% vs previous period",
+                                                 "tile-change better")
+    assert change("net_paid", {"value": 1.0}, {"value": 0.0}).children == "no comparison"
