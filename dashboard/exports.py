@@ -30,10 +30,9 @@ from flask import Flask, Response, abort, request, send_file
 from .. import packet_writer
 from ..queries import explore, packet
 from ..queries.explore import Drill
-from ..queries.metrics import Filters
 from ..queries.spreadsheet import SLICE, neutralised, write_sheet
 from .data import Data, NoData
-from .labels import BASIS, FIGURE_LABELS
+from .labels import FIGURE_LABELS
 from .view import View, parse
 
 log = logging.getLogger("unlisted.dashboard")
@@ -96,16 +95,10 @@ PAGE_DATASETS = {
 
 def described(data: Data, view: View, dataset: str) -> list[tuple[str, str]]:
     """What the file holds: the filters behind it, in words."""
-    f: Filters = view.filters
     rows = [
         ("export", dataset),
         ("made", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
-        ("codes", ", ".join(f.codes)),
-        ("dates", f"{f.start} to {f.end} ({BASIS[f.basis].lower()})"),
-        ("payers", ", ".join(f.payers) or "all"),
-        ("providers", ", ".join(f.providers) or "all"),
-        ("locations", ", ".join(f.locations) or "all"),
-        ("modifiers", ", ".join(f.modifiers) or "any"),
+        *view.filters.in_words(),
         ("A/R as of", str(data.settings_for(view).as_of)),
     ]
     rows += [(f"drill-down {k}", str(v)) for k, v in view.drill.as_dict().items()]

@@ -47,6 +47,18 @@ class Filters:
     locations: tuple[str, ...] = ()
     modifiers: tuple[str, ...] = ()
 
+    def in_words(self) -> list[tuple[str, str]]:
+        """The filters as people read them (exports and audit packets record them so)."""
+        basis = "service dates" if self.basis == "service" else "payment dates"
+        return [
+            ("codes", ", ".join(self.codes)),
+            ("dates", f"{self.start or 'first'} to {self.end or 'last'} ({basis})"),
+            ("payers", ", ".join(self.payers) or "all"),
+            ("providers", ", ".join(self.providers) or "all"),
+            ("locations", ", ".join(self.locations) or "all"),
+            ("modifiers", ", ".join(self.modifiers) or "any"),
+        ]
+
     def parameters(self) -> dict:
         return {
             "codes": list(self.codes), "start": self.start, "end": self.end, "basis": self.basis,

@@ -79,18 +79,6 @@ def figure_kind(name: str, value) -> str:
     return "money"
 
 
-def filters_described(filters: Filters) -> list[tuple[str, str]]:
-    basis = "service dates" if filters.basis == "service" else "payment dates"
-    return [
-        ("codes", ", ".join(filters.codes)),
-        ("dates", f"{filters.start or 'first'} to {filters.end or 'last'} ({basis})"),
-        ("payers", ", ".join(filters.payers) or "all"),
-        ("providers", ", ".join(filters.providers) or "all"),
-        ("locations", ", ".join(filters.locations) or "all"),
-        ("modifiers", ", ".join(filters.modifiers) or "any"),
-    ]
-
-
 def rows(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
     with con.cursor() as cursor:
         table = cursor.sql(sql(name), params=params or None).to_arrow_table()
@@ -203,7 +191,7 @@ def sample_packet(con: duckdb.DuckDBPyConnection, sample_id: int) -> Packet:
         ("drawn at", record["created_at"].strftime("%Y-%m-%d %H:%M")),
         ("drawn by", f"unlisted {record['program_version']}"),
         ("random numbers", record["generator"]),
-        *[(f"frame {k}", v) for k, v in filters_described(filters)],
+        *[(f"frame {k}", v) for k, v in filters.in_words()],
         ("frame size (lines)", record["frame_size"]),
         ("frame net paid", record["frame_total_paid"]),
         ("frame fingerprint (sha256)", record["frame_fingerprint"]),
@@ -279,7 +267,7 @@ def worklist_packet(con: duckdb.DuckDBPyConnection, filters: Filters,
         ("packet", "worklist selection"),
         ("made", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
         ("made by", f"unlisted {__version__}"),
-        *[(f"filter {k}", v) for k, v in filters_described(filters)],
+        *[(f"filter {k}", v) for k, v in filters.in_words()],
         ("minimum claim risk score", "none (claims with a finding)" if min_score is None
          else min_score),
         ("frame size (lines)", frame.height),
