@@ -5,7 +5,7 @@ first, as a table, CSV or JSON; `unlisted rules packet`: the worklist selection'
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import duckdb
 import typer
@@ -28,10 +28,31 @@ from .options import (
 )
 from .settings import ConfigError, database_path, load_config
 
+if TYPE_CHECKING:  # Polars loads only when a command needs it
+    from .queries.metrics import Filters
+
 rules_app = typer.Typer(
     help="Billing rule findings (the worklist), and the worklist's audit packet.",
     add_completion=False,
 )
+
+
+def opened(err: Console, db, config, code, date_from, date_to, basis, payer, provider, location,
+           modifier) -> tuple[duckdb.DuckDBPyConnection, Filters]:  # fmt: skip
+    """A read-only connection to the database and the filters the options make; a clear
+    message and exit status when either cannot be had."""
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    filters = line_filters(settings["metrics"]["codes"], code, date_from, date_to, basis, payer,
+                           provider, location, modifier)
+    path = database_path(db)
+    if not path.exists():
+        err.print(f"[red]No database at {path}: load files first.[/red]")
+        raise typer.Exit(1)
+    return duckdb.connect(str(path), read_only=True), filters
 
 
 @rules_app.callback(invoke_without_command=True)
@@ -61,18 +82,8 @@ def rules(
     err = Console(stderr=True)
     if output not in ("table", "json", "csv"):
         raise typer.BadParameter("must be table, csv or json", param_hint="--format")
-    try:
-        settings = load_config(config)
-    except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    path = database_path(db)
-    if not path.exists():
-        err.print(f"[red]No database at {path}: load files first.[/red]")
-        raise typer.Exit(1)
-    filters = line_filters(settings["metrics"]["codes"], code, date_from, date_to, basis, payer,
-                           provider, location, modifier)
-    con = duckdb.connect(str(path), read_only=True)
+    con, filters = opened(err, db, config, code, date_from, date_to, basis, payer, provider,
+                          location, modifier)
     try:
         found = findings(con, filters)
     except duckdb.CatalogException:
@@ -141,18 +152,8 @@ def packet(
     err = Console(stderr=True, highlight=False)
     if paper.lower() not in {p.lower() for p in PAPERS}:
         raise typer.BadParameter(f"must be one of {', '.join(PAPERS)}", param_hint="--paper")
-    try:
-        settings = load_config(config)
-    except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    path = database_path(db)
-    if not path.exists():
-        err.print(f"[red]No database at {path}: load files first.[/red]")
-        raise typer.Exit(1)
-    filters = line_filters(settings["metrics"]["codes"], code, date_from, date_to, basis, payer,
-                           provider, location, modifier)
-    con = duckdb.connect(str(path), read_only=True)
+    con, filters = opened(err, db, config, code, date_from, date_to, basis, payer, provider,
+                          location, modifier)
     try:
         made = worklist_packet(con, filters, min_score)
     except duckdb.CatalogException:
