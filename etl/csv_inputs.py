@@ -621,11 +621,13 @@ def numbered(ctx: FileContext, table: str, id_column: str, rows: int) -> list[pl
     """Fresh ids for `rows` rows of `table`, with their batch and line in the file."""
     base = ctx.next_ids[table]
     ctx.next_ids[table] = base + rows
-    return [
-        (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias(id_column),
-        pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
-        pl.col("file_row").alias("source_position"),
-    ]
+    return [(pl.int_range(pl.len(), dtype=pl.Int64) + base).alias(id_column), *located(ctx)]
+
+
+def located(ctx: FileContext) -> list[pl.Expr]:
+    """Each row's batch and line in the file (its lineage)."""
+    return [pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
+            pl.col("file_row").alias("source_position")]  # fmt: skip
 
 
 def contract_problems() -> list[pl.Expr]:
@@ -689,8 +691,7 @@ def ptp_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
     ctx.tally.claims += good.height
     return {
         "ncci_ptp_edit": good.select(
-            pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
-            pl.col("file_row").alias("source_position"),
+            *located(ctx),
             "column1_code",
             "column2_code",
             "effective_from",
@@ -706,8 +707,7 @@ def mue_tables(good: pl.DataFrame, ctx: FileContext) -> dict[str, pl.DataFrame]:
     ctx.tally.claims += good.height
     return {
         "mue_limit": good.select(
-            pl.lit(ctx.batch_id, pl.Int64).alias("batch_id"),
-            pl.col("file_row").alias("source_position"),
+            *located(ctx),
             "code",
             pl.col("max_units").cast(pl.Int64),
             "adjudication_indicator",
