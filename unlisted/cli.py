@@ -203,7 +203,9 @@ def print_headline(con, console: Console, code: str = "97139") -> datetime.date:
     )
     got = {row["metric"]: row for row in figures.iter_rows(named=True)}
     pending = got["charges_pending"]["numerator"]
-    table = Table(title=f"Headline: CPT {code}, as of {as_of}", title_justify="left")
+    # Every service date: the dashboard, by default, shows the latest months and the ones before.
+    table = Table(title=f"Headline: CPT {code}, every service date, as of {as_of}",
+                  title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("of", justify="right")
