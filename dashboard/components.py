@@ -10,6 +10,7 @@ import plotly.io as pio
 import polars as pl
 from dash import dcc, html
 
+from ..queries.explore import json_ready
 from .labels import FIGURE_LABELS, RATES
 
 INK = "#1f2a37"
@@ -56,6 +57,11 @@ def shown(metric: str, value) -> str:
     if metric.startswith(("lines_", "ar_aging")) and not metric.endswith("_charges"):
         return count(value)
     return money(value)
+
+
+def records(frame: pl.DataFrame) -> list[dict]:
+    """A frame's rows as a table's rowData (exact money as numbers, ISO dates)."""
+    return json_ready(frame).to_dicts()
 
 
 def figure_row(figures: pl.DataFrame, metric: str, group: str | None = None) -> dict | None:

@@ -197,14 +197,6 @@ def grid_rows(shown: pl.LazyFrame, filter_model: dict | None, sort_model: list |
     return rows.sort([*keys, "claim_line_id"], descending=[*descending, False], nulls_last=True)
 
 
-def grid_page(shown: pl.LazyFrame, start: int, end: int, filter_model: dict | None = None,
-              sort_model: list | None = None, search: str | None = None,
-              ) -> tuple[list[dict], int]:  # fmt: skip
-    """Rows start..end (exclusive) of the grid, as JSON-ready dicts, and the total row count."""
-    rows = grid_rows(shown, filter_model, sort_model, search)
-    return first_rows(rows, start, end), grid_count(rows)
-
-
 def grid_count(rows: pl.LazyFrame) -> int:
     return int(rows.select(pl.len()).collect().item())
 

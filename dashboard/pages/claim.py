@@ -7,7 +7,6 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, dcc, html
 
-from ...queries.explore import json_ready
 from ...queries.metrics import ELEMENTS
 from .. import components as ui
 from ..data import Data
@@ -89,7 +88,7 @@ def billed(versions: pl.DataFrame):
 
 
 def lines(frame: pl.DataFrame):
-    rows = json_ready(frame).to_dicts()
+    rows = ui.records(frame)
     for r in rows:
         r["outcome"] = ("pending" if not r["adjudicated"] else "denied" if r["final_denied"]
                         else "overturned, paid" if r["overturned"] else "paid"
@@ -111,7 +110,7 @@ def lines(frame: pl.DataFrame):
 def events(frame: pl.DataFrame):
     if frame.height == 0:
         return ui.empty("No remittance yet: the claim is pending.")
-    rows = json_ready(frame).to_dicts()
+    rows = ui.records(frame)
     for r in rows:
         r["what"] = ("Reversal" if r["is_reversal"] else "Denial" if r["denied"]
                      else "Secondary payment" if r["is_secondary"] else "Payment")  # fmt: skip

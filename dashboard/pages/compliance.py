@@ -8,7 +8,6 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
-from ...queries.explore import json_ready
 from .. import components as ui
 from ..data import Data
 from ..view import View
@@ -124,12 +123,8 @@ EVIDENCE = [
 
 def evidence(found: pl.DataFrame):
     rows = [{**r, "_id": f"{r['claim_line_id']}-{r['rule']}", "_href": f"/claims/{r['claim_id']}"}
-            for r in ui_rows(found.head(500))]  # fmt: skip
+            for r in ui.records(found.head(500))]  # fmt: skip
     return ui.table("findings", rows, EVIDENCE, height=420, empty_text="No finding.")
-
-
-def ui_rows(frame: pl.DataFrame) -> list[dict]:
-    return json_ready(frame).to_dicts()
 
 
 layout, register = figure_page(NAME, TITLE, INTRO, draw)

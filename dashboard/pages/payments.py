@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-import polars as pl
 from dash import html
 
-from ...queries.explore import json_ready
 from ...queries.metrics import AGING
 from .. import components as ui
 from ..data import Data
@@ -114,10 +112,6 @@ def worklist(data: Data, view: View):
                      + (" (the 500 largest shown; the export has all)." if n > 500 else "."),
                      className="small muted")  # fmt: skip
     return [summary, ui.table("underpaid", rows, WORKLIST, height=420)]
-
-
-def ui_rows(frame: pl.DataFrame) -> list[dict]:
-    return json_ready(frame).to_dicts()
 
 
 def days_by_payer(data: Data, view: View):

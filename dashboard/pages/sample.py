@@ -8,7 +8,6 @@ import json
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from ...queries.explore import json_ready
 from ...queries.sampling import appraisal_rows
 from .. import components as ui
 from ..data import Data
@@ -76,7 +75,7 @@ def draw(data: Data, wanted: int):
         f"The frame changed since the sample was drawn: {frame['frame_size_now']:,} lines now "
         f"against {frame['frame_size']:,} then. The appraisal extrapolates to the frame as "
         "recorded.", color="success" if frame["unchanged"] else "warning")  # fmt: skip
-    rows = [{**r, "_id": r["claim_line_id"]} for r in json_ready(lines).to_dicts()]
+    rows = [{**r, "_id": r["claim_line_id"]} for r in ui.records(lines)]
     reviewed = lines.filter(lines["audited_amount"].is_not_null()).height
     return [
         head, check,

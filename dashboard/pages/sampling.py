@@ -12,7 +12,6 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from ...queries import sampling
-from ...queries.explore import json_ready
 from .. import components as ui
 from ..data import Data
 from ..view import View, parse
@@ -27,7 +26,7 @@ def draw(data: Data, view: View, search: str):
     frame = data.frame(view)
     samples = data.samples()
     rows = [{**r, "_id": r["sample_id"], "_href": f"/sampling/{r['sample_id']}"}
-            for r in ui_rows(samples)]  # fmt: skip
+            for r in ui.records(samples)]  # fmt: skip
     return [
         html.P(selection_text(view), className="period"),
         dbc.Row([
@@ -119,10 +118,6 @@ def command(view: View, n: int | None, seed: int | None, stratify: str | None,
     if stratify and stratify != "none":
         words += ["--stratify", stratify]
     return " ".join(shlex.quote(w) for w in words)
-
-
-def ui_rows(frame) -> list[dict]:
-    return json_ready(frame).to_dicts()
 
 
 def register_forms(app, data: Data) -> None:
