@@ -1,0 +1,1 @@
+DELETE FROM failed_sign_in WHERE user_key = :user_key OR at < :before

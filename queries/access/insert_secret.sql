@@ -1,0 +1,1 @@
+INSERT OR IGNORE INTO app_secret (name, value) VALUES (:name, :value)

@@ -1,0 +1,1 @@
+SELECT hash FROM access_log ORDER BY id DESC LIMIT 1

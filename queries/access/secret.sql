@@ -1,0 +1,1 @@
+SELECT value FROM app_secret WHERE name = :name

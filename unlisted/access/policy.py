@@ -1,0 +1,67 @@
+"""How sessions behave: from the [access] table of the configuration."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .store import Throttle, store_path
+
+
+class PolicyError(ValueError):
+    """An [access] setting that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    store: Path
+    idle_minutes: float = 30
+    session_hours: float = 12
+    secure_cookies: str = "auto"  # auto (when the request came over https), always, never
+    proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    throttle: Throttle = field(default_factory=Throttle)
+    oidc: dict | None = None  # [access.oidc]: name, metadata_url, client_id, username_claim
+    secret_key: str | None = None  # $UNLISTED_SECRET_KEY; else a key kept in the store
+
+
+def access_policy(config: dict, database: Path) -> Policy:
+    a = config.get("access", {})
+    try:
+        throttle = Throttle(
+            max_failures=int(a.get("max_failures", 5)),
+            window_seconds=float(a.get("failure_window_minutes", 15)) * 60,
+            pause_seconds=float(a.get("pause_minutes", 15)) * 60,
+            max_failures_per_address=int(a.get("max_failures_per_address", 20)),
+        )
+        policy = Policy(
+            store=Path(os.environ.get("UNLISTED_ACCESS_STORE") or a.get("store")
+                       or store_path(database)),
+            idle_minutes=float(a.get("idle_minutes", 30)),
+            session_hours=float(a.get("session_hours", 12)),
+            secure_cookies=str(a.get("secure_cookies", "auto")),
+            proxies=int(a.get("proxies", 0)),
+            throttle=throttle,
+            oidc=oidc_settings(a.get("oidc")),
+            secret_key=os.environ.get("UNLISTED_SECRET_KEY") or None,
+        )  # fmt: skip
+    except (TypeError, ValueError) as exc:
+        raise PolicyError(f"the [access] configuration cannot be used: {exc}") from None
+    if policy.secure_cookies not in ("auto", "always", "never"):
+        raise PolicyError("access.secure_cookies is auto, always or never")
+    return policy
+
+
+def oidc_settings(table: dict | None) -> dict | None:
+    if not table:
+        return None
+    missing = [k for k in ("metadata_url", "client_id") if not table.get(k)]
+    if missing:
+        raise PolicyError(f"[access.oidc] needs {', '.join(missing)}")
+    secret = os.environ.get("UNLISTED_OIDC_CLIENT_SECRET") or table.get("client_secret")
+    if not secret:
+        raise PolicyError("[access.oidc] needs its client secret in $UNLISTED_OIDC_CLIENT_SECRET")
+    return {"name": table.get("name", "your organisation"), "metadata_url": table["metadata_url"],
+            "client_id": table["client_id"], "client_secret": secret,
+            "username_claim": table.get("username_claim", "email"),
+            "scope": table.get("scope", "openid email profile")}  # fmt: skip
