@@ -39,6 +39,8 @@ from unlisted.queries.marts import rebuild_marts
 from unlisted.queries.metrics import Filters
 from unlisted.queries.sql import sql
 
+from unlisted.access.store import AccessStore, store_path
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 300
 PAGES = ("overview", "denials", "payments", "documentation", "data")
@@ -48,10 +50,15 @@ FAILED_DRAW = ("problem-state", "empty-state")
 
 
 # -- the server --------------------------------------------------------------------------------
+BENCH_USER, BENCH_PASSWORD = "bench", "bench password, not secret"
+
 class Server:
     """`unlisted serve` in a child process, its peak resident memory sampled meanwhile."""
 
     def __init__(self, db: Path, port: int, as_of: dt.date, log: Path) -> None:
+        store = AccessStore(store_path(db))
+        if store.user(BENCH_USER) is None:
+            store.add_user(BENCH_USER, ("admin", "compliance"), BENCH_PASSWORD, actor="bench")
         self.log = log.open("w")
         command = [sys.executable, "-m", "unlisted.cli", "serve", "--db", str(db),
                    "--port", str(port), "--as-of", as_of.isoformat()]  # fmt: skip
@@ -77,7 +84,7 @@ class Server:
                 raise SystemExit(f"the server exited ({self.process.returncode}); "
                                  f"see {self.log.name}")
             try:
-                if requests.get(self.base + "/_dash-layout", timeout=5).status_code == 200:
+                if requests.get(self.base + "/login", timeout=5).status_code == 200:
                     return time.perf_counter() - start
             except requests.ConnectionError:
                 pass
@@ -215,6 +222,12 @@ class Bench:
     def __init__(self, base: str) -> None:
         self.base = base
         self.http = requests.Session()
+        # Signed in as a person would be: every request passes the sign-in gate.
+        self.http.headers["Origin"] = base
+        signed = self.http.post(base + "/login", data={"username": BENCH_USER,
+                                                       "password": BENCH_PASSWORD},
+                                allow_redirects=False, timeout=60)  # fmt: skip
+        assert signed.status_code == 302, signed.text[:200]
         self.times: dict[str, list[float]] = defaultdict(list)
         self.sizes: dict[str, list[int]] = defaultdict(list)
         self.failures: list[str] = []

@@ -13,11 +13,16 @@ from pathlib import Path
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from ..access.policy import Policy
+from ..access.roles import Refused, Viewer
+from ..access.store import AccessStore, store_path
 from ..queries.metrics import Filters, Settings
 from . import exports
+from .components import empty
 from .data import OPTION_LISTS, Data, NoData
 from .labels import BASIS
 from .pages import PAGES, claim, page_for, sample
+from .signin import Gate, current_viewer
 from .view import View, day, parse
 
 log = logging.getLogger("unlisted.dashboard")
@@ -25,10 +30,14 @@ ASSETS = Path(__file__).parent / "assets"
 
 
 def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...] = ("97139",),
-               check_every: float = 2.0) -> Dash:  # fmt: skip
+               check_every: float = 2.0, policy: Policy | None = None) -> Dash:  # fmt: skip
     """The dashboard over the DuckDB file `db`, read through a private snapshot so that
-    `unlisted load` can write the file meanwhile."""
-    data = Data(db, settings or Settings(as_of=None), codes=codes, check_every=check_every)
+    `unlisted load` can write the file meanwhile. Everything it serves asks for a sign-in
+    against the access store of `policy` (by default the one beside the database)."""
+    policy = policy or Policy(store=store_path(Path(db)))
+    store = AccessStore(policy.store, policy.throttle)
+    data = Data(db, settings or Settings(as_of=None), codes=codes, check_every=check_every,
+                viewer=current_viewer, pseudonym_key=store.secret("pseudonym"), access=store)
     app = Dash(
         __name__,
         title="unlisted",
@@ -38,6 +47,7 @@ def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...
         update_title=None,
     )
     app.server.config["unlisted_data"] = data
+    app.server.config["unlisted_access"] = store
     data.warm_up()
     app.layout = lambda: shell(data)
     register_shell(app, data)
@@ -45,23 +55,29 @@ def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...
         page.register(app, data)
     claim.register(app, data)
     sample.register(app, data)
-    exports.register(app.server, data)
+    exports.register(app.server, data, store)
+    # Last: the gate classifies every callback registered above by the page it serves.
+    Gate(app, store, policy).install()
     return app
 
 
 # -- layout ----------------------------------------------------------------------------------------
 def shell(data: Data) -> html.Div:
+    viewer = current_viewer()
     try:
         options = data.options()
-    except NoData:
+    except (NoData, Refused):  # Dash draws the layout once, at the first request, signed or not
         options = {name: [] for name in OPTION_LISTS}
 
     def choices(name: str) -> list[dict]:
         return [{"label": o["label"], "value": o["value"]} for o in options[name]]
 
     nav = dbc.Nav([
+        # Pages the viewer's roles do not open stay in the layout (callbacks write to them)
+        # but out of sight; opening one anyway shows why it is empty.
         dbc.NavItem(dbc.NavLink(page.TITLE, href=page.PATH, id=f"nav-{page.NAME}",
-                                className="nav-page"))
+                                className="nav-page"),
+                    className=None if viewer and viewer.opens(page.NAME) else "d-none")
         for page in PAGES
     ], pills=True, className="main-nav")  # fmt: skip
     filters = html.Div([
@@ -95,11 +111,25 @@ def shell(data: Data) -> html.Div:
                      className="brand-box"),
             nav,
             html.Div(id="freshness", className="freshness"),
+            who(viewer),
         ], className="top"),
         filters,
         html.Div(id="drill-banner"),
         html.Main(id="page", className="page"),
     ], className="app")  # fmt: skip
+
+
+def who(viewer: Viewer | None) -> html.Div:
+    """The signed-in person, their roles, and the way out."""
+    if viewer is None:
+        return html.Div(id="who")
+    return html.Div([
+        html.Span(viewer.name, className="who-name", id="who-name",
+                  title="Roles: " + ", ".join(viewer.roles)),
+        html.Form(html.Button("Sign out", type="submit", id="sign-out",
+                              className="btn btn-link btn-sm"),
+                  method="POST", action="/logout", className="sign-out"),
+    ], id="who", className="who")  # fmt: skip
 
 
 def dropdown(name: str, label: str, options: list[dict], placeholder: str = "all") -> html.Div:
@@ -164,6 +194,11 @@ def register_shell(app: Dash, data: Data) -> None:
     def render_page(pathname):
         page = page_for(pathname)
         active = [page is p for p in PAGES]
+        viewer = current_viewer()
+        if viewer is None or not viewer.opens(page.NAME):
+            return empty("Your role does not open this page.",
+                         f"Signed in with the roles: {', '.join(viewer.roles) if viewer else '-'}."
+                         " Ask an administrator (unlisted user role) if you need it."), *active
         return page.layout(pathname), *active
 
     @app.callback(

@@ -16,6 +16,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ..access.pseudonyms import masked
+from ..access.roles import Refused, Viewer
+from ..access.store import ACCESS_LOG_COLUMNS, ACCESS_USER_COLUMNS, AccessStore
 from ..queries import explore, metrics, rules, sampling
 from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
@@ -76,9 +79,19 @@ class Cache:
 
 
 class Data:
+    """What the pages and exports read. With `viewer` (who is asking, per request), every read
+    checks that person's roles (unlisted/access/roles.py AREAS) and identities are replaced by
+    pseudonyms for roles that do not see them; caches hold unmasked data shared by everyone,
+    so masking happens on the way out, never on the way in."""
+
     def __init__(self, path: Path, settings: metrics.Settings,
-                 codes: tuple[str, ...] = ("97139",),
-                 check_every: float = 2.0) -> None:  # fmt: skip
+                 codes: tuple[str, ...] = ("97139",), check_every: float = 2.0,
+                 viewer: Callable[[], Viewer | None] | None = None,
+                 pseudonym_key: bytes | None = None,
+                 access: AccessStore | None = None) -> None:  # fmt: skip
+        self.viewer = viewer
+        self.access = access
+        self.pseudonym_key = pseudonym_key
         self.snapshot = DatabaseSnapshot(Path(path), check_every=check_every)
         self.settings = settings
         self.codes = codes
@@ -90,6 +103,25 @@ class Data:
         self.pages = Cache(48)
         self.helpers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="unlisted-data")
         self.grid_orders = Cache(8)
+
+    # -- who asks --------------------------------------------------------------------------------
+    def require(self, area: str) -> None:
+        """Refuses the read unless the person asking may read this area."""
+        if self.viewer is None:
+            return
+        viewer = self.viewer()
+        if viewer is None or not viewer.reads(area):
+            raise Refused(area)
+
+    def shown(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The frame as the person asking may see it: identities masked unless their role
+        sees them."""
+        if self.viewer is None:
+            return frame
+        viewer = self.viewer()
+        if viewer is not None and viewer.sees_identities:
+            return frame
+        return masked(frame, self.pseudonym_key or b"")
 
     # -- reading -----------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -113,11 +145,13 @@ class Data:
     # -- what the pages ask --------------------------------------------------------------------
     def options(self) -> dict[str, list[dict]]:
         """Choices of the filter bar: payers, providers, locations, codes, modifiers."""
+        self.require("filters")
         def make():
             return {name: self.rows(f"options/{name}").to_dicts() for name in OPTION_LISTS}
         return self.cached(("options",), make)
 
     def date_bounds(self) -> dict:
+        self.require("filters")
         return self.cached(("dates",), lambda: self.rows("options/service_dates").to_dicts()[0])
 
     def settings_for(self, view: View) -> metrics.Settings:
@@ -133,6 +167,12 @@ class Data:
               version: int | None = None) -> pl.DataFrame:  # fmt: skip
         """Every selected line, held for the next requests: the columns the figures use, or
         with `detail` also those people see (for the grid and the exports)."""
+        self.require("lines")
+        return self.selection(filters, detail, version)
+
+    def selection(self, filters: metrics.Filters, detail: bool = False,
+                  version: int | None = None) -> pl.DataFrame:  # fmt: skip
+        """lines() without the check, for work done on helper threads (no request there)."""
         columns = explore.DETAIL_COLUMNS if detail else metrics.METRIC_COLUMNS
 
         def make() -> pl.DataFrame:
@@ -183,28 +223,36 @@ class Data:
     def figures(self, view: View, by: str | tuple[str, str] | None = None,
                 only: tuple[str, ...] | None = None) -> pl.DataFrame:  # fmt: skip
         """The figures of queries/metrics.py for the view (only the named ones when given)."""
+        self.require("lines")
+        return self.figures_of(view, by, only)
+
+    def figures_of(self, view: View, by: str | tuple[str, str] | None = None,
+                   only: tuple[str, ...] | None = None) -> pl.DataFrame:  # fmt: skip
         settings = self.settings_for(view)
         return self.cached(
             ("figures", view.filters, settings.as_of, by, only),
-            lambda: metrics.summarize(self.lines(view.filters).lazy(), settings, by,
+            lambda: metrics.summarize(self.selection(view.filters).lazy(), settings, by,
                                       only).collect(),  # fmt: skip
         )
 
     def previous_figures(self, view: View) -> pl.DataFrame | None:
         before = previous_period(view.filters)
-        return None if before is None else self.figures(replace(view, filters=before))
+        return None if before is None else self.figures_of(replace(view, filters=before))
 
     def with_previous(self, view: View) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """The view's figures and the previous period's, the two selections read side by side
         (DuckDB and Polars release the interpreter while they work)."""
+        self.require("lines")
         earlier = self.helpers.submit(self.previous_figures, view)
-        return self.figures(view), earlier.result()
+        return self.figures_of(view), earlier.result()
 
     def reasons(self, view: View, level: str) -> pl.DataFrame:
+        self.require("lines")
         return self.cached(("reasons", view.filters, level), lambda: metrics.reasons(
             self.lines(view.filters).lazy(), level).collect())  # fmt: skip
 
     def variance_bins(self, view: View) -> pl.DataFrame:
+        self.require("lines")
         return self.cached(("variance", view.filters), lambda: metrics.variance_bins(
             self.lines(view.filters).lazy(), self.settings_for(view)))  # fmt: skip
 
@@ -212,6 +260,7 @@ class Data:
                   sort_model: list | None, search: str | None) -> tuple[list[dict], int]:
         """Rows start..end of the Claims grid and its row count. The count and, once a page
         lies deep, the grid's whole order are kept for the next pages of the same view."""
+        self.require("lines")
         # One data version for the lines and the keys: a load in between must not pair the kept
         # order of one version with the lines of another.
         version = self.snapshot.current_version()
@@ -229,6 +278,7 @@ class Data:
 
     def drilled(self, view: View) -> pl.LazyFrame:
         """The shown columns of the lines behind the view's drill-down."""
+        self.require("lines")
         return explore.for_people(self.narrowed(view, self.lines(view.filters, detail=True).lazy()))
 
     def narrowed(self, view: View, lines: pl.LazyFrame) -> pl.LazyFrame:
@@ -240,6 +290,7 @@ class Data:
 
     def findings(self, view: View) -> pl.DataFrame:
         """The rule findings on the view's lines, riskiest claims first (queries/rules.py)."""
+        self.require("findings")
         def make() -> pl.DataFrame:
             with self.cursor() as cursor:
                 try:
@@ -261,6 +312,7 @@ class Data:
 
     def weakest_notes(self, view: View, limit: int = 200) -> pl.DataFrame:
         """Incomplete-note lines, fewest elements first (no note at all before anything)."""
+        self.require("lines")
         sort, descending = self.WEAKEST_ORDER
         lines = explore.drilled(self.lines(view.filters).lazy(),
                                 explore.Drill(outcome="documentation_incomplete"),
@@ -270,21 +322,25 @@ class Data:
 
     def underpaid_summary(self, view: View) -> tuple[int, float]:
         """How many lines are underpaid and by how much in all."""
+        self.require("lines")
         lines = metrics.underpaid(self.lines(view.filters).lazy(), self.settings_for(view))
         n, total = lines.select(pl.len(), pl.col("variance").sum()).collect().row(0)
         return n, -(float(total or 0))
 
     def underpaid_top(self, view: View, limit: int = 500) -> pl.DataFrame:
+        self.require("lines")
         lines = metrics.underpaid(self.lines(view.filters).lazy(), self.settings_for(view))
         return self.top(lines, limit, ["variance", "claim_line_id"], [False, False])
 
     def underpaid(self, view: View) -> pl.LazyFrame:
         """The whole worklist, with what people see (for exports)."""
+        self.require("lines")
         lines = self.lines(view.filters, detail=True).lazy()
         return explore.for_people(metrics.underpaid(lines, self.settings_for(view)))
 
     def labels(self) -> dict[str, dict[str, str]]:
         """Short labels of CARCs, RARCs and denial categories."""
+        self.require("filters")
         def make():
             return {
                 "carc": dict(self.rows("reference/carc_labels").iter_rows()),
@@ -294,11 +350,13 @@ class Data:
         return self.cached(("labels",), make)
 
     def claim(self, claim_id: int) -> dict[str, pl.DataFrame]:
-        return {part: self.rows(f"claim/{part}", claim_id=claim_id)
+        self.require("lines")
+        return {part: self.shown(self.rows(f"claim/{part}", claim_id=claim_id))
                 for part in ("versions", "lines", "events", "notes", "findings")}  # fmt: skip
 
     def frame(self, view: View) -> sampling.Frame:
         """The sampling frame of the view's filters."""
+        self.require("sampling")
         def make() -> sampling.Frame:
             with self.cursor() as cursor:
                 return sampling.frame(cursor, view.filters)
@@ -306,11 +364,13 @@ class Data:
 
     def samples(self) -> pl.DataFrame:
         """Every audit sample drawn (none in a database from before samples existed)."""
+        self.require("sampling")
         return self.cached(("samples",), lambda: self.rows("audit/samples"))
 
     def sample(self, sample_id: int) -> dict | None:
         """One sample: its record, lines with review results, frame check and appraisal (or
         why there is none yet)."""
+        self.require("sampling")
         with self.cursor() as cursor:
             record = sampling.sample_record(cursor, sample_id)
             if record is None:
@@ -324,5 +384,22 @@ class Data:
         return found
 
     def files(self) -> dict[str, pl.DataFrame]:
+        self.require("files")
         return self.cached(("files",), lambda: {
             part: self.rows(f"files/{part}") for part in ("batches", "warnings", "rejects")})
+
+    # -- who signed in and what they did (the access store) --------------------------------------
+    def users(self) -> pl.DataFrame:
+        self.require("access")
+        return pl.DataFrame(self.access.users() if self.access else [],
+                            schema=ACCESS_USER_COLUMNS)  # fmt: skip
+
+    def access_log(self, limit: int = 100_000) -> pl.DataFrame:
+        """The access log, newest first."""
+        self.require("access")
+        return pl.DataFrame(self.access.log_rows(limit=limit) if self.access else [],
+                            schema=ACCESS_LOG_COLUMNS)  # fmt: skip
+
+    def access_log_broken_at(self) -> int | None:
+        self.require("access")
+        return self.access.broken_link() if self.access else None

@@ -28,11 +28,14 @@ import xlsxwriter
 from flask import Flask, Response, abort, request, send_file
 
 from .. import packet_writer
+from ..access.roles import Refused
+from ..access.store import AccessStore
 from ..queries import explore, packet
 from ..queries.explore import Drill
 from ..queries.spreadsheet import SLICE, neutralised, write_sheet
 from .data import Data, NoData
 from .labels import FIGURE_LABELS
+from .signin import current_viewer, log_export
 from .view import View, parse
 
 log = logging.getLogger("unlisted.dashboard")
@@ -79,6 +82,8 @@ DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
     "files": lambda data, view: data.files()["batches"],
     "warnings": lambda data, view: data.files()["warnings"],
     "rejects": lambda data, view: data.files()["rejects"],
+    "users": lambda data, view: data.users(),
+    "access-log": lambda data, view: data.access_log(),
 }
 PAGE_DATASETS = {
     "overview": ["figures", "by-month", "by-payer"],
@@ -90,6 +95,7 @@ PAGE_DATASETS = {
     "sampling": ["samples"],
     "claims": ["lines"],
     "data": ["files", "warnings", "rejects"],
+    "access": ["users", "access-log"],
 }  # fmt: skip
 
 
@@ -116,10 +122,12 @@ def csv_stream(frame: pl.DataFrame, preamble: list[tuple[str, str]]) -> Iterator
         yield part.write_csv(include_header=False).encode()
 
 
-def workbook(data: Data, view: View, datasets: list[str], title: str) -> str:
-    """An Excel file of the datasets, written to a private temporary file (constant memory)."""
-    return workbook_of(described(data, view, title), {
-        name: DATASETS[name](data, view).lazy().collect() for name in datasets})
+def workbook(data: Data, view: View, datasets: list[str], title: str) -> tuple[str, int]:
+    """An Excel file of the datasets, written to a private temporary file (constant memory),
+    and how many rows it holds."""
+    sheets = {name: DATASETS[name](data, view).lazy().collect() for name in datasets}
+    return workbook_of(described(data, view, title), sheets), sum(f.height for f in
+                                                                  sheets.values())
 
 
 def workbook_of(filters: list[tuple[str, str]] | None, sheets: dict[str, pl.DataFrame]) -> str:
@@ -140,7 +148,17 @@ def workbook_of(filters: list[tuple[str, str]] | None, sheets: dict[str, pl.Data
     return path
 
 
-def register(server: Flask, data: Data) -> None:
+def register(server: Flask, data: Data, store: AccessStore) -> None:
+    """The export routes. Every export is read through `data` (which checks the asker's roles
+    and masks identities) and recorded in the access log with its filters and row count."""
+
+    @server.errorhandler(Refused)
+    def refused(exc: Refused):
+        store.log("refused", current_viewer(), detail={"why": "role", "area": str(exc),
+                                                        "endpoint": request.endpoint})
+        return Response("Your role does not give access to this.", status=403,
+                        mimetype="text/plain")  # fmt: skip
+
     @server.route("/export/<dataset>.<fmt>")
     def export(dataset: str, fmt: str):
         if dataset not in DATASETS or fmt not in ("csv", "xlsx"):
@@ -150,12 +168,15 @@ def register(server: Flask, data: Data) -> None:
             view = data_view(data)
             if fmt == "csv":
                 frame = DATASETS[dataset](data, view).lazy().collect()
-                return Response(csv_stream(frame, described(data, view, dataset)),
+                details = described(data, view, dataset)
+                log_export(store, f"{dataset}.csv", frame.height, details)
+                return Response(csv_stream(frame, details),
                                 mimetype="text/csv", headers={"Content-Disposition": (
                                     f'attachment; filename="unlisted-{dataset}-{stamp}.csv"')})
-            path = workbook(data, view, [dataset], dataset)
+            path, rows = workbook(data, view, [dataset], dataset)
         except NoData as exc:
             return Response(str(exc), status=409, mimetype="text/plain")
+        log_export(store, f"{dataset}.xlsx", rows, described(data, view, dataset))
         return sent(path, f"unlisted-{dataset}-{stamp}.xlsx")
 
     @server.route("/export/grid.<fmt>", methods=["POST"])
@@ -180,6 +201,7 @@ def register(server: Flask, data: Data) -> None:
             ("grid search", state.get("search") or ""),
         ]  # fmt: skip
         stamp = dt.date.today().isoformat()
+        log_export(store, f"grid.{fmt}", frame.height, described_rows)
         if fmt == "csv":
             return Response(csv_stream(frame, described_rows), mimetype="text/csv",
                             headers={"Content-Disposition":
@@ -189,42 +211,47 @@ def register(server: Flask, data: Data) -> None:
     @server.route("/export/sample/<int:sample_id>.<fmt>")
     def export_sample_packet(sample_id: int, fmt: str):
         """A sample's audit packet: the workbook or the printable summary."""
-        return packet_file(data, fmt, lambda cursor: packet.sample_packet(cursor, sample_id))
+        data.require("sampling")
+        return packet_file(data, store, fmt,
+                           lambda cursor: packet.sample_packet(cursor, sample_id))
 
     @server.route("/export/worklist.<fmt>")
     def export_worklist_packet(fmt: str):
         """The audit packet of the rule worklist under the link's filters."""
-        return packet_file(data, fmt, lambda cursor: packet.worklist_packet(
+        data.require("findings")
+        return packet_file(data, store, fmt, lambda cursor: packet.worklist_packet(
             cursor, data_view(data).filters))
 
     @server.route("/export/claim/<int:claim_id>.xlsx")
     def export_claim(claim_id: int):
         try:
-            if data.claim(claim_id)["versions"].height == 0:
+            parts = data.claim(claim_id)
+            if parts["versions"].height == 0:
                 abort(404)
-            path = claim_export(data, claim_id)
+            path = workbook_of(None, parts)
         except NoData as exc:
             return Response(str(exc), status=409, mimetype="text/plain")
+        log_export(store, "claim.xlsx", sum(f.height for f in parts.values()),
+                   [("claim id", str(claim_id))])
         return sent(path, f"unlisted-claim-{claim_id}.xlsx")
 
     @server.route("/export/page/<page>.xlsx")
     def export_page(page: str):
         if page not in PAGE_DATASETS:
             abort(404)
+        viewer = current_viewer()
+        if viewer is None or not viewer.opens(page):
+            raise Refused(page)
         try:
             view = data_view(data)
-            path = workbook(data, view, PAGE_DATASETS[page], f"{page} page")
+            path, rows = workbook(data, view, PAGE_DATASETS[page], f"{page} page")
         except NoData as exc:
             return Response(str(exc), status=409, mimetype="text/plain")
+        log_export(store, f"page {page}.xlsx", rows, described(data, view, f"{page} page"))
         return sent(path, f"unlisted-{page}-{dt.date.today().isoformat()}.xlsx")
 
 
-def claim_export(data: Data, claim_id: int) -> str:
-    """One claim's workbook: versions as billed, lines, remittance events, notes."""
-    return workbook_of(None, data.claim(claim_id))
-
-
-def packet_file(data: Data, fmt: str, make: Callable) -> Response:
+def packet_file(data: Data, store: AccessStore, fmt: str, make: Callable) -> Response:
     """An audit packet (queries/packet.py) as Excel or PDF (unlisted/packet_writer.py)."""
     if fmt not in ("xlsx", "pdf"):
         abort(404)
@@ -237,6 +264,8 @@ def packet_file(data: Data, fmt: str, make: Callable) -> Response:
         return Response(str(exc), status=404, mimetype="text/plain")
     handle, path = tempfile.mkstemp(suffix=f".{fmt}", prefix="unlisted-packet-")
     os.close(handle)
+    log_export(store, f"packet {made.name}.{fmt}", made.lines.height,
+               [("packet", made.title)])
     if fmt == "xlsx":
         packet_writer.write_workbook(made, Path(path))
         return sent(path, f"{made.name}.xlsx")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import csv
+import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,3 +43,77 @@ def db(tmp_path):
 @pytest.fixture
 def loader(db):
     return Loader(db)
+
+
+@pytest.fixture
+def scenario_db(tmp_path, loader, db):
+    """The hand-built practice of test_line_adjudication, loaded, marts built, file closed."""
+    from .test_line_adjudication import build_scenario
+
+    build_scenario(tmp_path, loader, db)
+    db.close()  # the app reads a snapshot; a writer holding the file would only delay it
+    return tmp_path / "test.duckdb"
+
+
+# -- no patient in any log written during the tests ---------------------------------------------
+class EveryRecord(logging.Handler):
+    """Keeps every log record of the test run, formatted with its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(f"{record.name}: {record.getMessage()} {record.exc_text or ''}")
+        except Exception:  # a record that cannot be formatted is not a leak
+            pass
+
+
+def patients_in(folder: Path) -> set[str]:
+    """Member ids and patient names of every database the tests made: 'LAST' alone is too
+    common a word, so names are looked for as written in X12 and in text (LAST*FIRST,
+    LAST, FIRST and FIRST LAST) and member ids whole."""
+    import duckdb
+
+    found: set[str] = set()
+    for path in folder.rglob("*.duckdb"):
+        try:
+            with duckdb.connect(str(path), read_only=True) as con:
+                rows = con.execute(
+                    "SELECT DISTINCT subscriber_member_id, patient_last_name, patient_first_name "
+                    "FROM claim").fetchall()  # fmt: skip
+        except duckdb.Error:  # broken on purpose, locked, or no claim table
+            continue
+        for member, last, first in rows:
+            if member:
+                found.add(member)
+            if last and first:
+                found.update({f"{last}*{first}", f"{last}, {first}", f"{first} {last}"})
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs_name_no_patient(tmp_path_factory):
+    """After the whole run: no log record and no access log names a patient of the test data
+    (fails the run at its end otherwise)."""
+    import sqlite3
+
+    collector = EveryRecord()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(collector)
+    root.setLevel(logging.INFO)
+    yield
+    root.removeHandler(collector)
+    root.setLevel(level)
+    folder = tmp_path_factory.getbasetemp()
+    texts = list(collector.lines)
+    for store in folder.rglob("*.access.sqlite"):
+        with sqlite3.connect(store) as con:
+            texts += [" ".join(map(str, row)) for row in con.execute("SELECT * FROM access_log")]
+    texts += [p.read_text(errors="replace") for p in folder.rglob("*.log")]
+    patients = patients_in(folder)
+    leaked = sorted({p for p in patients for t in texts if re.search(
+        rf"(?<![A-Za-z0-9]){re.escape(p)}(?![A-Za-z0-9])", t)})  # fmt: skip
+    assert not leaked, f"{len(leaked)} patient identities in the logs, e.g. {leaked[:3]}"

@@ -1,8 +1,47 @@
-"""Calling the dashboard's callbacks over HTTP, as the browser does, and reading the answers."""
+"""Calling the dashboard's callbacks over HTTP, as the browser does, and reading the answers.
+Every request comes from a signed-in user, as in the browser."""
 
 from __future__ import annotations
 
 import json
+
+# The Flask test client's requests come from http://localhost; the dashboard's pages send
+# this Origin with every POST (a browser does).
+ORIGIN = {"Origin": "http://localhost"}
+PASSWORD = "a test password, long enough"
+EVERY_PAGE = ("admin", "compliance")
+
+
+def add_user(app, name: str, roles: tuple[str, ...]) -> None:
+    store = app.server.config["unlisted_access"]
+    if store.user(name) is None:
+        store.add_user(name, roles, PASSWORD, actor="test")
+
+
+def signed_in(app, roles: tuple[str, ...] = EVERY_PAGE, name: str | None = None):
+    """A test client signed in as a user with these roles (made on first use)."""
+    name = name or "-".join(roles)
+    add_user(app, name, roles)
+    client = app.server.test_client()
+    answer = client.post("/login", data={"username": name, "password": PASSWORD},
+                         headers=ORIGIN)
+    assert answer.status_code == 302, answer.data[:300]
+    return client
+
+
+def signed_in_session(app, base: str, roles: tuple[str, ...] = EVERY_PAGE,
+                      name: str | None = None):
+    """A requests session signed in to the app served at `base` (a real server)."""
+    import requests
+
+    name = name or "-".join(roles)
+    add_user(app, name, roles)
+    session = requests.Session()
+    session.headers["Origin"] = base
+    answer = session.post(base + "/login", data={"username": name, "password": PASSWORD},
+                          allow_redirects=False, timeout=30)
+    assert answer.status_code == 302, answer.text[:300]
+    return session
 
 
 def callback(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
@@ -22,7 +61,7 @@ def callback(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str
         "changedPropIds": changed if changed is not None else [f"{i}.{p}" for i, p, _ in inputs],
     }
     answer = client.post("/_dash-update-component", data=json.dumps(body),
-                         content_type="application/json")
+                         content_type="application/json", headers=ORIGIN)
     assert answer.status_code in (200, 204), answer.data[:500]
     return answer.get_json()["response"] if answer.status_code == 200 else {}
 

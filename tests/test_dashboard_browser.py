@@ -1,7 +1,8 @@
 """The dashboard in a real browser (headless Chromium through selenium) on a generated practice:
 every page loads without a console error, the filter bar changes the figures, tiles and charts
-drill down to the rows behind them, exports download the rows shown, and a claim opens from the
-grid. Screenshots of every page go to tests/artifacts/screenshots/."""
+drill down to the rows behind them, exports download the rows shown, a claim opens from the
+grid, and a person signs in, works, exports and signs out. Screenshots of every page go to
+tests/artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ from unlisted.dashboard.app import create_app
 from unlisted.queries.metrics import Filters, Settings, compute, denial_reasons
 from werkzeug.serving import make_server
 
+from .dash_calls import PASSWORD, add_user
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
@@ -43,6 +46,7 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
 
 AS_OF = dt.date(2026, 1, 31)  # the generated year is 2025; its last payments are in December
 CODES = ("97139",)
+USERS = {"browser": ("admin", "compliance"), "analyst": ("analyst",)}
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 WAIT = 30  # seconds; a page is usually drawn in one or two
 
@@ -57,6 +61,7 @@ PAGES = {
     "sampling": ("/sampling", 0, 0, "#sampling-command"),
     "claims": ("/claims", 0, 0, "#claims-grid .ag-row .link-cell"),
     "data": ("/data", 0, 1, None),
+    "access": ("/access", 0, 2, None),
     "claim": (None, 0, 2, "#claim-body h1"),
 }
 READY = """
@@ -88,6 +93,8 @@ def practice(tmp_path_factory) -> Path:
 def app_url(practice):
     """The dashboard on a free port, served from a background thread."""
     app = create_app(practice, Settings(as_of=AS_OF), codes=CODES)
+    for name, roles in USERS.items():
+        add_user(app, name, roles)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -98,7 +105,7 @@ def app_url(practice):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(app_url):
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -109,6 +116,7 @@ def browser():
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_window_size(1280, 1000)
+    sign_in(driver, app_url, "browser")
     yield driver
     driver.quit()
 
@@ -124,6 +132,17 @@ def downloads(browser, tmp_path) -> Path:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def sign_in(browser, base: str, name: str, then: str = "/") -> None:
+    """Through the sign-in form, as a person does."""
+    browser.get(base + "/login?next=" + then)
+    wait(browser, lambda b: b.find_element(By.ID, "username"))
+    browser.find_element(By.ID, "username").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "sign-in-button").click()
+    wait(browser, lambda b: urlparse(b.current_url).path == then,
+         message=f"{name} did not get past the sign-in page")
+
+
 def wait(browser, condition, timeout: float = WAIT, message: str = ""):
     """Until the condition holds; an element redrawn (or not there yet) meanwhile is looked for
     again."""
@@ -380,3 +399,53 @@ def test_a_claim_opens_from_the_grid(browser, app_url):
     wait(browser, lambda b: "Remittance events" in text_of(b, "#page"),
          message="the claim page shows no remittance events")
     assert text_of(browser, "#claim-body h1").startswith("Claim ")
+
+
+# -- signing in and out ------------------------------------------------------------------------------
+def test_an_analyst_signs_in_works_exports_and_signs_out(browser, app_url, practice, downloads):
+    browser.delete_all_cookies()
+    browser.get(app_url + "/claims")
+    wait(browser, lambda b: urlparse(b.current_url).path == "/login",
+         message="an unsigned visit was not sent to the sign-in page")
+    screenshot_login = SCREENSHOTS / "sign-in.png"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(screenshot_login))
+
+    sign_in(browser, app_url, "analyst", then="/claims")
+    wait(browser, lambda b: re.fullmatch(r"[\d,]+ lines", text_of(b, "#claims-count")))
+    assert text_of(browser, "#who-name") == "analyst"
+    # The analyst's navigation holds the figure pages, not sampling, data or access.
+    shown = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".main-nav .nav-page")
+             if e.is_displayed()]
+    assert shown == ["Overview", "Denials", "Payments", "Documentation", "Compliance", "Claims"]
+
+    lines = number(text_of(browser, "#claims-count"))
+    click_first(browser, "#claims-exports a[href*='.csv']")
+    text = downloaded(downloads, ".csv").read_text(encoding="utf-8")
+    assert len([r for r in text.splitlines() if not r.startswith("# ")]) - 1 == lines
+
+    # A claim shows its patient as pseudonyms, never the name or member id of the 837.
+    claim = claim_to_open(practice)
+    with duckdb.connect(str(practice), read_only=True) as con:
+        member, last = con.execute("SELECT subscriber_member_id, patient_last_name FROM claim "
+                                   "WHERE claim_id = ?", [claim]).fetchone()
+    open_page(browser, f"{app_url}/claims/{claim}", tables=2, extra="#claim-body h1")
+    page = text_of(browser, "#page")
+    assert "MBR-" in page and member not in page and last not in page
+
+    click_first(browser, "#sign-out")
+    wait(browser, lambda b: "You are signed out." in text_of(b, "body"),
+         message="signing out did not end on the sign-in page")
+    browser.get(app_url + "/")
+    wait(browser, lambda b: urlparse(b.current_url).path == "/login",
+         message="the session outlived the sign-out")
+    store = browser_store(practice)
+    events = [(r["event"], r["user_name"]) for r in store.log_rows(user_name="analyst", limit=3)]
+    assert events == [("sign-out", "analyst"), ("export", "analyst"), ("sign-in", "analyst")]
+    sign_in(browser, app_url, "browser")  # as the other tests expect
+
+
+def browser_store(practice: Path):
+    from unlisted.access.store import AccessStore, store_path
+
+    return AccessStore(store_path(practice))

@@ -17,23 +17,15 @@ from unlisted.dashboard.view import View, parse, previous_period, resolved
 from unlisted.queries.explore import Drill
 from unlisted.queries.metrics import Filters, Settings
 
-from .dash_calls import callback, find, page_body, texts
-from .test_line_adjudication import build_scenario
+from .dash_calls import ORIGIN, callback, find, page_body, signed_in, texts
 
 AS_OF = dt.date(2027, 1, 31)
 
 
 @pytest.fixture
-def scenario_db(tmp_path, loader, db):
-    build_scenario(tmp_path, loader, db)
-    db.close()  # the app reads a snapshot; a writer holding the file would only delay it
-    return tmp_path / "test.duckdb"
-
-
-@pytest.fixture
 def client(scenario_db):
     app = create_app(scenario_db, Settings(min_count=1, as_of=AS_OF), check_every=0)
-    return app.server.test_client()
+    return signed_in(app)
 
 
 def tile(body, metric: str) -> list[str]:
@@ -86,7 +78,7 @@ def test_an_empty_selection_says_so_on_every_page(client):
 
 def test_a_rate_over_too_few_lines_says_why(scenario_db):
     app = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0)
-    body = page_body(app.server.test_client(), "overview")
+    body = page_body(signed_in(app), "overview")
     assert tile(body, "initial_denial_rate")[1:3] == [
         "suppressed", "Too few lines to show a rate: fewer than 11 lines (5)."]
     assert tile(body, "charges_billed")[1] == "$600.00"  # amounts are never suppressed
@@ -278,7 +270,7 @@ def test_views_round_trip_through_the_address_and_drop_junk():
 
 def test_no_database_yet_says_what_to_do(tmp_path):
     app = create_app(tmp_path / "none.duckdb", Settings(as_of=AS_OF), check_every=0)
-    client = app.server.test_client()
+    client = signed_in(app)
     assert client.get("/").status_code == 200
     body = page_body(client, "overview")
     assert texts(body)[:2] == ["No database yet: load files with unlisted load.",
@@ -290,7 +282,7 @@ def test_the_grid_exports_as_shown(client):
     state = {"filterModel": {"charge": {"filterType": "number", "type": "greaterThan",
                                         "filter": 50}},
              "sortModel": [{"colId": "patient_control_number", "sort": "desc"}], "search": "1"}
-    answer = client.post("/export/grid.csv?set=billed", data={"state": json.dumps(state)})
+    answer = client.post("/export/grid.csv?set=billed", data={"state": json.dumps(state)}, headers=ORIGIN)
     text = answer.get_data(as_text=True)
     rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
     # Every 97139 line (each claim number holds a "1"), by claim number, last first.
@@ -305,9 +297,9 @@ def test_the_grid_exports_as_shown(client):
     assert json.loads(got["grid-export-state"]["value"]) == state
     assert got["grid-export-csv"]["formAction"] == "/export/grid.csv?set=billed"
     book = openpyxl.load_workbook(io.BytesIO(client.post(
-        "/export/grid.xlsx", data={"state": json.dumps(state)}).data))
+        "/export/grid.xlsx", data={"state": json.dumps(state)}, headers=ORIGIN).data))
     assert book.sheetnames == ["Filters", "grid"] and book["grid"].max_row == 7
-    assert client.post("/export/grid.csv", data={"state": "[1]"}).status_code == 400
+    assert client.post("/export/grid.csv", data={"state": "[1]"}, headers=ORIGIN).status_code == 400
 
 
 def test_compliance_page_counts_findings_and_drills_by_rule(client, scenario_db):

@@ -25,6 +25,8 @@ from unlisted.dashboard.app import create_app
 from unlisted.queries.metrics import Filters, Settings, compute
 from werkzeug.serving import make_server
 
+from .dash_calls import signed_in_session
+
 AS_OF = dt.date(2026, 1, 31)
 FIRST_PART_ENDS = "2025-03-31"  # files dated up to this day are in the database from the start
 GRID_REQUEST = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
@@ -59,9 +61,9 @@ def callback_body(dependencies: list[dict], output: str, values: dict) -> dict:
     }
 
 
-def bodies(base: str) -> dict[str, dict]:
+def bodies(base: str, session: requests.Session) -> dict[str, dict]:
     """The overview's figures and the first rows of the claims grid, unfiltered."""
-    dependencies = requests.get(base + "/_dash-dependencies", timeout=30).json()
+    dependencies = session.get(base + "/_dash-dependencies", timeout=30).json()
     overview = callback_body(dependencies, "overview-body.children",
                              {"url.search": "", "url.pathname": "/"})  # fmt: skip
     grid = callback_body(dependencies, "claims-grid.getRowsResponse",
@@ -109,10 +111,10 @@ class Client:
     """Asks the app for a page, an export, the overview's figures and the grid's rows, in turn,
     and keeps every outcome."""
 
-    def __init__(self, base: str, bodies: dict[str, dict]):
+    def __init__(self, base: str, bodies: dict[str, dict], session: requests.Session):
         self.base = base
         self.bodies = bodies
-        self.session = requests.Session()
+        self.session = session
         self.outcomes: list[tuple[float, float, str, str | None]] = []  # start, end, what, error
         self.counts: list[int] = []
 
@@ -181,14 +183,17 @@ def test_the_app_answers_every_request_while_a_load_runs(tmp_path):
     serving.start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
-        posts = bodies(base)
-        warm = Client(base, posts)
+        def signed_in() -> requests.Session:
+            return signed_in_session(app, base)
+
+        posts = bodies(base, signed_in())
+        warm = Client(base, posts, signed_in())
         for what in ("page", "export", "overview", "grid"):
             warm.ask(what)
         assert [o for o in warm.outcomes if o[3]] == []
         assert warm.counts == [lines_before]
 
-        clients = [Client(base, posts), Client(base, posts)]
+        clients = [Client(base, posts, signed_in()), Client(base, posts, signed_in())]
         stop = threading.Event()
         helper = threading.Thread(target=clients[1].run_until, args=(stop,), daemon=True)
         began = time.monotonic()
@@ -219,7 +224,7 @@ def test_the_app_answers_every_request_while_a_load_runs(tmp_path):
         # The new data is served within seconds of the end of the load.
         lines_after = lines_in_view(db)
         assert lines_after > lines_before
-        checker = Client(base, posts)
+        checker = Client(base, posts, signed_in())
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             checker.ask("grid")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import secrets
 import sys
 from dataclasses import replace
 from decimal import Decimal
@@ -16,7 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import audit_cli
+from . import audit_cli, users_cli
+from .access.policy import Policy, PolicyError, access_policy
+from .access.store import AccessStore
 from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, Loader, expand_paths
@@ -46,6 +49,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(audit_cli.sample, name="sample")
+app.add_typer(users_cli.user_app, name="user")
+app.command("access-log")(users_cli.access_log)
 HostOption = Annotated[str, typer.Option(help="Address the dashboard listens on.")]
 PortOption = Annotated[int, typer.Option(help="Port of the dashboard.")]
 
@@ -189,6 +194,7 @@ def demo(
         con = connect(db)
     as_of = print_headline(con, console)
     con.close()
+    demo_users(db, console)
     if serve_app:
         run_dashboard(db, as_of, None, host, port, console)
 
@@ -246,31 +252,74 @@ def serve(
         typer.Option(formats=["%Y-%m-%d"], help="A/R aging date (default today)."),
     ] = None,
     config: ConfigOption = None,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Flask's development server with tracebacks in the browser: never "
+        "on real data.")] = False,
 ) -> None:
-    """Open the dashboard on the database. It reads a private snapshot of the file, so
-    `unlisted load` can run meanwhile; new data shows once the load finishes."""
+    """Open the dashboard on the database, for the users of `unlisted user`. It reads a private
+    snapshot of the file, so `unlisted load` can run meanwhile; new data shows once the load
+    finishes."""
     path = database_path(db)
     if not path.exists():
         Console(stderr=True).print(f"[red]No database at {path}: load files first "
                                    "(unlisted load FILES... or unlisted demo).[/red]")
         raise typer.Exit(1)
-    run_dashboard(path, as_of.date() if as_of else None, config, host, port, Console())
+    run_dashboard(path, as_of.date() if as_of else None, config, host, port, Console(), debug)
 
 
 def run_dashboard(db: Path, as_of, config: Path | None, host: str, port: int,
-                  console: Console) -> None:  # fmt: skip
+                  console: Console, debug: bool = False) -> None:  # fmt: skip
     import waitress
 
     from .dashboard.app import create_app
     from .queries.metrics import Settings
 
     loaded = configuration(config)
+    policy = access(loaded, db)
+    if AccessStore(policy.store).user_count() == 0:
+        Console(stderr=True).print(
+            f"[red]Nobody can sign in yet ({policy.store} has no user): add one first, e.g. "
+            "unlisted user add NAME --role admin --role compliance[/red]")
+        raise typer.Exit(1)
     settings = Settings(**metric_settings(loaded, as_of))
-    app_ = create_app(db, settings, codes=tuple(loaded["metrics"]["codes"]))
+    app_ = create_app(db, settings, codes=tuple(loaded["metrics"]["codes"]), policy=policy)
     console.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
+    if debug:
+        console.print("[yellow]Debug mode: tracebacks show in the browser. Never use it on "
+                      "real claims.[/yellow]")
+        app_.run(host=host, port=port, debug=True)
+        return
     # A production server (several threads, no debugger), not Flask's development one.
     waitress.serve(app_.server, host=host, port=port, threads=8, ident="unlisted",
                    _quiet=True)
+
+
+def access(config: dict, db: Path) -> Policy:
+    try:
+        return access_policy(config, db)
+    except PolicyError as exc:
+        Console(stderr=True).print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def demo_users(db: Path, console: Console) -> None:
+    """Two demo users with fresh passwords (printed: demo data only): one who sees everything,
+    one analyst who sees pseudonyms instead of identities."""
+    store = AccessStore(access(load_config(), db).store)
+    table = Table(title="Sign in with (demo users, new passwords each run)")
+    table.add_column("User")
+    table.add_column("Password")
+    table.add_column("Roles")
+    for name, roles in (("demo", ("admin", "manager", "compliance")), ("demo-analyst",
+                                                                        ("analyst",))):
+        password = secrets.token_urlsafe(12)
+        if store.user(name) is None:
+            store.add_user(name, roles, password, actor="demo")
+        else:
+            store.set_roles(name, roles, actor="demo")
+            store.set_password(name, password, actor="demo")
+        table.add_row(name, password, ", ".join(roles))
+    console.print(table)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from dash import Dash, Input, Output, State, dcc, html
 
+from ...access.roles import Refused
 from ..components import empty, problem
 from ..data import Data, NoData
 from ..view import View, parse
@@ -34,25 +35,27 @@ def page_layout(name: str, title: str, intro: str) -> html.Div:
 
 
 def figure_page(name: str, title: str, intro: str, draw: Callable[[Data, View, str], object],
-                needs_lines: bool = True):
+                needs_lines: bool = True, keep: bool = True):
     """layout() and register() of a page whose figures one callback draws."""
 
     def layout(_pathname: str):
         return page_layout(name, title, intro)
 
     def register(app: Dash, data: Data) -> None:
-        register_body(app, data, name, draw, needs_lines)
+        register_body(app, data, name, draw, needs_lines, keep)
 
     return layout, register
 
 
 def register_body(app: Dash, data: Data, name: str, draw: Callable[[Data, View, str], object],
-                  needs_lines: bool = True) -> None:  # fmt: skip
+                  needs_lines: bool = True, keep: bool = True) -> None:  # fmt: skip
     """The page's figures, redrawn whenever the query string changes. No data, no line in the
-    selection and failures become a message on the page, never a traceback."""
+    selection and failures become a message on the page, never a traceback. With `keep`, a
+    page once drawn for these filters and this data is sent again as it was."""
 
     def drawn(search: str):
-        # A page once drawn for these filters and this data is sent again as it was.
+        if not keep:
+            return fresh(search)
         return data.pages.get((data.snapshot.current_version(), name, search),
                               lambda: fresh(search))  # fmt: skip
 
@@ -79,6 +82,9 @@ def selection_text(view: View) -> str:
 def guarded(draw: Callable[[], object]):
     try:
         return draw()
+    except Refused:
+        return empty("Your role does not open this view.",
+                     "Ask an administrator (unlisted user role) if you need it.")
     except NoData as exc:
         return empty(str(exc), "Load claims and remittances with: unlisted load FILES...")
     except Exception as exc:
@@ -91,6 +97,7 @@ def guarded(draw: Callable[[], object]):
 
 
 from . import (  # noqa: E402
+    access,
     claim,  # noqa: E402
     claims,
     compliance,
@@ -103,7 +110,8 @@ from . import (  # noqa: E402
     sampling,
 )
 
-PAGES = [overview, denials, payments, documentation, compliance, sampling, claims, data_files]
+PAGES = [overview, denials, payments, documentation, compliance, sampling, claims, data_files,
+         access]
 
 
 def page_for(pathname: str | None):

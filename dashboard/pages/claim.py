@@ -77,14 +77,22 @@ def billed(versions: pl.DataFrame):
             html.Td(str(v["created_date"])), html.Td(v["payer_name"] or v["payer_id"]),
             html.Td(v["rendering_name"] or v["billing_name"]),
             html.Td(v["service_facility_name"] or v["billing_name"]),
-            html.Td(v["prior_authorization"] or "none"),
+            html.Td(patient(v)), html.Td(v["prior_authorization"] or "none"),
             html.Td(ui.money(float(v["total_charge"])), className="num"),
             html.Td(v["claim_note"] or ""), html.Td(v["file_name"]),
         ]))  # fmt: skip
     head = html.Thead(html.Tr([html.Th(h) for h in (
-        "Version", "Created", "Payer", "Rendering provider", "Location", "Prior auth",
+        "Version", "Created", "Payer", "Rendering provider", "Location", "Patient", "Prior auth",
         "Charge", "Claim note", "File")]))  # fmt: skip
     return dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True)
+
+
+def patient(version: dict) -> str:
+    """Who the claim is for, as the viewer may see it (pseudonyms for masked roles)."""
+    name = ", ".join(p for p in (version["patient_last_name"], version["patient_first_name"]) if p)
+    parts = [name or "no name", f"born {version['patient_birth_date'] or '?'}",
+             f"member {version['subscriber_member_id'] or '?'}"]
+    return " · ".join(parts)
 
 
 def lines(frame: pl.DataFrame):

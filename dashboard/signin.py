@@ -1,0 +1,335 @@
+"""Sign-in in front of everything the app serves: the sign-in page and its form, sign-out,
+optional sign-in through the organisation's OpenID Connect provider, and one gate that every
+other request passes: same-origin check on anything that changes state, an open session, and
+the role that the page or callback asks for. Refusals and sign-ins go to the access log.
+
+The session cookie holds a random token only; the store keeps its hash, the user and the
+times, so signing out, removing a user or changing a password or role ends it at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dash import Dash
+from flask import Flask, Response, g, redirect, request
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..access.policy import Policy
+from ..access.roles import Viewer
+from ..access.store import AccessStore
+
+log = logging.getLogger("unlisted.dashboard")
+COOKIE = "unlisted_session"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# sign_out is open so that an expired session can still press "Sign out" and land somewhere.
+PUBLIC_ENDPOINTS = {"sign_in_page", "sign_in", "sign_out", "sign_in_oidc", "sign_in_oidc_back"}
+# Styling only, no data: the sign-in page needs them before anyone has signed in.
+PUBLIC_ASSETS = {"00_bootstrap.min.css", "app.css"}
+
+# Component id prefixes -> the page whose callbacks write them; "shell" is the frame around
+# every page (filter bar, navigation, address), open to anyone signed in.
+SHELL_IDS = {"url", "page", "freshness", "who"}
+SHELL_PREFIXES = ("filter-", "nav-")
+PAGE_PREFIXES = {
+    "grid-export-": "claims", "claims-": "claims", "claim-": "claim", "sampling-": "sampling",
+    "sample-": "sample", "overview-": "overview", "denials-": "denials",
+    "payments-": "payments", "documentation-": "documentation", "compliance-": "compliance",
+    "data-": "data", "access-": "access",
+}  # fmt: skip
+
+
+def current_viewer() -> Viewer | None:
+    """Who made the request being served (None outside a signed-in request)."""
+    try:
+        return g.get("viewer")
+    except RuntimeError:  # no request: nobody
+        return None
+
+
+def address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def output_ids(output: str) -> list[str]:
+    """Component ids of a Dash callback key: "a.prop", "..a.p...b.q.." or "a.prop@hash"."""
+    key = output.split("@", 1)[0]
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
+    return [part.rsplit(".", 1)[0] for part in parts]
+
+
+def callback_page(output: str) -> str | None:
+    """The page whose data a callback returns, "shell" for the frame, None when unknown
+    (refused: a callback must be known to be served)."""
+    pages = set()
+    for component in output_ids(output):
+        if component in SHELL_IDS or component.startswith(SHELL_PREFIXES):
+            pages.add("shell")
+            continue
+        page = next((p for prefix, p in PAGE_PREFIXES.items() if component.startswith(prefix)),
+                    None)  # fmt: skip
+        if page is None:
+            return None
+        pages.add(page)
+    pages.discard("shell")
+    if len(pages) > 1:
+        return None
+    return pages.pop() if pages else "shell"
+
+
+class Gate:
+    def __init__(self, app: Dash, store: AccessStore, policy: Policy,
+                 on_sign_in: Callable[[Viewer], None] | None = None) -> None:  # fmt: skip
+        self.app = app
+        self.server: Flask = app.server
+        self.store = store
+        self.policy = policy
+        self.pages = {key: callback_page(key) for key in app.callback_map}
+        self.oidc = None
+        self.on_sign_in = on_sign_in
+
+    # -- setting up ----------------------------------------------------------------------------
+    def install(self) -> None:
+        server = self.server
+        if self.policy.proxies:
+            n = self.policy.proxies
+            server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        server.secret_key = self.policy.secret_key or self.store.secret("session").hex()
+        server.config.update(
+            # Flask's own cookie only carries the OpenID Connect round trip's state.
+            SESSION_COOKIE_NAME="unlisted_flow", SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            SESSION_COOKIE_SECURE=self.policy.secure_cookies == "always",
+            PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=10),
+        )  # fmt: skip
+        # First of all: before Dash's own set-up, which may draw the layout.
+        server.before_request_funcs.setdefault(None, []).insert(0, self.check)
+        server.after_request(self.protect)
+        server.register_error_handler(Exception, self.failed)
+        server.add_url_rule("/login", "sign_in_page", self.sign_in_page, methods=["GET"])
+        server.add_url_rule("/login", "sign_in", self.sign_in, methods=["POST"])
+        server.add_url_rule("/logout", "sign_out", self.sign_out, methods=["POST"])
+        if self.policy.oidc:
+            self.install_oidc()
+
+    def install_oidc(self) -> None:
+        from authlib.integrations.flask_client import OAuth
+
+        settings = self.policy.oidc
+        oauth = OAuth(self.server)
+        self.oidc = oauth.register(
+            "organisation", client_id=settings["client_id"],
+            client_secret=settings["client_secret"],
+            server_metadata_url=settings["metadata_url"],
+            client_kwargs={"scope": settings["scope"]},
+        )  # fmt: skip
+        self.server.add_url_rule("/login/oidc", "sign_in_oidc", self.sign_in_oidc)
+        self.server.add_url_rule("/login/oidc/back", "sign_in_oidc_back", self.sign_in_oidc_back)
+
+    # -- the gate ------------------------------------------------------------------------------
+    def check(self) -> Response | None:
+        """Runs before every request: refuses what may not pass, else records the viewer."""
+        if request.method not in SAFE_METHODS and not self.same_origin():
+            self.store.log("refused", address=address(),
+                           detail={"why": "cross-site request", "endpoint": request.endpoint})
+            return refusal(403, "Refused: this request did not come from this site's pages.")
+        if request.endpoint in PUBLIC_ENDPOINTS or self.public_asset():
+            return None
+        viewer = self.session_viewer()
+        if viewer is None:
+            if request.method == "GET" and self.is_page():
+                return redirect(f"/login?next={request.full_path.rstrip('?')}")
+            return refusal(401, "Sign in first: your session has ended or never began.")
+        g.viewer = viewer
+        if request.endpoint == "/_dash-update-component":
+            return self.check_callback(viewer)
+        return None
+
+    def check_callback(self, viewer: Viewer) -> Response | None:
+        body = request.get_json(silent=True) or {}
+        output = body.get("output") if isinstance(body, dict) else None
+        page = self.pages.get(output) if isinstance(output, str) else None
+        if page is None or (page != "shell" and not viewer.opens(page)):
+            self.store.log("refused", viewer, address=address(),
+                           detail={"why": "role", "page": page or "unknown callback"})
+            return refusal(403, "Your role does not open this view.")
+        return None
+
+    def session_viewer(self) -> Viewer | None:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return None
+        return self.store.session_viewer(token, self.policy.idle_minutes * 60,
+                                         self.policy.session_hours * 3600)  # fmt: skip
+
+    def same_origin(self) -> bool:
+        """The request came from a page of this site: its Origin (or, failing that, Referer)
+        names this host."""
+        source = request.headers.get("Origin") or request.headers.get("Referer")
+        if not source or source == "null":
+            return False
+        return urlsplit(source).netloc == request.host
+
+    def public_asset(self) -> bool:
+        if request.endpoint == "_dash_assets.static":
+            return (request.view_args or {}).get("filename") in PUBLIC_ASSETS
+        return False
+
+    def is_page(self) -> bool:
+        return request.endpoint in ("/", "/<path:path>")
+
+    def protect(self, response: Response) -> Response:
+        """Headers on every answer: nothing cached by shared caches, not framed, no sniffing,
+        no address (with its filters) sent to other sites."""
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    def failed(self, exc: Exception) -> Response:
+        """Any error not handled elsewhere: the server log gets its type and where it happened,
+        never its message (it may quote data); the person gets a plain page."""
+        if isinstance(exc, HTTPException):
+            return exc
+        log.error("a request failed: %s\n%s", type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        return refusal(500, "Something went wrong on the server; the error is in its log. "
+                            "Other pages still work.")
+
+    # -- signing in and out ----------------------------------------------------------------------
+    def sign_in_page(self, message: str = "", status: int = 200, name: str = "") -> Response:
+        target = safe_next(request.values.get("next"))
+        return Response(sign_in_html(message, name, target, self.policy.oidc), status=status,
+                        mimetype="text/html")  # fmt: skip
+
+    def sign_in(self) -> Response:
+        name = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        wait = self.store.wait_seconds(name, address())
+        if wait:
+            self.store.log("sign-in-throttled", actor=name[:128], address=address())
+            minutes = max(1, round(wait / 60))
+            return self.sign_in_page(f"Too many failed sign-ins. Try again in {minutes} "
+                                     f"minute{'s' if minutes > 1 else ''}.", 429, name)
+        viewer = self.store.check_password(name, password) if name and password else None
+        if viewer is None:
+            self.store.record_failure(name, address())
+            self.store.log("sign-in-failed", actor=name[:128], address=address())
+            return self.sign_in_page("That user name and password do not match.", 401, name)
+        self.store.clear_failures(name)
+        return self.start_session(viewer, "password", safe_next(request.form.get("next")))
+
+    def start_session(self, viewer: Viewer, method: str, target: str | None) -> Response:
+        token = self.store.open_session(viewer, method)
+        self.store.log("sign-in", viewer, address=address(), detail={"method": method})
+        if self.on_sign_in:
+            self.on_sign_in(viewer)
+        response = redirect(target or ("/" if viewer.opens("overview")
+                                       else f"/{viewer.first_page}"))  # fmt: skip
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/",
+                            secure=self.secure_cookie(),
+                            max_age=int(self.policy.session_hours * 3600))  # fmt: skip
+        return response
+
+    def sign_out(self) -> Response:
+        token = request.cookies.get(COOKIE)
+        viewer = self.session_viewer()
+        if token:
+            self.store.end_session(token)
+        if viewer is not None:
+            self.store.log("sign-out", viewer, address=address())
+        response = redirect("/login?signed_out=1")
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    def secure_cookie(self) -> bool:
+        if self.policy.secure_cookies == "auto":
+            return request.is_secure
+        return self.policy.secure_cookies == "always"
+
+    def sign_in_oidc(self) -> Response:
+        back = request.host_url.rstrip("/") + "/login/oidc/back"
+        return self.oidc.authorize_redirect(back)
+
+    def sign_in_oidc_back(self) -> Response:
+        try:
+            token = self.oidc.authorize_access_token()
+            claims = token.get("userinfo") or self.oidc.userinfo(token=token)
+        except Exception as exc:  # the provider's answer could not be used
+            self.store.log("sign-in-failed", address=address(),
+                           detail={"method": "oidc", "why": type(exc).__name__})
+            return self.sign_in_page("Your organisation's sign-in did not complete. Try "
+                                     "again, or ask your administrator.", 401)
+        name = str(claims.get(self.policy.oidc["username_claim"]) or "")
+        user = self.store.user(name) if name else None
+        if user is None:
+            self.store.log("sign-in-failed", actor=name[:128] or None, address=address(),
+                           detail={"method": "oidc", "why": "no such user"})
+            return self.sign_in_page("You are signed in at your organisation, but not a user "
+                                     "of unlisted. Ask your administrator to add you.", 403)
+        viewer = Viewer(user["name"], tuple(user["roles"].split(",")))
+        return self.start_session(viewer, "oidc", None)
+
+
+def refusal(status: int, text: str) -> Response:
+    return Response(text, status=status, mimetype="text/plain")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path of this site (never another site's address) is followed after sign-in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target if not target.startswith("/login") else None
+
+
+def sign_in_html(message: str, name: str, target: str | None, oidc: dict | None) -> str:
+    alert = f'<div class="alert alert-warning" role="alert">{escape(message)}</div>' \
+        if message else ""  # fmt: skip
+    signed_out = request.args.get("signed_out") and not message
+    if signed_out:
+        alert = '<div class="alert alert-success" role="status">You are signed out.</div>'
+    hidden = f'<input type="hidden" name="next" value="{escape(target)}">' if target else ""
+    organisation = (f'<hr><a class="btn btn-outline-secondary w-100" href="/login/oidc">Sign in '
+                    f'with {escape(oidc["name"])}</a>') if oidc else ""  # fmt: skip
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Sign in · unlisted</title>
+<link rel="stylesheet" href="/assets/00_bootstrap.min.css">
+<link rel="stylesheet" href="/assets/app.css">
+</head><body class="sign-in-body">
+<main class="sign-in card shadow-sm"><div class="card-body">
+<div class="brand-box mb-3"><span class="brand">unlisted</span>
+<span class="brand-sub">97139 audit &amp; reimbursement</span></div>
+<h1 class="h5 mb-3">Sign in</h1>{alert}
+<form method="post" action="/login" id="sign-in-form">{hidden}
+<label class="form-label" for="username">User name</label>
+<input class="form-control mb-2" id="username" name="username" autocomplete="username"
+ value="{escape(name)}" required autofocus>
+<label class="form-label" for="password">Password</label>
+<input class="form-control mb-3" id="password" name="password" type="password"
+ autocomplete="current-password" required>
+<button class="btn btn-primary w-100" type="submit" id="sign-in-button">Sign in</button>
+</form>{organisation}
+<p class="sign-in-note">Claims data is protected health information. Every sign-in and export
+is recorded.</p>
+</div></main></body></html>"""
+
+
+def open_store(policy: Policy) -> AccessStore:
+    return AccessStore(Path(policy.store), policy.throttle)
+
+
+def log_export(store: AccessStore, what: str, rows: int | None, details: list[tuple[str, str]]):
+    """An export in the access log: who, what, with which filters, how many rows."""
+    store.log("export", current_viewer(), address=address(),
+              detail=json.dumps({**dict(details), "export": what}, default=str),
+              row_count=rows)  # fmt: skip

@@ -1,0 +1,490 @@
+"""Sign-in, roles and PHI protection (README "Users, roles and the access log"), over HTTP on
+the hand-built practice: every route and callback of the app refuses an unsigned request; a
+role-by-page matrix and a role-by-export matrix; identity columns by role; the analyst never
+receives a member id, name or birth date in any response; cross-site requests, wrong
+passwords, expired and ended sessions; and the access log records each event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import re
+import sqlite3
+import zipfile
+
+import duckdb
+import openpyxl
+import pytest
+from unlisted.dashboard.app import create_app
+from unlisted.dashboard.exports import DATASETS, PAGE_DATASETS
+from unlisted.queries.metrics import Settings
+
+from unlisted.access import store as store_module
+from unlisted.access.policy import Policy
+from unlisted.access.store import AccessStore, Throttle, store_path
+
+from .dash_calls import ORIGIN, PASSWORD, add_user, signed_in
+
+AS_OF = dt.date(2027, 1, 31)
+GRID_REQUEST = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
+
+# What each role opens, written out here rather than read from the program, so that a change
+# of the program's roles shows as a failure to look at.
+PAGES_OF = {
+    "admin": {"data", "access"},
+    "manager": {"overview", "denials", "payments", "claims", "claim"},
+    "compliance": {"overview", "denials", "payments", "documentation", "compliance", "sampling",
+                   "sample", "claims", "claim", "data"},
+    "analyst": {"overview", "denials", "payments", "documentation", "compliance", "claims",
+                "claim"},
+}  # fmt: skip
+FIGURE_EXPORTS = {"figures", "by-month", "by-payer", "by-provider", "by-location", "by-category",
+                  "by-payer-month", "by-provider-month", "reasons-carc", "reasons-rarc",
+                  "reasons-group", "reasons-category", "lines", "lines-incomplete", "underpaid",
+                  "variance"}  # fmt: skip
+EXPORTS_OF = {
+    "admin": {"files", "warnings", "rejects", "users", "access-log"},
+    "manager": FIGURE_EXPORTS,
+    "compliance": FIGURE_EXPORTS | {"findings", "samples", "files", "warnings", "rejects"},
+    "analyst": FIGURE_EXPORTS | {"findings"},
+}
+PAGE_PATHS = {"overview": "/", "denials": "/denials", "payments": "/payments",
+              "documentation": "/documentation", "compliance": "/compliance",
+              "sampling": "/sampling", "sample": "/sampling/1", "claims": "/claims",
+              "claim": "/claims/1", "data": "/data", "access": "/access"}  # fmt: skip
+
+
+@pytest.fixture
+def app(scenario_db):
+    return create_app(scenario_db, Settings(min_count=1, as_of=AS_OF), check_every=0)
+
+
+@pytest.fixture
+def store(app) -> AccessStore:
+    return app.server.config["unlisted_access"]
+
+
+def identities(db) -> dict[str, str]:
+    """The scenario's member ids, names and birth dates, and how they would be written."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        member, last, first, born = con.execute(
+            "SELECT DISTINCT subscriber_member_id, patient_last_name, patient_first_name, "
+            "patient_birth_date FROM claim").fetchall()[0]  # fmt: skip
+    return {"member id": member, "last name": last, "first name": first,
+            "birth date": born.isoformat(), "birth date (X12)": born.strftime("%Y%m%d")}
+
+
+def leaks(body: bytes, found: dict[str, str]) -> list[str]:
+    """Which identities the body holds (xlsx files are opened: their sheets are zipped)."""
+    texts = [body]
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as book:
+            texts = [book.read(name) for name in book.namelist()]
+    words = {what: re.compile(rb"(?<![A-Za-z0-9])" + re.escape(value.encode())
+                              + rb"(?![A-Za-z0-9])") for what, value in found.items()}
+    return sorted({what for text in texts for what, word in words.items() if word.search(text)})
+
+
+def callback_body(app, key: str, values: dict) -> dict:
+    """The request the browser would send for the callback `key`, with these input values
+    (pattern-matching inputs get no component: nothing clicked)."""
+    spec = app.callback_map[key]
+
+    def given(items):
+        return [[] if item["id"].startswith("{") else
+                {**item, "value": values.get(f"{item['id']}.{item['property']}")}
+                for item in items]  # fmt: skip
+
+    named = key.split("@", 1)[0]  # "a.prop", "..a.p...b.q.." or "a.prop@hash"
+    many = named.startswith("..")
+    targets = [dict(zip(("id", "property"), o.rsplit(".", 1), strict=True))
+               for o in (named[2:-2].split("...") if many else [named])]  # fmt: skip
+    inputs = given(spec["inputs"])
+    return {"output": key, "outputs": targets if many else targets[0], "inputs": inputs,
+            "state": given(spec["state"]),
+            "changedPropIds": [f"{i['id']}.{i['property']}" for i in spec["inputs"]
+                               if not i["id"].startswith("{")]}  # fmt: skip
+
+
+def post_callback(client, app, key: str, values: dict, headers=ORIGIN):
+    return client.post("/_dash-update-component", data=json.dumps(callback_body(app, key, values)),
+                       content_type="application/json", headers=headers)
+
+
+def body_key(app, page: str) -> str:
+    """The callback that reads a page's data: its body, or the Claims grid's rows."""
+    starts = ("..claims-grid.",) if page == "claims" else (f"..{page}-body.", f"{page}-body.")
+    return next(k for k in app.callback_map if k.startswith(starts))
+
+
+def page_values(page: str) -> dict:
+    return {"url.search": "", "url.pathname": PAGE_PATHS[page],
+            "claims-grid.getRowsRequest": GRID_REQUEST}
+
+
+# -- nothing without signing in ------------------------------------------------------------------
+def test_every_route_and_callback_refuses_an_unsigned_request(app):
+    client = app.server.test_client()
+    examples = {"dataset": "lines", "fmt": "csv", "sample_id": "1", "claim_id": "1",
+                "page": "overview", "path": "claims/1", "package_name": "dash",
+                "fingerprinted_path": "dash-renderer/build/dash_renderer.min.js",
+                "filename": "vendor/bootstrap-LICENSE"}  # fmt: skip
+    let_through = set()
+    rules = list(app.server.url_map.iter_rules())
+    assert len(rules) >= 16
+    for rule in rules:
+        url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: examples[m.group(1)], rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            answer = client.open(url, method=method, headers=ORIGIN,
+                                 data="{}", content_type="application/json")  # fmt: skip
+            refused = (answer.status_code == 401 and b"Sign in first" in answer.data) or (
+                answer.status_code == 302 and answer.location.startswith("/login"))
+            if not refused:
+                let_through.add((rule.endpoint, method))
+    # Only the sign-in page and its form answer a stranger.
+    assert let_through == {("sign_in_page", "GET"), ("sign_in", "POST")}
+    # ... and the page's styling, which carries no data; nothing else of the assets.
+    assert client.get("/assets/app.css").status_code == 200
+    assert client.get("/assets/vendor/bootstrap-LICENSE").status_code == 401
+
+    keys = list(app.callback_map)
+    assert len(keys) == 22
+    for key in keys:
+        answer = post_callback(client, app, key, page_values("overview"))
+        assert answer.status_code == 401, key
+
+
+def test_a_page_visit_without_a_session_goes_to_the_sign_in_page_and_comes_back(app):
+    client = app.server.test_client()
+    answer = client.get("/denials?payer=PAYER01")
+    assert answer.status_code == 302
+    assert answer.location == "/login?next=/denials?payer=PAYER01"
+    add_user(app, "manager", ("manager",))
+    signed = client.post("/login", headers=ORIGIN, data={
+        "username": "manager", "password": PASSWORD, "next": "/denials?payer=PAYER01"})
+    assert signed.location == "/denials?payer=PAYER01"
+    # Never to another site.
+    for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        client = app.server.test_client()
+        answer = client.post("/login", headers=ORIGIN, data={
+            "username": "manager", "password": PASSWORD, "next": elsewhere})
+        assert answer.location == "/", elsewhere
+
+
+# -- roles ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("role", list(PAGES_OF))
+def test_each_role_opens_its_pages_and_no_other(app, role):
+    client = signed_in(app, (role,))
+    for page in PAGE_PATHS:
+        answer = post_callback(client, app, body_key(app, page), page_values(page))
+        expected = 200 if page in PAGES_OF[role] else 403
+        assert answer.status_code == expected, (role, page, answer.data[:200])
+        shell = post_callback(client, app, next(k for k in app.callback_map
+                                                if k.startswith("..page.children")),
+                              {"url.pathname": PAGE_PATHS[page]})  # fmt: skip
+        refused = "Your role does not open this page." in shell.get_data(as_text=True)
+        assert refused == (page not in PAGES_OF[role]), (role, page)
+
+
+@pytest.mark.parametrize("role", list(PAGES_OF))
+def test_each_role_exports_its_data_and_no_other(app, role):
+    client = signed_in(app, (role,))
+    allowed = {d for d in DATASETS if client.get(f"/export/{d}.csv").status_code == 200}
+    assert allowed == EXPORTS_OF[role]
+    refused = {d for d in DATASETS if client.get(f"/export/{d}.xlsx").status_code == 403}
+    assert refused == set(DATASETS) - EXPORTS_OF[role]
+    pages = {p for p in PAGE_DATASETS if client.get(f"/export/page/{p}.xlsx").status_code == 200}
+    assert pages == PAGES_OF[role] & set(PAGE_DATASETS)
+    assert (client.get("/export/claim/1.xlsx").status_code == 200) == ("claim" in PAGES_OF[role])
+    packet = client.get("/export/worklist.xlsx").status_code
+    assert packet == (200 if role in ("compliance", "analyst") else 403)
+
+
+def test_identities_show_by_role_and_pseudonyms_are_stable(app, scenario_db):
+    found = identities(scenario_db)
+
+    def versions(client) -> dict:
+        book = openpyxl.load_workbook(io.BytesIO(client.get("/export/claim/1.xlsx").data))
+        rows = list(book["versions"].iter_rows(values_only=True))
+        return dict(zip(rows[0], rows[1], strict=True))
+
+    for role in ("manager", "compliance"):
+        seen = versions(signed_in(app, (role,)))
+        assert (seen["subscriber_member_id"], seen["patient_last_name"],
+                seen["patient_first_name"]) == (found["member id"], found["last name"],
+                                                found["first name"])  # fmt: skip
+        assert seen["patient_birth_date"].date().isoformat() == found["birth date"]
+    masked = versions(signed_in(app, ("analyst",)))
+    assert re.fullmatch(r"MBR-[A-Z2-7]{10}", masked["subscriber_member_id"])
+    assert re.fullmatch(r"NAME-[A-Z2-7]{10}", masked["patient_last_name"])
+    assert re.fullmatch(r"DOB-[A-Z2-7]{10}", masked["patient_birth_date"])
+    # The same pseudonym for another analyst, and after a restart of the app.
+    again = create_app(scenario_db, Settings(min_count=1, as_of=AS_OF), check_every=0)
+    other = versions(signed_in(again, ("analyst",), name="second-analyst"))
+    assert other == masked
+    # A mixed role sees what its most trusted role sees.
+    mixed = versions(signed_in(app, ("analyst", "compliance")))
+    assert mixed["subscriber_member_id"] == found["member id"]
+    # The claim page shows the patient the same way.
+    for role, shown in (("compliance", found["member id"]),
+                        ("analyst", masked["subscriber_member_id"])):  # fmt: skip
+        page = post_callback(signed_in(app, (role,)), app, "claim-body.children",
+                             page_values("claim")).get_data(as_text=True)
+        assert f"member {shown}" in page, role
+
+
+def every_response(app, client, claim_ids: list[int]):
+    """(what, body) for every callback of the app on every page, every export of every
+    dataset and page, every claim's page and workbook, and the worklist packet."""
+    for page in PAGE_PATHS:
+        values = {**page_values(page), "claims-grid.getRowsRequest": GRID_REQUEST,
+                  "claims-search.value": "", "filter-basis.value": "service",
+                  "sampling-n.value": 5, "sampling-seed.value": 7,
+                  "sampling-stratify.value": "payer", "sampling-sd.value": 50,
+                  "sampling-precision.value": 10}  # fmt: skip
+        for key, spec in app.callback_map.items():
+            if "callback" not in spec:  # runs in the browser only
+                continue
+            answer = post_callback(client, app, key, values)
+            yield f"{key} on {page}", answer.status_code, answer.data
+    for claim in claim_ids:
+        answer = post_callback(client, app, "claim-body.children",
+                               {"url.pathname": f"/claims/{claim}", "url.search": ""})
+        yield f"claim page {claim}", answer.status_code, answer.data
+        answer = client.get(f"/export/claim/{claim}.xlsx")
+        yield f"claim export {claim}", answer.status_code, answer.data
+    for dataset in DATASETS:
+        for fmt in ("csv", "xlsx"):
+            answer = client.get(f"/export/{dataset}.{fmt}")
+            yield f"{dataset}.{fmt}", answer.status_code, answer.data
+    for page in PAGE_DATASETS:
+        answer = client.get(f"/export/page/{page}.xlsx")
+        yield f"page {page}", answer.status_code, answer.data
+    answer = client.post("/export/grid.xlsx", headers=ORIGIN, data={"state": "{}"})
+    yield "grid.xlsx", answer.status_code, answer.data
+    answer = client.get("/export/worklist.xlsx")
+    yield "worklist.xlsx", answer.status_code, answer.data
+
+
+def test_the_analyst_never_receives_an_identity(app, scenario_db):
+    found = identities(scenario_db)
+    with duckdb.connect(str(scenario_db), read_only=True) as con:
+        claim_ids = [r[0] for r in con.execute("SELECT claim_id FROM claim ORDER BY 1").fetchall()]
+    answered = 0
+    for what, status, body in every_response(app, signed_in(app, ("analyst",)), claim_ids):
+        assert status in (200, 204, 403), (what, status, body[:300])
+        assert leaks(body, found) == [], what
+        answered += status == 200
+    assert answered >= 150
+    # The same scan finds them for a role that sees identities: it would see a leak.
+    seen = set()
+    for _what, _status, body in every_response(app, signed_in(app, ("compliance",)), claim_ids):
+        seen.update(leaks(body, found))
+    assert seen == {"member id", "last name", "first name", "birth date"}
+
+
+# -- requests from elsewhere -----------------------------------------------------------------------
+def test_requests_from_other_sites_are_refused(app, store):
+    client = signed_in(app, ("analyst",))
+    overview = body_key(app, "overview")
+    assert post_callback(client, app, overview, page_values("overview")).status_code == 200
+    for headers in ({"Origin": "http://evil.example"}, {}, {"Origin": "null"},
+                    {"Referer": "http://evil.example/page"}):  # fmt: skip
+        answer = post_callback(client, app, overview, page_values("overview"), headers=headers)
+        assert answer.status_code == 403, headers
+    same_site = {"Referer": "http://localhost/claims"}
+    assert post_callback(client, app, overview, page_values("overview"),
+                         headers=same_site).status_code == 200  # fmt: skip
+    assert client.post("/export/grid.csv", data={"state": "{}"},
+                       headers={"Origin": "http://evil.example"}).status_code == 403
+    assert app.server.test_client().post("/login", data={
+        "username": "analyst", "password": PASSWORD}).status_code == 403
+    refused = store.log_rows(event="refused")
+    assert len(refused) == 6
+    assert json.loads(refused[0]["detail"])["why"] == "cross-site request"
+
+
+# -- passwords, sessions -----------------------------------------------------------------------
+def sign_in(client, name: str, password: str):
+    return client.post("/login", headers=ORIGIN, data={"username": name, "password": password})
+
+
+def test_wrong_passwords_are_rate_limited(app, store, monkeypatch):
+    add_user(app, "manager", ("manager",))
+    add_user(app, "analyst", ("analyst",))
+    client = app.server.test_client()
+    for _ in range(5):
+        answer = sign_in(client, "manager", "not the password")
+        assert answer.status_code == 401
+        assert "do not match" in answer.get_data(as_text=True)
+    # The sixth try waits, even with the right password, and says for how long.
+    answer = sign_in(client, "manager", PASSWORD)
+    assert answer.status_code == 429
+    assert "Too many failed sign-ins. Try again in 15 minutes." in answer.get_data(as_text=True)
+    assert sign_in(client, "analyst", PASSWORD).status_code == 302  # another user is not held
+    events = [r["event"] for r in reversed(store.log_rows())
+              if r["user_name"] in ("manager", "analyst")]  # fmt: skip
+    assert events == ["sign-in-failed"] * 5 + ["sign-in-throttled", "sign-in"]
+    # A quarter of an hour later the right password works again.
+    later = store_module.time.time() + 15 * 60 + 1
+    monkeypatch.setattr(store_module.time, "time", lambda: later)
+    assert sign_in(app.server.test_client(), "manager", PASSWORD).status_code == 302
+
+
+def test_many_names_from_one_address_are_held_too(app):
+    client = app.server.test_client()
+    for n in range(20):
+        assert sign_in(client, f"guess{n}", "not the password").status_code == 401
+    add_user(app, "analyst", ("analyst",))
+    assert sign_in(client, "analyst", PASSWORD).status_code == 429
+
+
+def test_session_cookie_flags(app, scenario_db):
+    add_user(app, "analyst", ("analyst",))
+    answer = sign_in(app.server.test_client(), "analyst", PASSWORD)
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert "Max-Age=43200" in cookie  # 12 hours at most
+    secure = app.server.test_client().post("/login", base_url="https://localhost", data={
+        "username": "analyst", "password": PASSWORD}, headers={"Origin": "https://localhost"})
+    assert "Secure" in secure.headers["Set-Cookie"]
+    always = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0, policy=Policy(
+        store=store_path(scenario_db), secure_cookies="always"))
+    assert "Secure" in sign_in(always.server.test_client(), "analyst",
+                               PASSWORD).headers["Set-Cookie"]  # fmt: skip
+    assert app.server.debug is False
+
+
+def test_sessions_end_when_idle_too_long_or_too_old(scenario_db, monkeypatch):
+    app = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0, policy=Policy(
+        store=store_path(scenario_db), idle_minutes=30, session_hours=1))
+    overview = body_key(app, "overview")
+    now = store_module.time.time()
+    clock = {"now": now}
+    monkeypatch.setattr(store_module.time, "time", lambda: clock["now"])
+    client = signed_in(app, ("analyst",))
+    for minutes in (20, 40, 55):  # each request within 30 minutes of the last one
+        clock["now"] = now + minutes * 60
+        assert post_callback(client, app, overview, page_values("overview")).status_code == 200
+    clock["now"] = now + 61 * 60  # but no session lives longer than an hour here
+    assert post_callback(client, app, overview, page_values("overview")).status_code == 401
+    fresh = signed_in(app, ("analyst",))
+    clock["now"] += 31 * 60  # idle for more than 30 minutes
+    assert post_callback(fresh, app, overview, page_values("overview")).status_code == 401
+
+
+def test_signing_out_ends_the_session_everywhere(app):
+    client = signed_in(app, ("analyst",))
+    token = client.get_cookie("unlisted_session").value
+    out = client.post("/logout", headers=ORIGIN)
+    assert out.status_code == 302 and out.location == "/login?signed_out=1"
+    thief = app.server.test_client()
+    thief.set_cookie("unlisted_session", token)
+    assert post_callback(thief, app, body_key(app, "overview"),
+                         page_values("overview")).status_code == 401  # fmt: skip
+    assert "You are signed out." in client.get("/login?signed_out=1").get_data(as_text=True)
+
+
+def test_changes_of_roles_or_password_end_the_sessions(app, store):
+    client = signed_in(app, ("analyst",))
+    overview = body_key(app, "overview")
+    store.set_roles("analyst", ["manager"], actor="test")
+    assert post_callback(client, app, overview, page_values("overview")).status_code == 401
+    client = signed_in(app, ("analyst",), name="analyst")
+    assert post_callback(client, app, body_key(app, "documentation"),
+                         page_values("documentation")).status_code == 403  # now a manager
+    store.set_password("analyst", "another password, long", actor="test")
+    assert post_callback(client, app, overview, page_values("overview")).status_code == 401
+    store.remove_user("analyst", actor="test")
+    assert sign_in(app.server.test_client(), "analyst",
+                   "another password, long").status_code == 401  # fmt: skip
+
+
+# -- the access log ------------------------------------------------------------------------------
+def test_the_access_log_records_each_event(app, store):
+    add_user(app, "analyst", ("analyst",))
+    client = app.server.test_client()
+    assert sign_in(client, "analyst", "wrong password!").status_code == 401
+    assert sign_in(client, "analyst", PASSWORD).status_code == 302
+    text = client.get("/export/lines.csv?payer=PAYER01&set=initial_denied").get_data(as_text=True)
+    rows = [line for line in text.splitlines() if not line.startswith("#")][1:]
+    assert client.get("/export/users.csv").status_code == 403
+    client.post("/logout", headers=ORIGIN)
+    store.set_roles("analyst", ["analyst", "manager"], actor="cli:tester")
+
+    log = list(reversed(store.log_rows(user_name="analyst")))
+    assert [r["event"] for r in log] == ["sign-in-failed", "sign-in", "export", "refused",
+                                         "sign-out"]  # fmt: skip
+    export = log[2]
+    detail = json.loads(export["detail"])
+    assert export["row_count"] == len(rows) == 3
+    assert (detail["export"], detail["payers"], detail["drill-down outcome"]) == (
+        "lines.csv", "PAYER01", "initial_denied")
+    assert export["roles"] == "analyst" and export["address"] == "127.0.0.1"
+    changes = store.log_rows(event="roles-changed")
+    assert changes[0]["user_name"] == "cli:tester"
+    assert json.loads(changes[0]["detail"]) == {"user": "analyst", "from": ["analyst"],
+                                                "to": ["manager", "analyst"]}
+    added = store.log_rows(event="user-added")
+    assert json.loads(added[0]["detail"])["user"] == "analyst"
+
+    # The administrator sees it and exports it, and that export is recorded too.
+    admin = signed_in(app, ("admin",))
+    page = post_callback(admin, app, body_key(app, "access"), page_values("access"))
+    assert "export: lines.csv · " in page.get_data(as_text=True)
+    assert "hash chain holds" in page.get_data(as_text=True)
+    exported = admin.get("/export/access-log.csv").get_data(as_text=True)
+    assert exported.count("sign-in-failed") == 1
+    assert store.log_rows(limit=1)[0]["event"] == "export"
+
+
+def test_the_access_log_is_append_only_and_shows_edits(store):
+    store.log("sign-in", actor="someone")
+    store.log("export", actor="someone", detail={"export": "lines.csv"}, row_count=3)
+    with sqlite3.connect(store.path) as con:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("UPDATE access_log SET row_count = 0")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("DELETE FROM access_log")
+    assert store.broken_link() is None
+    # Someone with the file and a SQL shell can still edit it: the chain shows where.
+    target = store.log_rows(event="export")[0]["id"]
+    with sqlite3.connect(store.path) as con:
+        con.execute("DROP TRIGGER access_log_no_update")
+        con.execute("UPDATE access_log SET row_count = 0 WHERE id = ?", [target])
+    assert store.broken_link() == target
+
+
+# -- errors and logs -------------------------------------------------------------------------------
+def test_failures_and_logs_name_no_patient(app, scenario_db, caplog, monkeypatch):
+    found = identities(scenario_db)
+    caplog.set_level(logging.DEBUG)
+    data = app.server.config["unlisted_data"]
+
+    def failing(*args, **kwargs):
+        raise ValueError(f"cannot read {found['last name']} {found['member id']}")
+
+    monkeypatch.setattr(data, "figures_of", failing)
+    client = signed_in(app, ("compliance",))
+    answer = post_callback(client, app, body_key(app, "overview"), page_values("overview"))
+    assert "This view could not be drawn" in answer.get_data(as_text=True)
+    assert client.get("/export/claim/99999.xlsx").status_code == 404
+    assert client.get("/export/by-month.csv").status_code == 500
+    sign_in(app.server.test_client(), found["last name"], "wrong password!")
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "ValueError" in logged  # the failure is logged ...
+    assert leaks(logged.encode(), found) == [], logged  # ... without what it said
+    assert leaks(answer.data, found) == []
+
+
+def test_the_store_hashes_passwords_with_argon2(tmp_path):
+    store = AccessStore(tmp_path / "access.sqlite", Throttle())
+    store.add_user("alice", ["analyst"], "a long enough password", actor="test")
+    with sqlite3.connect(store.path) as con:
+        (hashed,) = con.execute("SELECT password_hash FROM app_user").fetchone()
+    assert hashed.startswith("$argon2id$") and "a long enough password" not in hashed
+    assert store.check_password("alice", "a long enough password").roles == ("analyst",)
+    assert store.check_password("alice", "a long enough passworD") is None
+    assert store.check_password("nobody", "a long enough password") is None
