@@ -13,9 +13,8 @@ import datetime as dt
 import json
 import logging
 import traceback
-from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from dash import Dash
 from flask import Flask, Response, g, redirect, request
@@ -86,15 +85,13 @@ def callback_page(output: str) -> str | None:
 
 
 class Gate:
-    def __init__(self, app: Dash, store: AccessStore, policy: Policy,
-                 on_sign_in: Callable[[Viewer], None] | None = None) -> None:  # fmt: skip
+    def __init__(self, app: Dash, store: AccessStore, policy: Policy) -> None:
         self.app = app
         self.server: Flask = app.server
         self.store = store
         self.policy = policy
         self.pages = {key: callback_page(key) for key in app.callback_map}
         self.oidc = None
-        self.on_sign_in = on_sign_in
 
     # -- setting up ----------------------------------------------------------------------------
     def install(self) -> None:
@@ -146,7 +143,7 @@ class Gate:
         viewer = self.session_viewer()
         if viewer is None:
             if request.method == "GET" and self.is_page():
-                return redirect(f"/login?next={request.full_path.rstrip('?')}")
+                return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}))
             return refusal(401, "Sign in first: your session has ended or never began.")
         g.viewer = viewer
         if request.endpoint == "/_dash-update-component":
@@ -229,12 +226,13 @@ class Gate:
         return self.start_session(viewer, "password", safe_next(request.form.get("next")))
 
     def start_session(self, viewer: Viewer, method: str, target: str | None) -> Response:
+        earlier = request.cookies.get(COOKIE)
+        if earlier:  # a new sign-in in the same browser ends the session it had
+            self.store.end_session(earlier)
         token = self.store.open_session(viewer, method)
         self.store.log("sign-in", viewer, address=address(), detail={"method": method})
-        if self.on_sign_in:
-            self.on_sign_in(viewer)
-        response = redirect(target or ("/" if viewer.opens("overview")
-                                       else f"/{viewer.first_page}"))  # fmt: skip
+        first = viewer.first_page
+        response = redirect(target or ("/" if first == "overview" else f"/{first}"))
         response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/",
                             secure=self.secure_cookie(),
                             max_age=int(self.policy.session_hours * 3600))  # fmt: skip

@@ -158,13 +158,13 @@ def test_every_route_and_callback_refuses_an_unsigned_request(app):
 
 def test_a_page_visit_without_a_session_goes_to_the_sign_in_page_and_comes_back(app):
     client = app.server.test_client()
-    answer = client.get("/denials?payer=PAYER01")
+    answer = client.get("/denials?payer=PAYER01&code=97139")
     assert answer.status_code == 302
-    assert answer.location == "/login?next=/denials?payer=PAYER01"
+    assert answer.location == "/login?next=%2Fdenials%3Fpayer%3DPAYER01%26code%3D97139"
     add_user(app, "manager", ("manager",))
     signed = client.post("/login", headers=ORIGIN, data={
-        "username": "manager", "password": PASSWORD, "next": "/denials?payer=PAYER01"})
-    assert signed.location == "/denials?payer=PAYER01"
+        "username": "manager", "password": PASSWORD, "next": "/denials?payer=PAYER01&code=97139"})
+    assert signed.location == "/denials?payer=PAYER01&code=97139"
     # Never to another site.
     for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         client = app.server.test_client()
@@ -488,3 +488,29 @@ def test_the_store_hashes_passwords_with_argon2(tmp_path):
     assert store.check_password("alice", "a long enough password").roles == ("analyst",)
     assert store.check_password("alice", "a long enough passworD") is None
     assert store.check_password("nobody", "a long enough password") is None
+
+
+def test_behind_a_tls_proxy_the_public_address_counts(scenario_db):
+    """README "Deploying": with [access] proxies = 1 the proxy's X-Forwarded-* headers say the
+    scheme, host and address: cookies are Secure, the same-origin check sees the public host,
+    the access log the person's address."""
+    app = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0, policy=Policy(
+        store=store_path(scenario_db), proxies=1))
+    add_user(app, "analyst", ("analyst",))
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "unlisted.clinic.example",
+                 "X-Forwarded-For": "203.0.113.9"}  # fmt: skip
+    client = app.server.test_client()
+    answer = client.post("/login", data={"username": "analyst", "password": PASSWORD},
+                         headers={**forwarded, "Origin": "https://unlisted.clinic.example"})
+    assert answer.status_code == 302 and "Secure" in answer.headers["Set-Cookie"]
+    store = app.server.config["unlisted_access"]
+    assert store.log_rows(event="sign-in")[0]["address"] == "203.0.113.9"
+    # The app's own address is not the public one: a request naming it is cross-site here.
+    assert client.post("/login", data={"username": "analyst", "password": PASSWORD},
+                       headers={**forwarded, "Origin": "http://localhost"}).status_code == 403
+    # Without the setting, the same headers are not believed.
+    direct = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0)
+    answer = direct.server.test_client().post(
+        "/login", data={"username": "analyst", "password": PASSWORD},
+        headers={**forwarded, "Origin": "http://localhost"})
+    assert answer.status_code == 302 and "Secure" not in answer.headers["Set-Cookie"]

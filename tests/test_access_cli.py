@@ -119,3 +119,61 @@ def test_the_demo_prints_users_that_sign_in(tmp_path):
     renewed = dict(re.findall(r"│ (demo(?:-analyst)?)\s+│ (\S+)\s+│", again.output))
     assert store.check_password("demo", found["demo"]) is None
     assert store.check_password("demo", renewed["demo"]) is not None
+
+
+def test_gunicorn_serves_the_app_as_the_readme_says(scenario_db, tmp_path):
+    """README "Deploying": gunicorn with the WSGI entry point, configured by the environment."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    store = AccessStore(store_path(scenario_db))
+    store.add_user("ops", ["manager"], "a password for tests", actor="test")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "UNLISTED_DB": str(scenario_db), "UNLISTED_SECRET_KEY": "k" * 64}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
+         f"127.0.0.1:{port}", "unlisted.dashboard.wsgi:application"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(base + "/login", timeout=10).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
+            time.sleep(0.2)
+        # Two workers share the sessions: sign in once, then ask several times.
+        session = requests.Session()
+        session.headers["Origin"] = base
+        signed = session.post(base + "/login", data={"username": "ops",
+                                                     "password": "a password for tests"},
+                              allow_redirects=False, timeout=30)  # fmt: skip
+        assert signed.status_code == 302
+        for _ in range(6):
+            assert session.get(base + "/export/figures.csv", timeout=60).status_code == 200
+        assert requests.get(base + "/export/figures.csv", timeout=30).status_code == 401
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def test_the_wsgi_entry_point_says_what_is_missing(tmp_path, monkeypatch):
+    import importlib
+
+    wsgi = importlib.import_module("unlisted.dashboard.wsgi")
+    monkeypatch.setenv("UNLISTED_DB", str(tmp_path / "none.duckdb"))
+    with pytest.raises(SystemExit, match="No database at"):
+        wsgi.application_from_environment()
+    connect(tmp_path / "none.duckdb").close()
+    with pytest.raises(SystemExit, match="Nobody can sign in yet"):
+        wsgi.application_from_environment()

@@ -433,6 +433,15 @@ def test_an_analyst_signs_in_works_exports_and_signs_out(browser, app_url, pract
     page = text_of(browser, "#page")
     assert "MBR-" in page and member not in page and last not in page
 
+    # A session that ends meanwhile (here: the user's roles change) sends the page to the
+    # sign-in page, which brings the person back.
+    browser_store(practice).set_roles("analyst", ["analyst"], actor="test")
+    click_first(browser, "#nav-denials")
+    wait(browser, lambda b: urlparse(b.current_url).path == "/login",
+         message="an ended session did not lead to the sign-in page")
+    assert parse_qs(urlparse(browser.current_url).query)["next"][0].startswith("/denials")
+    sign_in(browser, app_url, "analyst", then="/denials")
+
     click_first(browser, "#sign-out")
     wait(browser, lambda b: "You are signed out." in text_of(b, "body"),
          message="signing out did not end on the sign-in page")
@@ -440,8 +449,8 @@ def test_an_analyst_signs_in_works_exports_and_signs_out(browser, app_url, pract
     wait(browser, lambda b: urlparse(b.current_url).path == "/login",
          message="the session outlived the sign-out")
     store = browser_store(practice)
-    events = [(r["event"], r["user_name"]) for r in store.log_rows(user_name="analyst", limit=3)]
-    assert events == [("sign-out", "analyst"), ("export", "analyst"), ("sign-in", "analyst")]
+    events = [r["event"] for r in store.log_rows(user_name="analyst", limit=4)]
+    assert events == ["sign-out", "sign-in", "export", "sign-in"]
     sign_in(browser, app_url, "browser")  # as the other tests expect
 
 

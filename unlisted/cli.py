@@ -18,7 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from . import audit_cli, users_cli
-from .access.policy import Policy, PolicyError, access_policy
+from .access.policy import PolicyError, access_policy
 from .access.store import AccessStore
 from .etl.database import connect
 from .etl.errors import InputError
@@ -259,30 +259,21 @@ def serve(
     """Open the dashboard on the database, for the users of `unlisted user`. It reads a private
     snapshot of the file, so `unlisted load` can run meanwhile; new data shows once the load
     finishes."""
-    path = database_path(db)
-    if not path.exists():
-        Console(stderr=True).print(f"[red]No database at {path}: load files first "
-                                   "(unlisted load FILES... or unlisted demo).[/red]")
-        raise typer.Exit(1)
-    run_dashboard(path, as_of.date() if as_of else None, config, host, port, Console(), debug)
+    run_dashboard(database_path(db), as_of.date() if as_of else None, config, host, port,
+                  Console(), debug)
 
 
 def run_dashboard(db: Path, as_of, config: Path | None, host: str, port: int,
                   console: Console, debug: bool = False) -> None:  # fmt: skip
     import waitress
 
-    from .dashboard.app import create_app
-    from .queries.metrics import Settings
+    from .dashboard.wsgi import NotReady, configured_app
 
-    loaded = configuration(config)
-    policy = access(loaded, db)
-    if AccessStore(policy.store).user_count() == 0:
-        Console(stderr=True).print(
-            f"[red]Nobody can sign in yet ({policy.store} has no user): add one first, e.g. "
-            "unlisted user add NAME --role admin --role compliance[/red]")
-        raise typer.Exit(1)
-    settings = Settings(**metric_settings(loaded, as_of))
-    app_ = create_app(db, settings, codes=tuple(loaded["metrics"]["codes"]), policy=policy)
+    try:
+        app_ = configured_app(db, configuration(config), as_of)
+    except NotReady as exc:
+        Console(stderr=True).print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
     console.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     if debug:
         console.print("[yellow]Debug mode: tracebacks show in the browser. Never use it on "
@@ -294,18 +285,14 @@ def run_dashboard(db: Path, as_of, config: Path | None, host: str, port: int,
                    _quiet=True)
 
 
-def access(config: dict, db: Path) -> Policy:
-    try:
-        return access_policy(config, db)
-    except PolicyError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-
-
 def demo_users(db: Path, console: Console) -> None:
     """Two demo users with fresh passwords (printed: demo data only): one who sees everything,
     one analyst who sees pseudonyms instead of identities."""
-    store = AccessStore(access(load_config(), db).store)
+    try:
+        store = AccessStore(access_policy(load_config(), db).store)
+    except PolicyError as exc:
+        Console(stderr=True).print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     table = Table(title="Sign in with (demo users, new passwords each run)")
     table.add_column("User")
     table.add_column("Password")

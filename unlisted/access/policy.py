@@ -26,21 +26,22 @@ class Policy:
 
 
 def access_policy(config: dict, database: Path) -> Policy:
-    a = config.get("access", {})
+    """The policy of the [access] table (defaults in unlisted/defaults.toml)."""
+    a = config["access"]
     try:
         throttle = Throttle(
-            max_failures=int(a.get("max_failures", 5)),
-            window_seconds=float(a.get("failure_window_minutes", 15)) * 60,
-            pause_seconds=float(a.get("pause_minutes", 15)) * 60,
-            max_failures_per_address=int(a.get("max_failures_per_address", 20)),
+            max_failures=int(a["max_failures"]),
+            window_seconds=float(a["failure_window_minutes"]) * 60,
+            pause_seconds=float(a["pause_minutes"]) * 60,
+            max_failures_per_address=int(a["max_failures_per_address"]),
         )
         policy = Policy(
             store=Path(os.environ.get("UNLISTED_ACCESS_STORE") or a.get("store")
                        or store_path(database)),
-            idle_minutes=float(a.get("idle_minutes", 30)),
-            session_hours=float(a.get("session_hours", 12)),
-            secure_cookies=str(a.get("secure_cookies", "auto")),
-            proxies=int(a.get("proxies", 0)),
+            idle_minutes=float(a["idle_minutes"]),
+            session_hours=float(a["session_hours"]),
+            secure_cookies=str(a["secure_cookies"]),
+            proxies=int(a["proxies"]),
             throttle=throttle,
             oidc=oidc_settings(a.get("oidc")),
             secret_key=os.environ.get("UNLISTED_SECRET_KEY") or None,
