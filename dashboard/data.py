@@ -89,6 +89,8 @@ class Data:
                  viewer: Callable[[], Viewer | None] | None = None,
                  pseudonym_key: bytes | None = None,
                  access: AccessStore | None = None) -> None:  # fmt: skip
+        if viewer is not None and not pseudonym_key:
+            raise ValueError("masking identities needs the access store's pseudonym key")
         self.viewer = viewer
         self.access = access
         self.pseudonym_key = pseudonym_key
@@ -121,7 +123,7 @@ class Data:
         viewer = self.viewer()
         if viewer is not None and viewer.sees_identities:
             return frame
-        return masked(frame, self.pseudonym_key or b"")
+        return masked(frame, self.pseudonym_key)
 
     # -- reading -----------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:

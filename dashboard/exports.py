@@ -10,6 +10,9 @@ GET /export/sample/<id>.<xlsx|pdf>      a sample's audit packet
 GET /export/worklist.<xlsx|pdf>?<filters>  the rule worklist's audit packet
 POST /export/grid.<csv|xlsx>?<filters>  the Claims grid as shown: its column filters, sort and
                                         search come in the body (form field `state`, JSON)
+
+Every download needs a signed-in person whose roles read its data (403 otherwise), shows
+identities as that person may see them, and goes to the access log with its filters and rows.
 """
 
 from __future__ import annotations

@@ -13,11 +13,13 @@ import datetime as dt
 import json
 import logging
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from dash import Dash
 from flask import Flask, Response, g, redirect, request
+from flask.sessions import SecureCookieSessionInterface
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -103,10 +105,9 @@ class Gate:
         server.config.update(
             # Flask's own cookie only carries the OpenID Connect round trip's state.
             SESSION_COOKIE_NAME="unlisted_flow", SESSION_COOKIE_HTTPONLY=True,
-            SESSION_COOKIE_SAMESITE="Lax",
-            SESSION_COOKIE_SECURE=self.policy.secure_cookies == "always",
-            PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=10),
+            SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=10),
         )  # fmt: skip
+        server.session_interface = FlowCookie(self.secure_cookie)
         # First of all: before Dash's own set-up, which may draw the layout.
         server.before_request_funcs.setdefault(None, []).insert(0, self.check)
         server.after_request(self.protect)
@@ -276,6 +277,16 @@ class Gate:
                                      "of unlisted. Ask your administrator to add you.", 403)
         viewer = Viewer(user["name"], tuple(user["roles"].split(",")))
         return self.start_session(viewer, "oidc", None)
+
+
+class FlowCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, Secure by the same rule as the session cookie."""
+
+    def __init__(self, secure: Callable[[], bool]) -> None:
+        self.secure = secure
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return self.secure()
 
 
 def refusal(status: int, text: str) -> Response:

@@ -149,3 +149,11 @@ def test_the_configuration_says_what_is_missing(monkeypatch, tmp_path):
     bad["access"] = {**bad["access"], "secure_cookies": "sometimes"}
     with pytest.raises(PolicyError, match="secure_cookies is auto, always or never"):
         access_policy(bad, tmp_path / "a.duckdb")
+
+
+def test_the_round_trip_cookie_follows_the_session_cookie_rules(app):
+    plain = app.server.test_client().get("/login/oidc").headers["Set-Cookie"]
+    assert plain.startswith("unlisted_flow=") and "HttpOnly" in plain and "Secure" not in plain
+    assert "SameSite=Lax" in plain
+    over_tls = app.server.test_client().get("/login/oidc", base_url="https://localhost")
+    assert "Secure" in over_tls.headers["Set-Cookie"]
