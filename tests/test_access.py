@@ -514,3 +514,15 @@ def test_behind_a_tls_proxy_the_public_address_counts(scenario_db):
         "/login", data={"username": "analyst", "password": PASSWORD},
         headers={**forwarded, "Origin": "http://localhost"})
     assert answer.status_code == 302 and "Secure" not in answer.headers["Set-Cookie"]
+
+
+def test_a_rule_drill_down_is_closed_to_a_role_without_rule_findings(app):
+    """A manager opens Claims, but not the Compliance page: a crafted address with a rule's
+    drill-down shows no lines, and says why."""
+    grid = body_key(app, "claims")
+    values = {**page_values("claims"), "url.search": "?rule=missing_narrative"}
+    manager = post_callback(signed_in(app, ("manager",)), app, grid, values).get_json()
+    assert manager["response"]["claims-count"]["children"] == "Your role does not open these lines."
+    assert manager["response"]["claims-grid"]["getRowsResponse"]["rowCount"] == 0
+    analyst = post_callback(signed_in(app, ("analyst",)), app, grid, values).get_json()
+    assert analyst["response"]["claims-count"]["children"].endswith(" lines")

@@ -9,6 +9,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
+from ...access.roles import Refused
 from ...queries import explore
 from .. import components as ui
 from ..data import Data, NoData
@@ -120,6 +121,8 @@ def register(app, data: Data) -> None:
                 request.get("filterModel"), request.get("sortModel"), text)
         except NoData as exc:
             return {"rowData": [], "rowCount": 0}, str(exc)
+        except Refused:  # e.g. a rule's drill-down, for a role that does not see rule findings
+            return {"rowData": [], "rowCount": 0}, "Your role does not open these lines."
         except ValueError:
             log.warning("unusable grid request ignored")
             return {"rowData": [], "rowCount": 0}, "That filter cannot be used."
