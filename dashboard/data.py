@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,7 +19,12 @@ import polars as pl
 
 from ..access.pseudonyms import masked
 from ..access.roles import Refused, Viewer
-from ..access.store import ACCESS_LOG_COLUMNS, ACCESS_USER_COLUMNS, AccessStore
+from ..access.store import (
+    ACCESS_LOG_COLUMNS,
+    ACCESS_USER_COLUMNS,
+    AccessError,
+    AccessStore,
+)
 from ..queries import explore, metrics, rules, sampling
 from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
@@ -405,3 +411,37 @@ class Data:
     def access_log_broken_at(self) -> int | None:
         self.require("access")
         return self.access.broken_link() if self.access else None
+
+    # -- changes an administrator makes (the only writes the app does: to the access store) ------
+    def administrator(self) -> Viewer:
+        self.require("access")
+        return self.viewer()
+
+    def add_user(self, name: str, roles: list[str], organisation_only: bool) -> str | None:
+        """A new user; returns the first password (made here, shown once) unless the user
+        signs in through the organisation only."""
+        admin = self.administrator()
+        password = None if organisation_only else secrets.token_urlsafe(12)
+        self.access.add_user(name, roles, password, actor=admin.name)
+        return password
+
+    def set_roles(self, name: str, roles: list[str]) -> tuple[str, ...]:
+        admin = self.administrator()
+        if name.lower() == admin.name.lower() and "admin" not in roles:
+            raise AccessError("you cannot take the admin role from yourself here (unlisted "
+                              "user role on the server can)")
+        return self.access.set_roles(name, roles, actor=admin.name)
+
+    def new_password(self, name: str) -> str:
+        """A fresh password for the user (their sessions end), to give them once."""
+        admin = self.administrator()
+        password = secrets.token_urlsafe(12)
+        self.access.set_password(name, password, actor=admin.name)
+        return password
+
+    def remove_user(self, name: str) -> None:
+        admin = self.administrator()
+        if name.lower() == admin.name.lower():
+            raise AccessError("you cannot remove yourself here (unlisted user remove on the "
+                              "server can)")
+        self.access.remove_user(name, actor=admin.name)

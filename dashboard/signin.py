@@ -61,10 +61,10 @@ def address() -> str:
 
 
 def output_ids(output: str) -> list[str]:
-    """Component ids of a Dash callback key: "a.prop", "..a.p...b.q.." or "a.prop@hash"."""
-    key = output.split("@", 1)[0]
-    parts = key[2:-2].split("...") if key.startswith("..") else [key]
-    return [part.rsplit(".", 1)[0] for part in parts]
+    """Component ids of a Dash callback key: "a.prop", "..a.p...b.q..", where an output that
+    another callback also writes carries "@hash" after its property."""
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    return [part.split("@", 1)[0].rsplit(".", 1)[0] for part in parts]
 
 
 def callback_page(output: str) -> str | None:

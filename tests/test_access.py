@@ -25,7 +25,7 @@ from unlisted.access import store as store_module
 from unlisted.access.policy import Policy
 from unlisted.access.store import AccessStore, Throttle, store_path
 
-from .dash_calls import ORIGIN, PASSWORD, add_user, signed_in
+from .dash_calls import ORIGIN, PASSWORD, add_user, find, signed_in, texts
 
 AS_OF = dt.date(2027, 1, 31)
 GRID_REQUEST = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
@@ -97,10 +97,9 @@ def callback_body(app, key: str, values: dict) -> dict:
                 {**item, "value": values.get(f"{item['id']}.{item['property']}")}
                 for item in items]  # fmt: skip
 
-    named = key.split("@", 1)[0]  # "a.prop", "..a.p...b.q.." or "a.prop@hash"
-    many = named.startswith("..")
+    many = key.startswith("..")  # "a.prop", "..a.p...b.q..", each output maybe "@hash"
     targets = [dict(zip(("id", "property"), o.rsplit(".", 1), strict=True))
-               for o in (named[2:-2].split("...") if many else [named])]  # fmt: skip
+               for o in (key[2:-2].split("...") if many else [key])]  # fmt: skip
     inputs = given(spec["inputs"])
     return {"output": key, "outputs": targets if many else targets[0], "inputs": inputs,
             "state": given(spec["state"]),
@@ -150,7 +149,7 @@ def test_every_route_and_callback_refuses_an_unsigned_request(app):
     assert client.get("/assets/vendor/bootstrap-LICENSE").status_code == 401
 
     keys = list(app.callback_map)
-    assert len(keys) == 22
+    assert len(keys) == 24
     for key in keys:
         answer = post_callback(client, app, key, page_values("overview"))
         assert answer.status_code == 401, key
@@ -526,3 +525,71 @@ def test_a_rule_drill_down_is_closed_to_a_role_without_rule_findings(app):
     assert manager["response"]["claims-grid"]["getRowsResponse"]["rowCount"] == 0
     analyst = post_callback(signed_in(app, ("analyst",)), app, grid, values).get_json()
     assert analyst["response"]["claims-count"]["children"].endswith(" lines")
+
+
+def press(client, app, button: str, **values):
+    """The Access page's change callback, as when `button` is pressed with these values."""
+    key = next(k for k in app.callback_map if k.startswith("..access-result."))
+    body = callback_body(app, key, {button: 1, "url.search": "", **values})
+    body["changedPropIds"] = [button]
+    return client.post("/_dash-update-component", data=json.dumps(body),
+                       content_type="application/json", headers=ORIGIN)
+
+
+def test_an_administrator_manages_users_on_the_access_page(app, store):
+    admin = signed_in(app, ("admin",), name="boss")
+    added = press(admin, app, "access-add.n_clicks", **{
+        "access-new-name.value": "erin", "access-new-roles.value": ["analyst", "manager"],
+        "access-new-oidc.value": False})
+    result = added.get_json()["response"]["access-result"]["children"]
+    password = find(result, id="access-password")[0]["children"]
+    assert texts(result)[0] == "Added erin (manager, analyst)."
+    assert store.check_password("erin", password).roles == ("manager", "analyst")
+    assert "erin" in json.dumps(added.get_json()["response"]["access-body"]["children"])
+
+    erin = signed_in_with(app, "erin", password)
+    assert press(admin, app, "access-save.n_clicks", **{
+        "access-user.value": "erin", "access-roles.value": ["compliance"]}).status_code == 200
+    assert store.user("erin")["roles"] == "compliance"
+    assert post_callback(erin, app, body_key(app, "overview"),
+                         page_values("overview")).status_code == 401  # her session ended
+    renewed = press(admin, app, "access-reset.n_clicks", **{"access-user.value": "erin"})
+    fresh = find(renewed.get_json()["response"]["access-result"]["children"],
+                 id="access-password")[0]["children"]
+    assert store.check_password("erin", fresh) and not store.check_password("erin", password)
+    assert press(admin, app, "access-add.n_clicks", **{
+        "access-new-name.value": "okta.person@clinic.example",
+        "access-new-roles.value": ["manager"], "access-new-oidc.value": True}).status_code == 200
+    assert store.user("okta.person@clinic.example")["password_hash"] is None
+
+    # Mistakes are said, and an administrator cannot lock themself out here.
+    for button, values, said in (
+        ("access-add.n_clicks", {"access-new-name.value": "erin",
+                                 "access-new-roles.value": ["analyst"]}, "already a user erin"),
+        ("access-add.n_clicks", {"access-new-name.value": "frank",
+                                 "access-new-roles.value": []}, "unknown role (none given)"),
+        ("access-remove.submit_n_clicks", {"access-user.value": "boss"}, "cannot remove yourself"),
+        ("access-save.n_clicks", {"access-user.value": "boss", "access-roles.value": ["analyst"]},
+         "cannot take the admin role from yourself"),
+    ):  # fmt: skip
+        answer = press(admin, app, button, **values).get_json()["response"]
+        assert said in " ".join(texts(answer["access-result"]["children"])), button
+    assert press(admin, app, "access-remove.submit_n_clicks",
+                 **{"access-user.value": "erin"}).status_code == 200  # fmt: skip
+    assert store.user("erin") is None
+
+    by_boss = [r["event"] for r in reversed(store.log_rows(user_name="boss"))]
+    assert by_boss == ["sign-in", "user-added", "roles-changed", "password-changed",
+                       "user-added", "user-removed"]  # fmt: skip
+    # Nobody else may press these buttons, whatever they send.
+    analyst = signed_in(app, ("analyst", "compliance"))
+    assert press(analyst, app, "access-add.n_clicks", **{
+        "access-new-name.value": "mallory", "access-new-roles.value": ["admin"]}).status_code == 403
+    assert store.user("mallory") is None
+
+
+def signed_in_with(app, name: str, password: str):
+    client = app.server.test_client()
+    assert client.post("/login", headers=ORIGIN, data={"username": name,
+                                                       "password": password}).status_code == 302
+    return client
