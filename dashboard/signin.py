@@ -33,6 +33,8 @@ COOKIE = "unlisted_session"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # sign_out is open so that an expired session can still press "Sign out" and land somewhere.
 PUBLIC_ENDPOINTS = {"sign_in_page", "sign_in", "sign_out", "sign_in_oidc", "sign_in_oidc_back"}
+# Scripts and styles of the app and its components: no data, cached by browsers as Dash says.
+STATIC_ENDPOINTS = ("_dash_assets.static", "/_dash-component-suites/")
 # Styling only, no data: the sign-in page needs them before anyone has signed in.
 PUBLIC_ASSETS = {"00_bootstrap.min.css", "app.css"}
 
@@ -185,9 +187,11 @@ class Gate:
         return request.endpoint in ("/", "/<path:path>")
 
     def protect(self, response: Response) -> Response:
-        """Headers on every answer: nothing cached by shared caches, not framed, no sniffing,
-        no address (with its filters) sent to other sites."""
-        response.headers.setdefault("Cache-Control", "no-store")
+        """Headers on every answer: nothing that carries data kept by any cache (downloads
+        included), not framed, no sniffing, no address (with its filters) sent to other
+        sites."""
+        if not request.endpoint or not request.endpoint.startswith(STATIC_ENDPOINTS):
+            response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"

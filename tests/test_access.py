@@ -196,7 +196,9 @@ def test_each_role_exports_its_data_and_no_other(app, role):
     assert refused == set(DATASETS) - EXPORTS_OF[role]
     pages = {p for p in PAGE_DATASETS if client.get(f"/export/page/{p}.xlsx").status_code == 200}
     assert pages == PAGES_OF[role] & set(PAGE_DATASETS)
-    assert (client.get("/export/claim/1.xlsx").status_code == 200) == ("claim" in PAGES_OF[role])
+    claim = client.get("/export/claim/1.xlsx")
+    assert (claim.status_code == 200) == ("claim" in PAGES_OF[role])
+    assert claim.headers["Cache-Control"] == "no-store"  # no cache keeps a download either
     packet = client.get("/export/worklist.xlsx").status_code
     assert packet == (200 if role in ("compliance", "analyst") else 403)
 
