@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ..access.pseudonyms import masked
+from ..access.pseudonyms import masked, scrubbed
 from ..access.roles import Refused, Viewer
 from ..access.store import (
     ACCESS_LOG_COLUMNS,
@@ -26,6 +26,7 @@ from ..access.store import (
     AccessStore,
 )
 from ..queries import explore, metrics, rules, sampling
+from ..queries.packet import Packet
 from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
 from .view import View, previous_period, resolved
@@ -121,15 +122,26 @@ class Data:
         if viewer is None or not viewer.reads(area):
             raise Refused(area)
 
-    def shown(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """The frame as the person asking may see it: identities masked unless their role
-        sees them."""
+    def shown(self, frames: dict[str, pl.DataFrame],
+              claim_ids: list[int]) -> dict[str, pl.DataFrame]:  # fmt: skip
+        """Frames about these claims as the person asking may see them: unless their role sees
+        identities, member ids, names and birth dates become pseudonyms, and so do the claims'
+        patient names wherever free text (notes, remarks, evidence) mentions them."""
         if self.viewer is None:
-            return frame
+            return frames
         viewer = self.viewer()
         if viewer is not None and viewer.sees_identities:
-            return frame
-        return masked(frame, self.pseudonym_key)
+            return frames
+        names = self.rows("claim/patient_names", claim_ids=claim_ids)["name"].to_list()
+        key = self.pseudonym_key
+        return {part: masked(scrubbed(frame, names, key), key) for part, frame in frames.items()}
+
+    def shown_packet(self, made: Packet) -> Packet:
+        """An audit packet as the person asking may see it (see shown())."""
+        ids = pl.concat([made.frame["claim_id"], made.lines["claim_id"]]).unique().to_list()
+        parts = self.shown({"frame": made.frame, "lines": made.lines,
+                            "findings": made.findings}, ids)  # fmt: skip
+        return replace(made, **parts)
 
     # -- reading -----------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -359,8 +371,9 @@ class Data:
 
     def claim(self, claim_id: int) -> dict[str, pl.DataFrame]:
         self.require("lines")
-        return {part: self.shown(self.rows(f"claim/{part}", claim_id=claim_id))
-                for part in ("versions", "lines", "events", "notes", "findings")}  # fmt: skip
+        parts = {part: self.rows(f"claim/{part}", claim_id=claim_id)
+                 for part in ("versions", "lines", "events", "notes", "findings")}  # fmt: skip
+        return self.shown(parts, parts["versions"]["claim_id"].to_list())
 
     def frame(self, view: View) -> sampling.Frame:
         """The sampling frame of the view's filters."""

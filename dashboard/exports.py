@@ -260,7 +260,7 @@ def packet_file(data: Data, store: AccessStore, fmt: str, make: Callable) -> Res
         abort(404)
     try:
         with data.cursor() as cursor:
-            made = make(cursor)
+            made = data.shown_packet(make(cursor))
     except NoData as exc:
         return Response(str(exc), status=409, mimetype="text/plain")
     except packet.PacketError as exc:

@@ -19,6 +19,9 @@ import openpyxl
 import pytest
 from unlisted.dashboard.app import create_app
 from unlisted.dashboard.exports import DATASETS, PAGE_DATASETS
+from unlisted.etl.database import connect
+from unlisted.etl.load import Loader
+from unlisted.queries.marts import rebuild_marts
 from unlisted.queries.metrics import Settings
 
 from unlisted.access import store as store_module
@@ -56,8 +59,22 @@ PAGE_PATHS = {"overview": "/", "denials": "/denials", "payments": "/payments",
               "claim": "/claims/1", "data": "/data", "access": "/access"}  # fmt: skip
 
 
+# A treatment note that names its patient, as real notes do: free text must not leak it.
+NOTE = ("Pat Tester seen for instrument assisted soft tissue mobilization to reduce pain and "
+        "restore motion; TESTER reports relief. 25 minutes one-on-one. Electronically signed "
+        "Ada Okafor, DPT.")
+
+
 @pytest.fixture
 def app(scenario_db):
+    notes = scenario_db.parent / "notes.csv"
+    notes.write_text("patient_control_number,service_date,provider_npi,provider_name,credentials,"
+                     f'minutes,signed_date,note_text\nA1,2026-11-02,2234567014,"OKAFOR, ADA",DPT,'
+                     f'25,2026-11-02,"{NOTE}"\n')  # fmt: skip
+    con = connect(scenario_db)
+    assert Loader(con).load(notes).status == "loaded"
+    rebuild_marts(con)
+    con.close()
     return create_app(scenario_db, Settings(min_count=1, as_of=AS_OF), check_every=0)
 
 
@@ -83,7 +100,8 @@ def leaks(body: bytes, found: dict[str, str]) -> list[str]:
         with zipfile.ZipFile(io.BytesIO(body)) as book:
             texts = [book.read(name) for name in book.namelist()]
     words = {what: re.compile(rb"(?<![A-Za-z0-9])" + re.escape(value.encode())
-                              + rb"(?![A-Za-z0-9])") for what, value in found.items()}
+                              + rb"(?![A-Za-z0-9])", re.IGNORECASE)
+             for what, value in found.items()}  # fmt: skip
     return sorted({what for text in texts for what, word in words.items() if word.search(text)})
 
 
@@ -595,3 +613,16 @@ def signed_in_with(app, name: str, password: str):
     assert client.post("/login", headers=ORIGIN, data={"username": name,
                                                        "password": password}).status_code == 302
     return client
+
+
+def test_free_text_names_no_patient_for_the_analyst(app):
+    def note(role):
+        page = post_callback(signed_in(app, (role,)), app, "claim-body.children",
+                             page_values("claim")).get_data(as_text=True)
+        return page
+
+    assert "Pat Tester seen for instrument" in note("compliance")
+    masked = note("analyst")
+    name, last = re.findall(r"(NAME-[A-Z2-7]{10}) (NAME-[A-Z2-7]{10}) seen for instrument", masked)[0]
+    assert f"; {last} reports relief" in masked  # the same word, the same pseudonym
+    assert "Tester" not in masked and "TESTER" not in masked

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 
 import polars as pl
 
@@ -36,3 +37,30 @@ def masked(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
         replaced.append(pl.col(column).replace_strict(mapping, default=None,
                                                       return_dtype=pl.String))  # fmt: skip
     return frame.with_columns(replaced) if replaced else frame
+
+
+# Free-text columns that may quote a patient: notes, NTE remarks, evidence phrases.
+FREE_TEXT = ("note_text", "claim_note", "line_note", "evidence")
+REGEX_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\-])")
+
+
+def free_text(column: str) -> bool:
+    return column in FREE_TEXT or column.endswith("_evidence")
+
+
+def scrubbed(frame: pl.DataFrame, names: list[str], key: bytes) -> pl.DataFrame:
+    """The frame with every whole-word mention of these names in its free-text columns
+    replaced by the name's pseudonym (the same as in the name columns)."""
+    columns = [c for c, kind in frame.schema.items() if kind == pl.String and free_text(c)]
+    if not columns or not names:
+        return frame
+    # Longest first, so that "ANN MARIE" goes before "ANN".
+    ordered = sorted({n.strip() for n in names}, key=len, reverse=True)
+    replaced = []
+    for column in columns:
+        text = pl.col(column)
+        for name in ordered:
+            words = r"\s+".join(REGEX_SPECIAL.sub(r"\\\1", w) for w in name.split())
+            text = text.str.replace_all(rf"(?i)\b{words}\b", pseudonym(key, "NAME", name))
+        replaced.append(text)
+    return frame.with_columns(replaced)
