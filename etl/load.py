@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -115,7 +114,11 @@ def sniff(path: Path) -> str:
     columns = [c.strip().strip('"').strip().lower() for c in first_line.split(",")]
     if len(columns) > 1 and all(CSV_COLUMN_NAME.fullmatch(c) for c in columns):
         return "csv"  # load_table says which documented columns are missing, if any
-    header = next(csv.reader(io.StringIO(head)), [])
+    try:
+        # The first line alone: a stray carriage return inside it is not a CSV line break.
+        header = next(csv.reader([first_line]), [])
+    except csv.Error:
+        header = []
     if len(header) > 1 and is_ncci_header(header):
         return "csv"  # CMS's own column titles ('HCPCS/CPT Code', ...)
     raise InputError(

@@ -95,3 +95,12 @@ def test_damaged_files_never_crash_nor_load_partially(data, sources, tmp_path):
     ).fetchone()
     assert recorded == (result.status, result.claims, result.lines, len(result.rejects))
     con.close()
+
+
+def test_a_carriage_return_inside_the_isa_is_a_clear_refusal(sources, tmp_path):
+    """Found by the property above: 'I\\rSA...' once ended in an internal error (the CSV sniffer
+    read the stray carriage return as a line break inside a field)."""
+    path = tmp_path / "damaged.x12"
+    path.write_bytes(sources[0][:1] + b"\r" + sources[0][1:])
+    result = Loader(connect(":memory:")).load(path)
+    assert (result.status, [r.code for r in result.rejects]) == ("rejected", ["unknown_format"])
