@@ -72,7 +72,13 @@ def read_review_csv(path: Path) -> list[tuple[int, dict]]:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReviewError([f"cannot read {path}: {exc}"]) from None
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return review_rows(path, csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:  # e.g. a NUL byte: not a text CSV
+        raise ReviewError([f"{path}: not a CSV file this program can read ({exc})"]) from None
+
+
+def review_rows(path: Path, reader: csv.DictReader) -> list[tuple[int, dict]]:
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in ("claim_line_id", "audited_amount") if c not in header]
     if missing:

@@ -417,3 +417,12 @@ def test_show_reports_a_changed_frame_and_size_suggestion(db):
     assert result["sample_size"] == math.ceil(n0 / (1 + n0 / N) - 1e-9)
     missing = unlisted("sample", "show", 99, "--db", db)
     assert missing.returncode == 1 and "There is no sample 99" in text_of(missing)
+
+
+def test_a_review_file_csv_cannot_read_is_a_clear_error(tmp_path):
+    from unlisted.etl.audit import ReviewError, read_review_csv
+
+    path = tmp_path / "review.csv"
+    path.write_text('claim_line_id,audited_amount,note\n1,2,"' + "x" * 200_000 + '"\n')
+    with pytest.raises(ReviewError, match="not a CSV file this program can read"):
+        read_review_csv(path)
