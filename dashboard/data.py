@@ -255,16 +255,20 @@ class Data:
                                       only).collect(),  # fmt: skip
         )
 
-    def previous_figures(self, view: View) -> pl.DataFrame | None:
+    def previous_figures(self, view: View,
+                         only: tuple[str, ...] | None = None) -> pl.DataFrame | None:  # fmt: skip
         before = previous_period(view.filters)
-        return None if before is None else self.figures_of(replace(view, filters=before))
+        return None if before is None else self.figures_of(replace(view, filters=before),
+                                                           only=only)  # fmt: skip
 
-    def with_previous(self, view: View) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-        """The view's figures and the previous period's, the two selections read side by side
-        (DuckDB and Polars release the interpreter while they work)."""
+    def with_previous(self, view: View, only: tuple[str, ...] | None = None,
+                      ) -> tuple[pl.DataFrame, pl.DataFrame | None]:  # fmt: skip
+        """The view's figures and the previous period's (only the named ones when given), the
+        two selections read side by side (DuckDB and Polars release the interpreter while they
+        work)."""
         self.require("lines")
-        earlier = self.helpers.submit(self.previous_figures, view)
-        return self.figures_of(view), earlier.result()
+        earlier = self.helpers.submit(self.previous_figures, view, only)
+        return self.figures_of(view, only=only), earlier.result()
 
     def reasons(self, view: View, level: str) -> pl.DataFrame:
         self.require("lines")
