@@ -14,7 +14,6 @@ import json
 import logging
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from dash import Dash
@@ -335,10 +334,6 @@ def sign_in_html(message: str, name: str, target: str | None, oidc: dict | None)
 <p class="sign-in-note">Claims data is protected health information. Every sign-in and export
 is recorded.</p>
 </div></main></body></html>"""
-
-
-def open_store(policy: Policy) -> AccessStore:
-    return AccessStore(Path(policy.store), policy.throttle)
 
 
 def log_export(store: AccessStore, what: str, rows: int | None, details: list[tuple[str, str]]):
