@@ -15,7 +15,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from ..access.policy import Policy
 from ..access.roles import Refused, Viewer
-from ..access.store import AccessStore, store_path
+from ..access.store import store_path
 from ..queries.metrics import Filters, Settings
 from . import exports
 from .components import empty
@@ -35,7 +35,7 @@ def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...
     `unlisted load` can write the file meanwhile. Everything it serves asks for a sign-in
     against the access store of `policy` (by default the one beside the database)."""
     policy = policy or Policy(store=store_path(Path(db)))
-    store = AccessStore(policy.store, policy.throttle)
+    store = policy.open_store()
     data = Data(db, settings or Settings(as_of=None), codes=codes, check_every=check_every,
                 viewer=current_viewer, pseudonym_key=store.secret("pseudonym"), access=store)
     app = Dash(

@@ -14,7 +14,6 @@ from pathlib import Path
 from dash import Dash
 
 from ..access.policy import PolicyError, access_policy
-from ..access.store import AccessStore
 from ..queries.metrics import Settings
 from ..settings import ConfigError, database_path, load_config, metric_settings
 
@@ -36,7 +35,7 @@ def configured_app(db: Path, config: dict, as_of: dt.date | None = None) -> Dash
         settings = Settings(**metric_settings(config, as_of))
     except (PolicyError, ConfigError) as exc:
         raise NotReady(str(exc)) from None
-    if AccessStore(policy.store, policy.throttle).user_count() == 0:
+    if policy.open_store().user_count() == 0:
         raise NotReady(f"Nobody can sign in yet ({policy.store} has no user): add one first, "
                        "e.g. unlisted user add NAME --role admin --role compliance")
     return create_app(db, settings, codes=tuple(config["metrics"]["codes"]), policy=policy)

@@ -31,6 +31,7 @@ from .options import (
     PayerOption,
     ProviderOption,
     ToOption,
+    fail,
     line_filters,
 )
 from .queries.sql import sql
@@ -42,11 +43,6 @@ sample = typer.Typer(
     add_completion=False,
 )
 
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
-    return typer.Exit(code)
 
 
 def build_filters(code, date_from, date_to, basis, payer, provider, location, modifier):

@@ -19,7 +19,6 @@ from rich.table import Table
 
 from . import audit_cli, users_cli
 from .access.policy import PolicyError, access_policy
-from .access.store import AccessStore
 from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, Loader, expand_paths
@@ -34,6 +33,7 @@ from .options import (
     PayerOption,
     ProviderOption,
     ToOption,
+    fail,
     line_filters,
 )
 from .queries.data_dictionary import data_dictionary
@@ -272,8 +272,7 @@ def run_dashboard(db: Path, as_of, config: Path | None, host: str, port: int,
     try:
         app_ = configured_app(db, configuration(config), as_of)
     except NotReady as exc:
-        Console(stderr=True).print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
+        raise fail(str(exc)) from None
     console.print(f"Dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     if debug:
         console.print("[yellow]Debug mode: tracebacks show in the browser. Never use it on "
@@ -289,10 +288,9 @@ def demo_users(db: Path, console: Console) -> None:
     """Two demo users with fresh passwords (printed: demo data only): one who sees everything,
     one analyst who sees pseudonyms instead of identities."""
     try:
-        store = AccessStore(access_policy(load_config(), db).store)
+        store = access_policy(load_config(), db).open_store()
     except PolicyError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        raise fail(str(exc), 2) from None
     table = Table(title="Sign in with (demo users, new passwords each run)")
     table.add_column("User")
     table.add_column("Password")

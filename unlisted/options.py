@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 DbOption = Annotated[
     Path | None,
@@ -57,3 +58,9 @@ def line_filters(default_codes, code, date_from, date_to, basis, payer, provider
         locations=tuple(location or ()),
         modifiers=tuple(modifier or ()),
     )
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Says what went wrong on standard error; the caller raises the returned exit."""
+    Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
+    return typer.Exit(code)

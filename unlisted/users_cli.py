@@ -20,7 +20,7 @@ from rich.table import Table
 from .access.policy import PolicyError, access_policy
 from .access.roles import ROLES, RoleError
 from .access.store import ACCESS_LOG_COLUMNS, AccessError, AccessStore
-from .options import ConfigOption, DbOption
+from .options import ConfigOption, DbOption, fail
 from .queries.spreadsheet import neutralised
 from .settings import ConfigError, database_path, load_config
 
@@ -39,8 +39,8 @@ def open_store(db: Path | None, config: Path | None) -> AccessStore:
     try:
         policy = access_policy(load_config(config), database_path(db))
     except (ConfigError, PolicyError) as exc:
-        fail(str(exc), 2)
-    return AccessStore(policy.store, policy.throttle)
+        raise fail(str(exc), 2) from None
+    return policy.open_store()
 
 
 def actor() -> str:
@@ -51,16 +51,11 @@ def actor() -> str:
         return "cli"
 
 
-def fail(message: str, code: int = 1):
-    Console(stderr=True).print(f"[red]{message}[/red]")
-    raise typer.Exit(code)
-
-
 def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
-        fail("No terminal to ask for the password: pass it on standard input with "
+        raise fail("No terminal to ask for the password: pass it on standard input with "
              "--password-stdin.", 2)
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
@@ -82,7 +77,7 @@ def add(
     try:
         roles = store.add_user(name, role, password, actor())
     except (AccessError, RoleError) as exc:
-        fail(f"Cannot add the user: {exc}.")
+        raise fail(f"Cannot add the user: {exc}.") from None
     Console().print(f"Added {name} ({', '.join(roles)}).")
 
 
@@ -92,7 +87,7 @@ def remove(name: str, db: DbOption = None, config: ConfigOption = None) -> None:
     try:
         open_store(db, config).remove_user(name, actor())
     except AccessError as exc:
-        fail(f"Cannot remove the user: {exc}.")
+        raise fail(f"Cannot remove the user: {exc}.") from None
     Console().print(f"Removed {name}.")
 
 
@@ -102,11 +97,11 @@ def passwd(name: str, password_stdin: StdinOption = False, db: DbOption = None,
     """Set a user's password; their open sessions end."""
     store = open_store(db, config)
     if store.user(name) is None:
-        fail(f"There is no user {name} (unlisted user list shows them).")
+        raise fail(f"There is no user {name} (unlisted user list shows them).")
     try:
         store.set_password(name, read_password(password_stdin), actor())
     except AccessError as exc:
-        fail(f"Cannot set the password: {exc}.")
+        raise fail(f"Cannot set the password: {exc}.") from None
     Console().print(f"Password of {name} changed.")
 
 
@@ -116,7 +111,7 @@ def role_(name: str, role: RoleOption, db: DbOption = None, config: ConfigOption
     try:
         roles = open_store(db, config).set_roles(name, role, actor())
     except (AccessError, RoleError) as exc:
-        fail(f"Cannot change the roles: {exc}.")
+        raise fail(f"Cannot change the roles: {exc}.") from None
     Console().print(f"{name} now has: {', '.join(roles)}.")
 
 
@@ -152,7 +147,7 @@ def access_log(
             Console().print(f"The access log holds: {len(store.log_rows())} events, chain "
                             "intact.")
             return
-        fail(f"The access log was changed outside the program at event {broken}.")
+        raise fail(f"The access log was changed outside the program at event {broken}.")
     # Oldest first; user names typed at sign-in are the sign-in form's input, so neutralised.
     text = neutralised(pl.DataFrame(store.log_rows(), schema=ACCESS_LOG_COLUMNS).reverse())
     if output:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .store import Throttle, store_path
+from .store import AccessStore, Throttle, store_path
 
 
 class PolicyError(ValueError):
@@ -23,6 +23,9 @@ class Policy:
     throttle: Throttle = field(default_factory=Throttle)
     oidc: dict | None = None  # [access.oidc]: name, metadata_url, client_id, username_claim
     secret_key: str | None = None  # $UNLISTED_SECRET_KEY; else a key kept in the store
+
+    def open_store(self) -> AccessStore:
+        return AccessStore(self.store, self.throttle)
 
 
 def access_policy(config: dict, database: Path) -> Policy:

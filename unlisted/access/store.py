@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -70,12 +71,15 @@ class AccessStore:
         self.path = Path(path)
         self.throttle = throttle or Throttle()
         self.hasher = PasswordHasher()
-        # Verified when the user name is unknown, so that a wrong name takes as long as a
-        # wrong password (no way to learn which names exist).
-        self.decoy_hash = self.hasher.hash(secrets.token_hex(16))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.connection() as con:
             con.executescript(sql("access/schema"))
+
+    @cached_property
+    def decoy_hash(self) -> str:
+        """Verified when the user name is unknown, so that a wrong name takes as long as a
+        wrong password (no way to learn which names exist); made at the first sign-in."""
+        return self.hasher.hash(secrets.token_hex(16))
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
