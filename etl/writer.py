@@ -55,20 +55,22 @@ class TableWriter:
 class BackgroundWriter:
     """Inserts Arrow batches on a second thread while the caller parses the next ones.
 
-    DuckDB works without the GIL, so parsing and inserting overlap on two cores. At most
-    `depth` batches wait, which keeps memory bounded by batch size, not by file size."""
+    DuckDB and the X12 parser both work without the GIL, so parsing and inserting overlap on
+    two cores. The rows waiting are bounded (`waiting_rows`, about one parser batch besides the
+    one being inserted), which keeps memory bounded by batch size, not by file size; a bound
+    counted in tables instead would stall the parser after every table of a batch."""
 
-    def __init__(self, writer: TableWriter, on_written, depth: int = 1):
+    def __init__(self, writer: TableWriter, on_written, waiting_rows: int = 250_000):
         self.writer = writer
         self.on_written = on_written
-        self.depth = depth
+        self.waiting_rows = waiting_rows
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlisted-writer")
-        self.pending: list[Future] = []
+        self.pending: list[tuple[Future, int]] = []
 
     def submit(self, table: str, rows: pa.Table) -> None:
-        self.pending.append(self.pool.submit(self._write, table, rows))
-        while len(self.pending) > self.depth:
-            self.pending.pop(0).result()
+        self.pending.append((self.pool.submit(self._write, table, rows), rows.num_rows))
+        while len(self.pending) > 1 and sum(n for _, n in self.pending[1:]) > self.waiting_rows:
+            self.pending.pop(0)[0].result()
 
     def _write(self, table: str, rows: pa.Table) -> None:
         self.writer.write_arrow(table, rows)
@@ -78,6 +80,6 @@ class BackgroundWriter:
         """Wait for every batch; re-raises the first failure."""
         try:
             while self.pending:
-                self.pending.pop(0).result()
+                self.pending.pop(0)[0].result()
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)

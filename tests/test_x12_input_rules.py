@@ -215,3 +215,40 @@ def test_parser_refuses_misuse_instead_of_crashing():
         parser.take()
     with pytest.raises(RuntimeError, match="one file"):
         parser.__init__("*", ":", "~", 1, ids)
+
+
+def parsed(path):
+    """What the parser makes of a file on its own: rows, findings and the per-file counts."""
+    from unlisted.etl.context import FileContext
+    from unlisted.etl.x12.parse import X12File
+
+    ctx = FileContext(1, dict(claim=1, claim_line=1, remit=1, remit_claim=1, remit_line=1))
+    tables = []
+    x12 = X12File(path)
+    x12.load_into(ctx, lambda table, rows: tables.append((table, rows.to_pydict())))
+    return tables, ctx.warnings, ctx.rejects, x12.replaced_bytes, ctx.tally
+
+
+def test_parsers_in_two_threads_read_what_each_reads_alone(tmp_path):
+    """feed() runs without the GIL, so that inserting overlaps parsing: two files parsed at once
+    (a loader per thread) must not mix their rows, findings or counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    long_note = "NTE*ADD*" + "X" * 300
+    odd = [claim(f"B{k}", "10.00") + [long_note] for k in range(3000)]
+    plain = [claim(f"A{k}", "25.50") for k in range(3000)]
+    first = tmp_path / "plain.837"
+    first.write_text(interchange([claim_header() + subscriber(2) + sum(plain, [])]))
+    second = tmp_path / "odd.837"
+    second.write_bytes(
+        interchange([claim_header() + subscriber(2) + sum(odd, [])])
+        .encode()
+        .replace(b"CLM*B1", b"CLM*\xff1")
+    )
+    alone = [parsed(first), parsed(second)]
+    assert alone[1][3] == 1111  # B1, B10-B19, B100-B199 and B1000-B1999 lost their B
+    assert [w.code for w in alone[1][1]] == ["value_too_long"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in range(5):
+            together = list(pool.map(parsed, [first, second]))
+            assert together == alone

@@ -8,6 +8,10 @@
  * quarantined by truncating the buffers back to where it began, so nothing half-parsed is ever
  * handed to Python. Findings (warnings and rejects) go to Python lists.
  *
+ * feed() parses without the GIL, so that DuckDB can insert the previous batch on the other core
+ * meanwhile: memory comes from the raw allocator, and Python objects (findings, errors, kinds)
+ * are touched only while holding the GIL again (WITH_GIL).
+ *
  * Everything that reads input is bounds-checked: a damaged file must give a finding, never a
  * crash. Money is validated as text and summed as int64 cents for the balance checks only; the
  * text itself is what is stored.
@@ -26,6 +30,12 @@
 typedef struct { const char *p; Py_ssize_t n; } Str;
 /* Sums of cents: one amount may reach 10^18 cents, so totals need more than 64 bits. */
 typedef __int128 Cents;
+
+/* Runs stmt holding the GIL, whether or not the caller holds it (feed() does not). */
+#define WITH_GIL(...) do { PyGILState_STATE gil_ = PyGILState_Ensure(); __VA_ARGS__; \
+                           PyGILState_Release(gil_); } while (0)
+
+static void no_memory(void) { WITH_GIL(PyErr_NoMemory()); }
 
 static Str S(const char *p, Py_ssize_t n) { Str s = {p, n}; return s; }
 static Str Z(const char *p) { return S(p, (Py_ssize_t)strlen(p)); }
@@ -59,8 +69,8 @@ static int grow(void **buf, size_t *cap, size_t need, size_t unit) {
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : 1024;
     while (c < need) c *= 2;
-    void *p = PyMem_Realloc(*buf, c * unit);
-    if (!p) { PyErr_NoMemory(); return -1; }
+    void *p = PyMem_RawRealloc(*buf, c * unit);
+    if (!p) { no_memory(); return -1; }
     *buf = p; *cap = c;
     return 0;
 }
@@ -70,13 +80,13 @@ static int col_reserve_row(Col *c) {
     if (need > c->cap) {
         size_t cap = c->cap ? c->cap : 1024;
         while (cap < need) cap *= 2;
-        uint8_t *v = PyMem_Realloc(c->valid, (cap + 7) / 8);
-        if (!v) { PyErr_NoMemory(); return -1; }
+        uint8_t *v = PyMem_RawRealloc(c->valid, (cap + 7) / 8);
+        if (!v) { no_memory(); return -1; }
         memset(v + (c->cap + 7) / 8, 0, (cap + 7) / 8 - (c->cap + 7) / 8);
         c->valid = v;
         if (c->type == T_STR) {
-            int64_t *o = PyMem_Realloc(c->offsets, (cap + 1) * sizeof(int64_t));
-            if (!o) { PyErr_NoMemory(); return -1; }
+            int64_t *o = PyMem_RawRealloc(c->offsets, (cap + 1) * sizeof(int64_t));
+            if (!o) { no_memory(); return -1; }
             if (c->cap == 0) o[0] = 0;
             c->offsets = o;
         } else {
@@ -117,7 +127,8 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t n) {
     return n;
 }
 
-static Py_ssize_t replaced_bytes = 0;  /* reset per parser in practice; reported per file */
+/* per thread: parsers in two threads each count their own feed() */
+static _Thread_local Py_ssize_t replaced_bytes = 0;
 
 static int col_str(Col *c, Str s, int valid) {
     if (col_reserve_row(c) < 0) return -1;
@@ -174,7 +185,7 @@ static void col_clear(Col *c) {
 }
 
 static void col_free(Col *c) {
-    PyMem_Free(c->data); PyMem_Free(c->offsets); PyMem_Free(c->valid);
+    PyMem_RawFree(c->data); PyMem_RawFree(c->offsets); PyMem_RawFree(c->valid);
     c->data = NULL; c->offsets = NULL; c->valid = NULL; c->n = c->cap = c->dlen = c->dcap = 0;
 }
 
@@ -318,7 +329,7 @@ static void table_truncate(Table *t, size_t n) {
 /* A field copied out of the input (the input buffer does not outlive feed()). */
 typedef struct { char buf[FIELD_MAX]; int n; int set; } Field;
 
-static Py_ssize_t truncated_values = 0;  /* counted per feed() call into the parser */
+static _Thread_local Py_ssize_t truncated_values = 0;  /* counted per feed() call */
 
 static void fset(Field *f, Str s) {
     Py_ssize_t n = s.n < FIELD_MAX ? s.n : FIELD_MAX;
@@ -410,6 +421,15 @@ static void cents_text(Cents v, char *out, size_t size) {
         if (i == 2) out[k++] = '.';
     }
     out[k] = 0;
+}
+
+/* "CAS03" from ("CAS", 3), element numbers up to 99, in out[8]; no printf: it runs per row. */
+static void element_name(char *out, const char *tag, int number) {
+    size_t n = strlen(tag);
+    memcpy(out, tag, n);
+    out[n] = (char)('0' + number / 10 % 10);
+    out[n + 1] = (char)('0' + number % 10);
+    out[n + 2] = 0;
 }
 
 /* Quote a value for a message: at most 20 bytes, printable ASCII only. */
@@ -528,6 +548,7 @@ typedef struct {
     char *scratch; size_t scratch_cap;
     Py_ssize_t replaced, truncated;
     int ready;
+    int busy;                          /* inside feed(), which runs without the GIL */
 } Parser;
 
 /* ---------------------------------------------------------------- findings */
@@ -537,11 +558,12 @@ static int finding(Parser *P, PyObject *list, int64_t seg, const char *scope, co
     char where[40];
     if (seg >= 0) snprintf(where, sizeof where, "segment %lld", (long long)seg);
     else snprintf(where, sizeof where, "file");
-    PyObject *t = scope ? Py_BuildValue("(ssss)", where, code, msg, scope)
-                        : Py_BuildValue("(sss)", where, code, msg);
-    if (!t) return -1;
-    int rc = PyList_Append(list, t);
-    Py_DECREF(t);
+    int rc = -1;
+    WITH_GIL(
+        PyObject *t = scope ? Py_BuildValue("(ssss)", where, code, msg, scope)
+                            : Py_BuildValue("(sss)", where, code, msg);
+        if (t) { rc = PyList_Append(list, t); Py_DECREF(t); }
+    );
     return rc;
 }
 /* Warnings about rows that were quarantined would only confuse: the reject explains. */
@@ -549,7 +571,9 @@ static int drop_warnings_since(Parser *P, Py_ssize_t mark) {
     /* a once-per-file warning that goes with them may be given again later */
     if (P->old_format_warned > mark) P->old_format_warned = 0;
     if (P->composite_warned > mark) P->composite_warned = 0;
-    return PyList_SetSlice(P->warnings, mark, PyList_GET_SIZE(P->warnings), NULL);
+    int rc;
+    WITH_GIL(rc = PyList_SetSlice(P->warnings, mark, PyList_GET_SIZE(P->warnings), NULL));
+    return rc;
 }
 
 #define WARN(seg, code, ...) do { char _m[400]; snprintf(_m, sizeof _m, __VA_ARGS__); \
@@ -1181,11 +1205,11 @@ static int seg835(Parser *P, int64_t n, Str tag) {
                 continue;
             }
             char name[8];
-            snprintf(name, sizeof name, "CAS%02d", k + 1);
+            element_name(name, "CAS", k + 1);
             Field value, qty;
             Cents cents = 0;
             if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
-            snprintf(name, sizeof name, "CAS%02d", k + 2);
+            element_name(name, "CAS", k + 2);
             quantity(P, n, E(P, k + 2), name, &qty);
             c->adjusted += cents;
             if (l->open) l->adjusted += cents;
@@ -1260,7 +1284,7 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             Str parts[MAX_COMPONENTS];
             if (composite(P, n, E(P, k), parts) < 0) return -1;
             char name[8];
-            snprintf(name, sizeof name, "PLB%02d", k + 1);
+            element_name(name, "PLB", k + 1);
             Field value;
             Cents cents = 0;
             if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
@@ -1308,10 +1332,11 @@ static int commit835(Parser *P) {
 /* ---------------------------------------------------------------- envelopes */
 
 static int add_kind(Parser *P, const char *kind) {
-    PyObject *k = PyUnicode_FromString(kind);
-    if (!k) return -1;
-    int rc = PySet_Add(P->kinds, k);
-    Py_DECREF(k);
+    int rc = -1;
+    WITH_GIL(
+        PyObject *k = PyUnicode_FromString(kind);
+        if (k) { rc = PySet_Add(P->kinds, k); Py_DECREF(k); }
+    );
     return rc;
 }
 
@@ -1520,9 +1545,9 @@ static int segment(Parser *P, int64_t n) {
         }
         if (eq(tag, "ISA")) {
             if (P->nel != 17 || P->el[16].n != 1 || P->el[16].p[0] != P->comp) {
-                PyErr_Format(PyExc_ValueError,
+                WITH_GIL(PyErr_Format(PyExc_ValueError,
                              "mixed_delimiters:the interchange at segment %lld uses other delimiters than the first one; split the file into one file per interchange",
-                             (long long)n);
+                             (long long)n));
                 return -1;
             }
             if (P->in_isa) WARN(n, "missing_trailer", "ISA without IEA before it");
@@ -1597,11 +1622,11 @@ static void Parser_dealloc(Parser *P) {
     for (int t = 0; t < TB_N; t++) {
         if (P->tables[t].cols) {
             for (int i = 0; i < P->tables[t].ncols; i++) col_free(&P->tables[t].cols[i]);
-            PyMem_Free(P->tables[t].cols);
+            PyMem_RawFree(P->tables[t].cols);
         }
     }
-    PyMem_Free(P->c7.notes.p); PyMem_Free(P->c7.attach.p); PyMem_Free(P->c7.diag.p);
-    PyMem_Free(P->scratch);
+    PyMem_RawFree(P->c7.notes.p); PyMem_RawFree(P->c7.attach.p); PyMem_RawFree(P->c7.diag.p);
+    PyMem_RawFree(P->scratch);
     Py_XDECREF(P->warnings); Py_XDECREF(P->rejects); Py_XDECREF(P->kinds);
     Py_TYPE(P)->tp_free((PyObject *)P);
 }
@@ -1632,8 +1657,8 @@ static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
         Table *tb = &P->tables[t];
         tb->name = SCHEMAS[t].name;
         tb->ncols = SCHEMAS[t].n;
-        tb->cols = PyMem_Calloc((size_t)tb->ncols, sizeof(Col));
-        if (!tb->cols) { PyErr_NoMemory(); return -1; }
+        tb->cols = PyMem_RawCalloc((size_t)tb->ncols, sizeof(Col));
+        if (!tb->cols) { no_memory(); return -1; }
         for (int i = 0; i < tb->ncols; i++) {
             tb->cols[i].name = SCHEMAS[t].cols[i].name;
             tb->cols[i].type = SCHEMAS[t].cols[i].type;
@@ -1645,6 +1670,13 @@ static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
     if (!P->warnings || !P->rejects || !P->kinds) return -1;
     P->ready = 1;
     return 0;
+}
+
+/* Initialised, and not inside feed() in another thread (feed releases the GIL). */
+static int usable(Parser *P) {
+    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return 0; }
+    if (P->busy) { PyErr_SetString(PyExc_RuntimeError, "a Parser is used by one thread at a time"); return 0; }
+    return 1;
 }
 
 static int committed_rows(Parser *P) {
@@ -1659,7 +1691,7 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
     Py_buffer buf;
     Py_ssize_t start;
     int final;
-    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return NULL; }
+    if (!usable(P)) return NULL;
     if (!PyArg_ParseTuple(args, "y*np", &buf, &start, &final)) return NULL;
     if (start < 0 || start > buf.len) {
         PyBuffer_Release(&buf);
@@ -1668,7 +1700,9 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
     }
     const char *data = buf.buf;
     Py_ssize_t n = buf.len, pos = start;
-    int flush = 0;
+    int flush = 0, failed = 0;
+    P->busy = 1;
+    Py_BEGIN_ALLOW_THREADS
     replaced_bytes = 0;
     truncated_values = 0;
     while (pos < n) {
@@ -1678,20 +1712,23 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
             end = data + n;
         }
         int was_in_txn = P->in_txn;
-        if (handle_segment(P, data + pos, end - (data + pos)) < 0) { PyBuffer_Release(&buf); return NULL; }
+        if (handle_segment(P, data + pos, end - (data + pos)) < 0) { failed = 1; break; }
         pos = (end - data) + (end < data + n ? 1 : 0);
         if (!P->in_txn) for (int t = 0; t < TB_N; t++) P->txn_mark[t] = P->tables[t].n;
         if (was_in_txn && !P->in_txn && committed_rows(P)) { flush = 1; break; }
     }
     P->replaced += replaced_bytes;
     P->truncated += truncated_values;
+    Py_END_ALLOW_THREADS
+    P->busy = 0;
     PyBuffer_Release(&buf);
+    if (failed) return NULL;
     return Py_BuildValue("(ni)", pos, flush);
 }
 
 /* finish(): the file ended; an open transaction was cut short. */
 static PyObject *Parser_finish(Parser *P, PyObject *unused) {
-    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return NULL; }
+    if (!usable(P)) return NULL;
     if (P->in_txn && cut_short(P, P->seg_no + 1) < 0) return NULL;
     if (P->in_isa) {
         char m[] = "the file ends without IEA";
@@ -1703,7 +1740,7 @@ static PyObject *Parser_finish(Parser *P, PyObject *unused) {
 
 /* take() -> {table: (rows, [(name, type, validity, offsets_or_values, data), ...])}; clears. */
 static PyObject *Parser_take(Parser *P, PyObject *unused) {
-    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return NULL; }
+    if (!usable(P)) return NULL;
     if (P->in_txn) { PyErr_SetString(PyExc_RuntimeError, "take() called inside a transaction"); return NULL; }
     PyObject *out = PyDict_New();
     if (!out) return NULL;
@@ -1752,7 +1789,7 @@ static PyObject *Parser_take(Parser *P, PyObject *unused) {
 }
 
 static PyObject *Parser_tally(Parser *P, PyObject *unused) {
-    if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return NULL; }
+    if (!usable(P)) return NULL;
     char charge[64], paid[64];
     cents_text(P->charge_cents, charge, sizeof charge);
     cents_text(P->paid_cents, paid, sizeof paid);
