@@ -125,3 +125,50 @@ def test_835_payment_claims_lines_adjustments_remarks_and_plb(tmp_path, loader, 
         "SELECT reason_code, reference, amount FROM provider_adjustment ORDER BY amount"
     ).fetchall()
     assert plb == [("L6", "ICN-1", Decimal("-2.00")), ("WO", "ICN-0", Decimal("8.00"))]
+
+
+def test_money_quantities_and_dates_keep_their_exact_values(tmp_path, loader, db):
+    """The parser hands DuckDB decimals and dates, not text: the odd but valid forms keep their
+    exact values (no leading digit, a minus sign, three decimals, leap days, dates around 1970
+    and at both ends of the calendar)."""
+    body = remit_header(".5") + [
+        "CLP*PCN-1*1*.5*0**12*ICN-1*11*1",
+        "DTM*050*19691231",
+        "DTM*232*00010101",
+        "DTM*233*99991231",
+        "SVC*HC:97139*.5*0**0.125",
+        "DTM*472*20000229",
+        "CAS*CO*45*.55*-1.5",
+        "CAS*OA*23*-.05*12345678901.999",
+        "CLP*PCN-2*1*7*7.5**12*ICN-2*11*1",
+        "DTM*050*19700101",
+        "SVC*HC:97139*7*7.5**.5",
+        "DTM*472*19000228",
+        "CAS*CO*94*-0.5",
+    ]  # fmt: skip
+    path = tmp_path / "edges.835"
+    path.write_text(interchange([body], kind="835"))
+    result = loader.load(path)
+    assert (result.status, result.claims, result.lines) == ("loaded", 2, 2)
+    assert (result.total_charge, result.total_paid) == (Decimal("7.50"), Decimal("7.50"))
+    assert db.execute(
+        "SELECT total_charge, paid_amount, received_date, statement_from, statement_to "
+        "FROM remit_claim ORDER BY remit_claim_id"
+    ).fetchall() == [
+        (Decimal("0.50"), Decimal("0.00"), date(1969, 12, 31), date(1, 1, 1), date(9999, 12, 31)),
+        (Decimal("7.00"), Decimal("7.50"), date(1970, 1, 1), None, None),
+    ]  # fmt: skip
+    assert db.execute(
+        "SELECT charge, paid_amount, units, service_date FROM remit_line ORDER BY remit_line_id"
+    ).fetchall() == [
+        (Decimal("0.50"), Decimal("0.00"), Decimal("0.125"), date(2000, 2, 29)),
+        (Decimal("7.00"), Decimal("7.50"), Decimal("0.500"), date(1900, 2, 28)),
+    ]
+    assert db.execute(
+        "SELECT amount, quantity FROM adjustment ORDER BY source_position"
+    ).fetchall() == [
+        (Decimal("0.55"), Decimal("-1.500")),
+        (Decimal("-0.05"), Decimal("12345678901.999")),
+        (Decimal("-0.50"), None),
+    ]
+    assert db.execute("SELECT payment_amount FROM remit").fetchone() == (Decimal("0.50"),)

@@ -3,8 +3,10 @@
  *
  * Python reads the file in chunks and feeds UTF-8 bytes; this module walks the envelopes
  * (ISA/GS/ST .. SE/GE/IEA), parses 837P claims and 835 remittances with the rules documented
- * in docs/x12-loading.md, and appends rows to column buffers (large_string with int64 offsets and
- * a validity bitmap, int64, or bool). A claim or transaction with a value that cannot be read is
+ * in docs/x12-loading.md, and appends rows to column buffers in Arrow's layouts, each with a
+ * validity bitmap: large_string (int64 offsets), int64, bool, decimal128 (money in cents, and
+ * quantities in thousandths, exactly as the text said) and date32 (days since 1970-01-01), so
+ * that DuckDB stores them without parsing text again. A claim or transaction with a value that cannot be read is
  * quarantined by truncating the buffers back to where it began, so nothing half-parsed is ever
  * handed to Python. Findings (warnings and rejects) go to Python lists.
  *
@@ -13,8 +15,8 @@
  * are touched only while holding the GIL again (WITH_GIL).
  *
  * Everything that reads input is bounds-checked: a damaged file must give a finding, never a
- * crash. Money is validated as text and summed as int64 cents for the balance checks only; the
- * text itself is what is stored.
+ * crash. Money is validated as text and kept as int64 cents: for the balance checks, the sums,
+ * and the decimal128 column values.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -47,7 +49,14 @@ static int eq(Str s, const char *lit) {
 
 /* ---------------------------------------------------------------- columns and tables */
 
-enum { T_STR = 0, T_I64 = 1, T_BOOL = 2 };
+/* Column kinds; DEC2 is DECIMAL(18,2) money, DEC3 DECIMAL(15,3) quantities. */
+enum { T_STR = 0, T_I64 = 1, T_BOOL = 2, T_DEC2 = 3, T_DEC3 = 4, T_DATE = 5 };
+
+/* Bytes per value in the data buffer of a fixed-width column (bool: a byte per row, of which
+ * the bitmap uses one bit). */
+static size_t value_bytes(int type) {
+    return type == T_I64 ? 8 : type == T_DEC2 || type == T_DEC3 ? 16 : type == T_DATE ? 4 : 1;
+}
 
 typedef struct {
     const char *name;
@@ -90,7 +99,7 @@ static int col_reserve_row(Col *c) {
             if (c->cap == 0) o[0] = 0;
             c->offsets = o;
         } else {
-            size_t unit = c->type == T_I64 ? 8 : 1;
+            size_t unit = value_bytes(c->type);
             size_t dcap = c->cap;
             void *d = c->data;
             if (grow(&d, &dcap, cap, unit) < 0) return -1;
@@ -172,6 +181,25 @@ static int col_bool(Col *c, int v) {
     return 0;
 }
 
+/* decimal128: the unscaled value, little-endian two's complement over 16 bytes. */
+static int col_dec(Col *c, int64_t v, int valid) {
+    if (col_reserve_row(c) < 0) return -1;
+    int64_t *slot = (int64_t *)(c->data + c->n * 16);
+    slot[0] = valid ? v : 0;
+    slot[1] = valid && v < 0 ? -1 : 0;
+    set_valid(c, c->n, valid);
+    c->n++;
+    return 0;
+}
+
+static int col_date(Col *c, int32_t days, int valid) {
+    if (col_reserve_row(c) < 0) return -1;
+    ((int32_t *)c->data)[c->n] = valid ? days : 0;
+    set_valid(c, c->n, valid);
+    c->n++;
+    return 0;
+}
+
 static void col_truncate(Col *c, size_t n) {
     if (n >= c->n) return;
     c->n = n;
@@ -200,17 +228,17 @@ enum { CL_ID, CL_BATCH, CL_LOC, CL_TXN, CL_PCN, CL_FREQ, CL_POS, CL_CHARGE, CL_P
 static const ColSpec CLAIM_COLS[] = {
     {"claim_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
     {"transaction_control", T_STR}, {"patient_control_number", T_STR}, {"frequency_code", T_STR},
-    {"place_of_service", T_STR}, {"total_charge", T_STR}, {"payer_id", T_STR},
+    {"place_of_service", T_STR}, {"total_charge", T_DEC2}, {"payer_id", T_STR},
     {"payer_name", T_STR}, {"payer_responsibility", T_STR}, {"claim_filing_indicator", T_STR},
     {"subscriber_member_id", T_STR}, {"subscriber_last_name", T_STR},
-    {"subscriber_first_name", T_STR}, {"subscriber_birth_date", T_STR},
-    {"patient_last_name", T_STR}, {"patient_first_name", T_STR}, {"patient_birth_date", T_STR},
+    {"subscriber_first_name", T_STR}, {"subscriber_birth_date", T_DATE},
+    {"patient_last_name", T_STR}, {"patient_first_name", T_STR}, {"patient_birth_date", T_DATE},
     {"patient_relationship", T_STR}, {"billing_npi", T_STR}, {"billing_name", T_STR},
     {"billing_taxonomy", T_STR}, {"rendering_npi", T_STR}, {"rendering_name", T_STR},
     {"rendering_taxonomy", T_STR}, {"service_facility_npi", T_STR},
     {"service_facility_name", T_STR}, {"prior_authorization", T_STR}, {"referral_number", T_STR},
     {"original_claim_number", T_STR}, {"diagnosis_codes", T_STR}, {"attachment_types", T_STR},
-    {"claim_note", T_STR}, {"created_date", T_STR}};
+    {"claim_note", T_STR}, {"created_date", T_DATE}};
 
 enum { LN_ID, LN_CLAIM, LN_BATCH, LN_LOC, LN_NUMBER, LN_CONTROL, LN_QUAL, LN_CODE, LN_MOD1,
        LN_MOD2, LN_MOD3, LN_MOD4, LN_DESC, LN_CHARGE, LN_UNIT_TYPE, LN_UNITS, LN_POS, LN_POINTERS,
@@ -220,8 +248,8 @@ static const ColSpec LINE_COLS[] = {
     {"source_position", T_I64}, {"line_number", T_I64}, {"line_control_number", T_STR},
     {"procedure_qualifier", T_STR}, {"procedure_code", T_STR}, {"modifier_1", T_STR},
     {"modifier_2", T_STR}, {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"description", T_STR},
-    {"charge", T_STR}, {"unit_type", T_STR}, {"units", T_STR}, {"place_of_service", T_STR},
-    {"diagnosis_pointers", T_STR}, {"service_date", T_STR}, {"service_date_end", T_STR},
+    {"charge", T_DEC2}, {"unit_type", T_STR}, {"units", T_DEC3}, {"place_of_service", T_STR},
+    {"diagnosis_pointers", T_STR}, {"service_date", T_DATE}, {"service_date_end", T_DATE},
     {"rendering_npi", T_STR}, {"rendering_name", T_STR}, {"rendering_taxonomy", T_STR},
     {"prior_authorization", T_STR}, {"line_note", T_STR}};
 
@@ -230,11 +258,11 @@ enum { RM_ID, RM_BATCH, RM_LOC, RM_TXN, RM_HANDLING, RM_AMOUNT, RM_CD, RM_METHOD
        RM_PRODUCTION, RM_N };
 static const ColSpec REMIT_COLS[] = {
     {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
-    {"transaction_control", T_STR}, {"handling_code", T_STR}, {"payment_amount", T_STR},
-    {"credit_debit", T_STR}, {"payment_method", T_STR}, {"payment_date", T_STR},
+    {"transaction_control", T_STR}, {"handling_code", T_STR}, {"payment_amount", T_DEC2},
+    {"credit_debit", T_STR}, {"payment_method", T_STR}, {"payment_date", T_DATE},
     {"trace_number", T_STR}, {"trace_originator", T_STR}, {"payer_id", T_STR},
     {"payer_name", T_STR}, {"payee_id", T_STR}, {"payee_name", T_STR},
-    {"production_date", T_STR}};
+    {"production_date", T_DATE}};
 
 enum { RC_ID, RC_REMIT, RC_BATCH, RC_LOC, RC_PCN, RC_STATUS, RC_CHARGE, RC_PAID, RC_PR, RC_FILING,
        RC_ICN, RC_FACILITY, RC_FREQ, RC_REVERSAL, RC_PAT_LAST, RC_PAT_FIRST, RC_PAT_MEMBER,
@@ -242,13 +270,13 @@ enum { RC_ID, RC_REMIT, RC_BATCH, RC_LOC, RC_PCN, RC_STATUS, RC_CHARGE, RC_PAID,
 static const ColSpec REMIT_CLAIM_COLS[] = {
     {"remit_claim_id", T_I64}, {"remit_id", T_I64}, {"batch_id", T_I64},
     {"source_position", T_I64}, {"patient_control_number", T_STR}, {"status_code", T_STR},
-    {"total_charge", T_STR}, {"paid_amount", T_STR}, {"patient_responsibility", T_STR},
+    {"total_charge", T_DEC2}, {"paid_amount", T_DEC2}, {"patient_responsibility", T_DEC2},
     {"claim_filing_indicator", T_STR}, {"payer_claim_number", T_STR}, {"facility_code", T_STR},
     {"frequency_code", T_STR}, {"is_reversal", T_BOOL}, {"patient_last_name", T_STR},
     {"patient_first_name", T_STR}, {"patient_member_id", T_STR},
     {"subscriber_member_id", T_STR}, {"rendering_npi", T_STR}, {"crossover_payer_name", T_STR},
-    {"received_date", T_STR}, {"statement_from", T_STR}, {"statement_to", T_STR},
-    {"coverage_amount", T_STR}};
+    {"received_date", T_DATE}, {"statement_from", T_DATE}, {"statement_to", T_DATE},
+    {"coverage_amount", T_DEC2}};
 
 enum { RL_ID, RL_CLAIM, RL_BATCH, RL_LOC, RL_POSITION, RL_QUAL, RL_CODE, RL_MOD1, RL_MOD2,
        RL_MOD3, RL_MOD4, RL_CHARGE, RL_PAID, RL_REVENUE, RL_UNITS, RL_SUB_QUAL, RL_SUB_CODE,
@@ -258,18 +286,18 @@ static const ColSpec REMIT_LINE_COLS[] = {
     {"remit_line_id", T_I64}, {"remit_claim_id", T_I64}, {"batch_id", T_I64},
     {"source_position", T_I64}, {"position", T_I64}, {"procedure_qualifier", T_STR},
     {"procedure_code", T_STR}, {"modifier_1", T_STR}, {"modifier_2", T_STR},
-    {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"charge", T_STR}, {"paid_amount", T_STR},
-    {"revenue_code", T_STR}, {"units", T_STR}, {"submitted_procedure_qualifier", T_STR},
+    {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"charge", T_DEC2}, {"paid_amount", T_DEC2},
+    {"revenue_code", T_STR}, {"units", T_DEC3}, {"submitted_procedure_qualifier", T_STR},
     {"submitted_procedure_code", T_STR}, {"submitted_modifier_1", T_STR},
-    {"submitted_modifier_2", T_STR}, {"submitted_units", T_STR}, {"service_date", T_STR},
-    {"service_date_end", T_STR}, {"line_control_number", T_STR}, {"allowed_amount", T_STR}};
+    {"submitted_modifier_2", T_STR}, {"submitted_units", T_DEC3}, {"service_date", T_DATE},
+    {"service_date_end", T_DATE}, {"line_control_number", T_STR}, {"allowed_amount", T_DEC2}};
 
 enum { AD_CLAIM, AD_LINE, AD_BATCH, AD_LOC, AD_LEVEL, AD_GROUP, AD_REASON, AD_AMOUNT, AD_QTY,
        AD_N };
 static const ColSpec ADJUSTMENT_COLS[] = {
     {"remit_claim_id", T_I64}, {"remit_line_id", T_I64}, {"batch_id", T_I64},
     {"source_position", T_I64}, {"level", T_STR}, {"group_code", T_STR},
-    {"reason_code", T_STR}, {"amount", T_STR}, {"quantity", T_STR}};
+    {"reason_code", T_STR}, {"amount", T_DEC2}, {"quantity", T_DEC3}};
 
 enum { RK_CLAIM, RK_LINE, RK_BATCH, RK_LOC, RK_LEVEL, RK_SOURCE, RK_QUAL, RK_CODE, RK_N };
 static const ColSpec REMARK_COLS[] = {
@@ -280,8 +308,8 @@ static const ColSpec REMARK_COLS[] = {
 enum { PA_REMIT, PA_BATCH, PA_LOC, PA_PROVIDER, PA_FISCAL, PA_REASON, PA_REF, PA_AMOUNT, PA_N };
 static const ColSpec PLB_COLS[] = {
     {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
-    {"provider_id", T_STR}, {"fiscal_period_date", T_STR}, {"reason_code", T_STR},
-    {"reference", T_STR}, {"amount", T_STR}};
+    {"provider_id", T_STR}, {"fiscal_period_date", T_DATE}, {"reason_code", T_STR},
+    {"reference", T_STR}, {"amount", T_DEC2}};
 
 enum { TB_CLAIM, TB_LINE, TB_REMIT, TB_REMIT_CLAIM, TB_REMIT_LINE, TB_ADJUSTMENT, TB_REMARK,
        TB_PLB, TB_N };
@@ -292,10 +320,12 @@ static const struct { const char *name; const ColSpec *cols; int n; } SCHEMAS[TB
     {"provider_adjustment", PLB_COLS, PA_N}};
 
 /* A row is written column by column; row_end() fills the columns left out with NULL. */
+static int col_value(Col *c, Str s);
+/* Text for any column but int64 and bool; empty text is NULL. */
 static int put_str(Table *t, int col, Str s) {
     Col *c = &t->cols[col];
     if (c->n != t->n) return 0;
-    return col_str(c, s, s.n > 0);
+    return c->type == T_STR ? col_str(c, s, s.n > 0) : col_value(c, s);
 }
 static int put_i64(Table *t, int col, int64_t v) {
     Col *c = &t->cols[col];
@@ -312,7 +342,9 @@ static int row_end(Table *t) {
         Col *c = &t->cols[i];
         if (c->n == t->n) {
             int rc = c->type == T_STR ? col_str(c, EMPTY, 0)
-                   : c->type == T_I64 ? col_i64(c, 0, 0) : col_bool(c, 0);
+                   : c->type == T_I64 ? col_i64(c, 0, 0)
+                   : c->type == T_BOOL ? col_bool(c, 0)
+                   : c->type == T_DATE ? col_date(c, 0, 0) : col_dec(c, 0, 0);
             if (rc < 0) return -1;
         }
     }
@@ -380,16 +412,6 @@ static int parse_amount(Str s, int64_t *out) {
     return 1;
 }
 
-static int is_quantity(Str s) {
-    Py_ssize_t i = 0, digits = 0, decimals = 0;
-    if (s.n && s.p[0] == '-') i = 1;
-    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') { i++; digits++; }
-    if (i < s.n && s.p[i] == '.') {
-        i++;
-        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') { i++; decimals++; }
-    }
-    return i == s.n && digits <= 12 && decimals <= 3 && (digits + decimals) > 0;
-}
 
 /* CCYYMMDD -> "CCYY-MM-DD" in out[11]; 0 when not a calendar date. */
 static int parse_date8(Str s, char *out) {
@@ -406,6 +428,64 @@ static int parse_date8(Str s, char *out) {
     memcpy(out + 8, s.p + 6, 2); out[10] = 0;
     return 1;
 }
+
+/* Quantity: -?digits{0,12}(.digits{0,3})? with a digit somewhere; thousandths through *out. */
+static int parse_quantity(Str s, int64_t *out) {
+    Py_ssize_t i = 0, digits = 0, decimals = 0;
+    int neg = 0;
+    int64_t v = 0;
+    if (s.n && s.p[0] == '-') { neg = 1; i = 1; }
+    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
+        if (++digits > 12) return 0;
+        v = v * 10 + (s.p[i++] - '0');
+    }
+    if (i < s.n && s.p[i] == '.') {
+        i++;
+        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
+            if (++decimals > 3) return 0;
+            v = v * 10 + (s.p[i++] - '0');
+        }
+    }
+    if (i != s.n || digits + decimals == 0) return 0;
+    for (Py_ssize_t k = decimals; k < 3; k++) v *= 10;
+    *out = neg ? -v : v;
+    return 1;
+}
+
+/* "CCYY-MM-DD" (as parse_date8 writes it) -> days since 1970-01-01, Arrow's date32. */
+static int iso_days(Str s, int32_t *out) {
+    if (s.n != 10 || s.p[4] != '-' || s.p[7] != '-') return 0;
+    char digits[8] = {s.p[0], s.p[1], s.p[2], s.p[3], s.p[5], s.p[6], s.p[8], s.p[9]};
+    char iso[11];
+    if (!parse_date8(S(digits, 8), iso)) return 0;
+    int y = (digits[0] - '0') * 1000 + (digits[1] - '0') * 100 + (digits[2] - '0') * 10 + (digits[3] - '0');
+    int m = (digits[4] - '0') * 10 + (digits[5] - '0');
+    int d = (digits[6] - '0') * 10 + (digits[7] - '0');
+    /* days from civil (proleptic Gregorian), counting years from March */
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    *out = (int32_t)(era * 146097 + doe - 719468);
+    return 1;
+}
+
+/* A checked value into a decimal or date column. The readers check every value before it gets
+ * here (amount(), quantity(), date_field()), so a refusal is a bug of this module, reported as
+ * such (without the value: it may be patient data). */
+static int col_value(Col *c, Str s) {
+    int64_t v = 0;
+    int32_t days = 0;
+    if (s.n == 0) return c->type == T_DATE ? col_date(c, 0, 0) : col_dec(c, 0, 0);
+    if (c->type == T_DEC2 && parse_amount(s, &v)) return col_dec(c, v, 1);
+    if (c->type == T_DEC3 && parse_quantity(s, &v)) return col_dec(c, v, 1);
+    if (c->type == T_DATE && iso_days(s, &days)) return col_date(c, days, 1);
+    WITH_GIL(PyErr_Format(PyExc_RuntimeError, "unchecked value in column %s", c->name));
+    return -1;
+}
+
+static int is_quantity(Str s) { int64_t v; return parse_quantity(s, &v); }
 
 /* Cents as decimal text "-123.45" (also the form Python reads the totals in). */
 static void cents_text(Cents v, char *out, size_t size) {
@@ -1738,7 +1818,8 @@ static PyObject *Parser_finish(Parser *P, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
-/* take() -> {table: (rows, [(name, type, validity, offsets_or_values, data), ...])}; clears. */
+/* take() -> {table: (rows, [(name, kind, validity, offsets_or_values, data), ...])}; clears.
+ * kind: str, int64, bool, dec2 (decimal128(18,2)), dec3 (decimal128(15,3)) or date (date32). */
 static PyObject *Parser_take(Parser *P, PyObject *unused) {
     if (!usable(P)) return NULL;
     if (P->in_txn) { PyErr_SetString(PyExc_RuntimeError, "take() called inside a transaction"); return NULL; }
@@ -1763,11 +1844,12 @@ static PyObject *Parser_take(Parser *P, PyObject *unused) {
                 values = PyBytes_FromStringAndSize((const char *)c->offsets, (Py_ssize_t)((rows + 1) * 8));
                 data = PyBytes_FromStringAndSize(c->data ? c->data : "", (Py_ssize_t)c->dlen);
             } else {
-                size_t size = c->type == T_I64 ? rows * 8 : (rows + 7) / 8;
+                size_t size = c->type == T_BOOL ? (rows + 7) / 8 : rows * value_bytes(c->type);
                 values = PyBytes_FromStringAndSize(c->data ? c->data : "", (Py_ssize_t)size);
                 data = Py_None; Py_INCREF(Py_None);
             }
-            const char *type = c->type == T_STR ? "str" : c->type == T_I64 ? "int64" : "bool";
+            static const char *KINDS[] = {"str", "int64", "bool", "dec2", "dec3", "date"};
+            const char *type = KINDS[c->type];
             if (!valid || !values || !data) {
                 Py_XDECREF(valid); Py_XDECREF(values); Py_XDECREF(data);
                 Py_DECREF(cols); Py_DECREF(out);

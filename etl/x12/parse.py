@@ -2,7 +2,7 @@
 
 Python's part is the file: encoding (BOM, UTF-16), the ISA header that fixes the delimiters, and
 fixed-size chunks so memory stays bounded. The parser hands back whole transactions as Arrow
-buffers, which go straight to DuckDB.
+buffers (money as exact decimals, dates as dates), which go straight to DuckDB.
 """
 
 from __future__ import annotations
@@ -58,7 +58,17 @@ def unwrapped_isa(text: str) -> str:
     return "".join(kept)
 
 
+FIXED_WIDTH = {
+    "int64": pa.int64(),
+    "bool": pa.bool_(),
+    "dec2": pa.decimal128(18, 2),  # money, DECIMAL(18,2)
+    "dec3": pa.decimal128(15, 3),  # quantities, DECIMAL(15,3)
+    "date": pa.date32(),
+}
+
+
 def arrow_table(rows: int, columns: list[tuple]) -> pa.Table:
+    """The parser's column buffers as an Arrow table, without copying them."""
     arrays, names = [], []
     for name, kind, valid, values, data in columns:
         validity = pa.py_buffer(valid)
@@ -66,10 +76,8 @@ def arrow_table(rows: int, columns: list[tuple]) -> pa.Table:
             array = pa.LargeStringArray.from_buffers(
                 rows, pa.py_buffer(values), pa.py_buffer(data), validity
             )
-        elif kind == "int64":
-            array = pa.Array.from_buffers(pa.int64(), rows, [validity, pa.py_buffer(values)])
         else:
-            array = pa.Array.from_buffers(pa.bool_(), rows, [validity, pa.py_buffer(values)])
+            array = pa.Array.from_buffers(FIXED_WIDTH[kind], rows, [validity, pa.py_buffer(values)])
         arrays.append(array)
         names.append(name)
     return pa.Table.from_arrays(arrays, names=names)
