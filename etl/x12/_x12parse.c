@@ -40,6 +40,12 @@ typedef __int128 Cents;
 static void no_memory(void) { WITH_GIL(PyErr_NoMemory()); }
 
 static Str S(const char *p, Py_ssize_t n) { Str s = {p, n}; return s; }
+/* An entity or party code (NM101, N101) into char[4], at most 3 bytes; no printf: per segment. */
+static void copy_code(char *out, Str code) {
+    size_t n = code.n > 3 ? 3 : (size_t)code.n;
+    memcpy(out, code.p, n);
+    out[n] = 0;
+}
 static Str Z(const char *p) { return S(p, (Py_ssize_t)strlen(p)); }
 static const Str EMPTY = {"", 0};
 static int eq(Str s, const char *lit) {
@@ -119,6 +125,11 @@ static void set_valid(Col *c, size_t i, int valid) {
 /* Bytes above 0x7F must form valid UTF-8 (Arrow requires it); anything else becomes '?'. */
 static size_t utf8_valid_prefix(const unsigned char *s, size_t n) {
     size_t i = 0;
+    /* X12 is nearly always ASCII: eight bytes at a time while no byte has its high bit set */
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL) break;
+    }
     while (i < n) {
         unsigned char c = s[i];
         size_t len;
@@ -942,7 +953,7 @@ static int seg837(Parser *P, int64_t n, Str tag) {
     }
     case ('N' << 16 | 'M' << 8 | '1'): {
         Str code = E(P, 1);
-        snprintf(P->entity, sizeof P->entity, "%.*s", (int)(code.n > 3 ? 3 : code.n), code.p);
+        copy_code(P->entity, code);
         if (!claim) {
             if (eq(code, "85")) { person_name(P, &P->bill.name); fset(&P->bill.npi, E(P, 9)); }
             else if (eq(code, "IL")) {
@@ -1221,7 +1232,7 @@ static int seg835(Parser *P, int64_t n, Str tag) {
     case ('N' << 8 | '1'): {
         Str party = E(P, 1);
         if (P->claims_started) return 0;
-        snprintf(P->party, sizeof P->party, "%.*s", (int)(party.n > 3 ? 3 : party.n), party.p);
+        copy_code(P->party, party);
         if (eq(party, "PR")) { fset(&P->h_payer_name, E(P, 2)); fset(&P->h_payer_n1, E(P, 4)); }
         else if (eq(party, "PE")) { fset(&P->h_payee_name, E(P, 2)); fset(&P->h_payee_id, E(P, 4)); }
         return 0;
