@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class FileResult:
     warnings: list[Finding] = field(default_factory=list)
     rejects: list[Finding] = field(default_factory=list)
     message: str = ""
+    seconds: float = 0.0  # wall time of this file: read, checked, written and committed
 
     def to_json(self) -> dict:
         return {
@@ -73,6 +75,7 @@ class FileResult:
                 for r in self.rejects[:20]
             ],
             "message": self.message,
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -139,7 +142,12 @@ class Loader:
 
     def load(self, path: Path, shown_as: str | None = None) -> FileResult:
         """Load one file in its own transaction; never raises for a bad file."""
-        shown = shown_as or str(path)
+        started = time.perf_counter()
+        result = self.load_once(path, shown_as or str(path))
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def load_once(self, path: Path, shown: str) -> FileResult:
         self.con.execute(sql("load/session_settings"))
         try:
             sha = file_sha256(path)

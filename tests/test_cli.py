@@ -31,6 +31,7 @@ def test_json_records_and_exit_codes(tmp_path):
         "kind": "835", "status": "loaded", "claims": 1, "lines": 5, "rejects": 0,
     }  # fmt: skip
     assert (record["total_charge"], record["total_paid"]) == ("226.00", "132.00")
+    assert record["seconds"] > 0  # the file's own load time
     again = unlisted("load", ERA, "--db", db, "--json")
     assert again.returncode == 0
     assert json.loads(again.stdout)["status"] == "duplicate"
