@@ -7,10 +7,13 @@ interchanges), then, for each file, in the same run:
   - `unlisted load FILE --db NEW.duckdb --json`: the whole command (Python start-up, parse,
     validate, load, commit, then the mart rebuild), and the file's own load time from its JSON
     record (`seconds`: parse, validate, write and commit the file);
+  - the loader alone in a process of its own (no mart rebuild), for its peak memory;
   - the C parser alone, no database.
 Prints MB/s of each, the ratios to pyx12, and the peak resident memory, at several file sizes so
-that growth with input size shows. Our runs are repeated (`--repeat`, best kept: the machine's
-noise only ever adds time); pyx12's, which take half a minute each, run once.
+that growth with input size shows (the mart rebuild works on the whole database, so the
+command's peak follows the database; the loader's must not follow the file). Our runs are
+repeated (`--repeat`, best kept: the machine's noise only ever adds time); pyx12's, which take
+half a minute each, run once.
 
     python bench/etl_throughput.py [--sizes 25,100,160] [--repeat 3] [--out bench/out]
 """
@@ -58,17 +61,27 @@ PARSE_ONLY = (
     "X12File(Path(sys.argv[1])).load_into(FileContext(1, ids), lambda table, rows: None)\n"
     "print(time.perf_counter() - start)\n"
 )
+LOAD_ONLY = (
+    "import sys\nfrom pathlib import Path\nfrom unlisted.etl.database import connect\n"
+    "from unlisted.etl.load import Loader\n"
+    "print(Loader(connect(Path(sys.argv[2]))).load(Path(sys.argv[1])).status)\n"
+)
 PYX12_READ = (
     "import sys\nfrom pyx12.x12file import X12Reader\n"
     "n = sum(1 for _ in X12Reader(sys.argv[1]))\nprint(n)\n"
 )
 
 
-def load_once(path: Path, out: Path) -> tuple[float, float, int]:
-    """Seconds of the whole `unlisted load` command, of the file's own load, and peak RSS."""
+def fresh_database(path: Path, out: Path) -> Path:
     db = out / f"{path.stem}.duckdb"
     for stale in (db, db.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
+    return db
+
+
+def load_once(path: Path, out: Path) -> tuple[float, float, int]:
+    """Seconds of the whole `unlisted load` command, of the file's own load, and peak RSS."""
+    db = fresh_database(path, out)
     command, peak, stdout = run_measured(
         [sys.executable, "-m", "unlisted.cli", "load", str(path), "--db", str(db), "--json"]
     )
@@ -77,6 +90,16 @@ def load_once(path: Path, out: Path) -> tuple[float, float, int]:
         raise SystemExit(f"{path.name} did not load: {record['message']}")
     db.unlink(missing_ok=True)
     return command, record["seconds"], peak
+
+
+def loader_peak(path: Path, out: Path) -> int:
+    """Peak RSS of the loader alone: parse, insert and commit, without the mart rebuild."""
+    db = fresh_database(path, out)
+    _, peak, status = run_measured([sys.executable, "-c", LOAD_ONLY, str(path), str(db)])
+    if status.strip() != "loaded":
+        raise SystemExit(f"{path.name} did not load")
+    db.unlink(missing_ok=True)
+    return peak
 
 
 def parse_once(path: Path) -> tuple[float, int]:
@@ -90,6 +113,7 @@ def measure(path: Path, out: Path, repeat: int) -> dict:
     command = min(run[0] for run in loads)
     file_load = min(run[1] for run in loads)
     peak = max(run[2] for run in loads)
+    load_peak = loader_peak(path, out)
     parses = [parse_once(path) for _ in range(repeat)]
     parse = min(run[0] for run in parses)
     parse_peak = max(run[1] for run in parses)
@@ -98,7 +122,7 @@ def measure(path: Path, out: Path, repeat: int) -> dict:
         "file": path.name, "MB": size_mb, "segments": int(segments),
         "pyx12_s": theirs, "pyx12_MBps": size_mb / theirs,
         "command_s": command, "command_ratio": theirs / command, "peak_rss_MB": peak / 1e6,
-        "load_s": file_load, "load_ratio": theirs / file_load,
+        "load_s": file_load, "load_ratio": theirs / file_load, "load_rss_MB": load_peak / 1e6,
         "parse_s": parse, "parse_ratio": theirs / parse, "parse_rss_MB": parse_peak / 1e6,
     }  # fmt: skip
 
@@ -129,7 +153,7 @@ def main() -> None:
                 f"{mb / row['command_s']:5.1f} MB/s {row['command_ratio']:4.1f}x, "
                 f"peak RSS {row['peak_rss_MB']:4.0f} MB | "
                 f"file load {row['load_s']:5.2f} s = {mb / row['load_s']:5.1f} MB/s "
-                f"{row['load_ratio']:4.1f}x | "
+                f"{row['load_ratio']:4.1f}x, loader's peak RSS {row['load_rss_MB']:4.0f} MB | "
                 f"parse only {row['parse_s']:5.2f} s = {mb / row['parse_s']:5.1f} MB/s "
                 f"{row['parse_ratio']:4.1f}x, peak RSS {row['parse_rss_MB']:4.0f} MB",
                 flush=True,

@@ -56,20 +56,21 @@ class BackgroundWriter:
     """Inserts Arrow batches on a second thread while the caller parses the next ones.
 
     DuckDB and the X12 parser both work without the GIL, so parsing and inserting overlap on
-    two cores. The rows waiting are bounded (`waiting_rows`, about one parser batch besides the
-    one being inserted), which keeps memory bounded by batch size, not by file size; a bound
-    counted in tables instead would stall the parser after every table of a batch."""
+    two cores. The values (rows x columns) waiting are bounded (`waiting_values`, about one
+    parser batch besides the one being inserted), which keeps memory bounded by batch size, not
+    by file size; a bound counted in tables instead would stall the parser after every table."""
 
-    def __init__(self, writer: TableWriter, on_written, waiting_rows: int = 250_000):
+    def __init__(self, writer: TableWriter, on_written, waiting_values: int = 3_750_000):
         self.writer = writer
         self.on_written = on_written
-        self.waiting_rows = waiting_rows
+        self.waiting_values = waiting_values
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlisted-writer")
         self.pending: list[tuple[Future, int]] = []
 
     def submit(self, table: str, rows: pa.Table) -> None:
-        self.pending.append((self.pool.submit(self._write, table, rows), rows.num_rows))
-        while len(self.pending) > 1 and sum(n for _, n in self.pending[1:]) > self.waiting_rows:
+        values = rows.num_rows * rows.num_columns
+        self.pending.append((self.pool.submit(self._write, table, rows), values))
+        while len(self.pending) > 1 and sum(n for _, n in self.pending[1:]) > self.waiting_values:
             self.pending.pop(0)[0].result()
 
     def _write(self, table: str, rows: pa.Table) -> None:
