@@ -153,10 +153,7 @@ class Loader:
             sha = file_sha256(path)
         except OSError as exc:
             return FileResult(shown, "rejected", message=f"cannot read the file: {exc.strerror}")
-        # fetchall: DuckDB refuses other work on a connection with an unfinished result
-        earlier = next(
-            iter(self.con.execute(sql("load/batch_by_sha256"), {"sha256": sha}).fetchall()), None
-        )
+        earlier = self.earlier_load(sha)
         if earlier:
             batch_id, name, when, kind = earlier
             return FileResult(
@@ -174,6 +171,9 @@ class Loader:
             result = self.load_in_transaction(path, shown, sha, batch_id, ids)
             self.con.execute("COMMIT")
             return result
+        except KeyboardInterrupt:
+            self.con.execute("ROLLBACK")
+            raise
         except InputError as exc:
             self.con.execute("ROLLBACK")
             return self.record_rejected(path, shown, sha, batch_id, exc.code, exc.message)
@@ -188,6 +188,20 @@ class Loader:
                 f"unexpected {type(exc).__name__} while reading the file; nothing was loaded "
                 "from it. Please report this (without the file: it holds patient data)",
             )
+
+    def earlier_load(self, sha: str) -> tuple | None:
+        """(batch_id, file name, when, kind) of an earlier successful load of these bytes."""
+        # fetchall: DuckDB refuses other work on a connection with an unfinished result
+        found = self.con.execute(sql("load/batch_by_sha256"), {"sha256": sha}).fetchall()
+        return found[0] if found else None
+
+    def is_loaded(self, path: Path) -> bool:
+        """Whether the database holds this file's bytes (after a load was interrupted, say)."""
+        try:
+            self.con.execute("ROLLBACK")  # an interrupted load may have left its transaction
+        except duckdb.TransactionException:
+            pass  # none was open
+        return self.earlier_load(file_sha256(path)) is not None
 
     def load_in_transaction(self, path, shown, sha, batch_id, ids) -> FileResult:
         writer = TableWriter(self.con)

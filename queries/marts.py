@@ -124,17 +124,20 @@ def reference_sources() -> dict[str, pa.Table]:
 
 def marts_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the marts were built by this program's models from the current reference lists
-    and rules."""
+    and rules, and with every file loaded so far (a load stopped before its rebuild leaves them
+    behind)."""
     with con.cursor() as cursor:
         try:
-            found = cursor.execute(sql("load/mart_fingerprint")).fetchall()
-        except duckdb.CatalogException:
-            return False
+            found = cursor.execute(sql("load/mart_build_state")).fetchall()
+        except (duckdb.CatalogException, duckdb.BinderException):
+            return False  # no marts yet, or marts from a version without this record
+    if not found or not found[0][1]:
+        return False
     try:
         current = fingerprint(reference_sources())
     except ReferenceListError:
         return False  # rebuild_marts raises it again, where the caller reports it
-    return bool(found) and found[0][0] == current
+    return found[0][0] == current
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:

@@ -13,6 +13,7 @@ from .conftest import SAMPLES
 
 ERA = SAMPLES / "albmarin__badX12" / "X221-era-sample.edi"
 NO_ISA = SAMPLES / "imsweb__x12-parser" / "x12_no_isa_line.txt"
+MANY_CLAIMS = SAMPLES / "imsweb__x12-parser" / "x12_many_claims.txt"  # 820 claims
 
 
 def unlisted(*args, cwd=None, env=None):
@@ -84,4 +85,26 @@ def test_loading_again_rebuilds_marts_from_an_older_version(tmp_path):
     assert con.execute("SELECT fingerprint FROM mart_build").fetchall() == built
     assert con.execute("SELECT label FROM carc_label WHERE code = '16'").fetchall() == [
         ("Claim lacks information",)]
+    con.close()
+
+
+def test_a_load_stopped_before_its_mart_rebuild_is_caught_up_by_the_next(tmp_path):
+    """Files loaded by a run that stopped before rebuilding the marts (Ctrl-C, a crash): the next
+    `unlisted load` finds only files already loaded, and still brings the marts up to date."""
+    from unlisted.etl.database import connect
+    from unlisted.etl.load import Loader
+
+    db = tmp_path / "x.duckdb"
+    assert unlisted("load", ERA, "--db", db).returncode == 0
+    con = connect(db)
+    assert Loader(con).load(MANY_CLAIMS).status == "loaded"  # no mart rebuild after it
+    con.close()
+    again = unlisted("load", ERA, MANY_CLAIMS, "--db", db, "--json")
+    assert again.returncode == 0, again.stderr
+    assert [json.loads(line)["status"] for line in again.stdout.splitlines()] == [
+        "duplicate", "duplicate"]
+    con = duckdb.connect(str(db), read_only=True)
+    # the lines of the claims in force: the file's 820 claims repeat two claim numbers
+    assert con.execute("SELECT count(*) FROM line_adjudication").fetchone() == (2,)
+    assert con.execute("SELECT loaded_through FROM mart_build").fetchone() == (2,)
     con.close()

@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import duckdb
 import typer
@@ -107,14 +107,22 @@ def load(
         for path in files:
             progress.update(task, description=path.name[:40])
             before = progress.tasks[0].completed
-            result = loader.load(path)
+            try:
+                result = loader.load(path)
+            except KeyboardInterrupt:
+                kept = "it is loaded" if loader.is_loaded(path) else "nothing of it is kept"
+                con.close()
+                stopped(err, f"while loading {path.name} ({kept})", results)
             progress.update(task, completed=before + path.stat().st_size)
             results.append(result)
             if as_json:
                 print(json.dumps(result.to_json()), flush=True)
-    if any(r.status == "loaded" for r in results) or not marts_current(con):
+    if not marts_current(con):
         try:
             rebuild_marts(con)
+        except KeyboardInterrupt:
+            con.close()
+            stopped(err, "while the marts were being rebuilt", results)
         except ReferenceListError as exc:
             err.print(f"[red]The files are loaded, but the marts were not rebuilt: {exc}[/red]")
             raise typer.Exit(1) from None
@@ -129,6 +137,18 @@ def load(
         print_summary(results, database_path(db))
     if any(r.status == "rejected" for r in results):
         raise typer.Exit(1)
+
+
+def stopped(err: Console, what: str, results: list[FileResult]) -> NoReturn:
+    """Ctrl-C: say what the database holds and how to go on, then exit 130 (as shells do)."""
+    loaded = sum(r.status == "loaded" for r in results)
+    kept = f"{loaded} file of this run is" if loaded == 1 else f"{loaded} files of this run are"
+    err.print(
+        f"Stopped {what}; {kept} loaded and kept. Run the same command again: files already "
+        "loaded are skipped, the others load, and the marts are brought up to date.",
+        highlight=False,
+    )
+    raise typer.Exit(130)
 
 
 @app.command()

@@ -1,2 +1,0 @@
--- The fingerprint of the marts the database holds (mart_build), to compare with the program's.
-SELECT fingerprint FROM mart_build;
