@@ -6,9 +6,9 @@
  * in docs/x12-loading.md, and appends rows to column buffers in Arrow's layouts, each with a
  * validity bitmap: large_string (int64 offsets), int64, bool, decimal128 (money in cents, and
  * quantities in thousandths, exactly as the text said) and date32 (days since 1970-01-01), so
- * that DuckDB stores them without parsing text again. A claim or transaction with a value that cannot be read is
- * quarantined by truncating the buffers back to where it began, so nothing half-parsed is ever
- * handed to Python. Findings (warnings and rejects) go to Python lists.
+ * that DuckDB stores them without parsing text again. A claim or transaction with a value that
+ * cannot be read is quarantined by truncating the buffers back to where it began, so nothing
+ * half-parsed is ever handed to Python. Findings (warnings and rejects) go to Python lists.
  *
  * feed() parses without the GIL, so that DuckDB can insert the previous batch on the other core
  * meanwhile: memory comes from the raw allocator, and Python objects (findings, errors, kinds)
@@ -35,7 +35,7 @@ typedef struct { const char *p; Py_ssize_t n; } Str;
 /* Sums of cents: one amount may reach 10^18 cents, so totals need more than 64 bits. */
 typedef __int128 Cents;
 
-/* Runs stmt holding the GIL, whether or not the caller holds it (feed() does not). */
+/* Runs the statements holding the GIL, whether or not the caller holds it (feed() does not). */
 #define WITH_GIL(...) do { PyGILState_STATE gil_ = PyGILState_Ensure(); __VA_ARGS__; \
                            PyGILState_Release(gil_); } while (0)
 
