@@ -139,6 +139,9 @@ class Loader:
     ):
         self.con = con
         self.on_bytes = on_bytes
+        self.writer = TableWriter(con)  # one for every file: it keeps the tables' columns
+        # The next free ids once a file committed; queried again after anything else.
+        self.known_next_ids: dict[str, int] | None = None
 
     def load(self, path: Path, shown_as: str | None = None) -> FileResult:
         """Load one file in its own transaction; never raises for a bad file."""
@@ -163,13 +166,18 @@ class Loader:
                 batch_id=batch_id,
                 message=f"already loaded (batch {batch_id}, {name}, {when}); nothing changed",
             )
-        cursor = self.con.execute(sql("load/next_ids"))
-        ids = dict(zip((d[0] for d in cursor.description), cursor.fetchall()[0], strict=True))
+        ids = self.next_ids()
+        self.known_next_ids = None
         batch_id = ids.pop("load_batch")
+        self.writer.highest_ids.clear()
         self.con.execute("BEGIN TRANSACTION")
         try:
-            result = self.load_in_transaction(path, shown, sha, batch_id, ids)
+            result = self.load_in_transaction(path, shown, sha, batch_id, dict(ids))
             self.con.execute("COMMIT")
+            highest = self.writer.highest_ids
+            self.known_next_ids = {"load_batch": batch_id + 1} | {
+                table: max(first, highest.get(table, 0) + 1) for table, first in ids.items()
+            }
             return result
         except KeyboardInterrupt:
             self.con.execute("ROLLBACK")
@@ -189,6 +197,17 @@ class Loader:
                 "from it. Please report this (without the file: it holds patient data)",
             )
 
+    def next_ids(self) -> dict[str, int]:
+        """The next free id of each table whose ids the loader hands out (max + 1).
+
+        Known without asking after a committed load, from the ids it wrote: the query scans
+        every table, which a folder of many small files would pay for each file; this process
+        is the database's only writer while it loads."""
+        if self.known_next_ids is not None:
+            return dict(self.known_next_ids)
+        cursor = self.con.execute(sql("load/next_ids"))
+        return dict(zip((d[0] for d in cursor.description), cursor.fetchall()[0], strict=True))
+
     def earlier_load(self, sha: str) -> tuple | None:
         """(batch_id, file name, when, kind) of an earlier successful load of these bytes."""
         # fetchall: DuckDB refuses other work on a connection with an unfinished result
@@ -204,7 +223,7 @@ class Loader:
         return self.earlier_load(file_sha256(path)) is not None
 
     def load_in_transaction(self, path, shown, sha, batch_id, ids) -> FileResult:
-        writer = TableWriter(self.con)
+        writer = self.writer
         written = Counter()
 
         def write_frame(table: str, frame) -> None:
@@ -295,7 +314,7 @@ class Loader:
             sha,
             {"control": None, "sender": None, "receiver": None},
             0,
-            TableWriter(self.con),
+            self.writer,
         )
         self.con.execute("COMMIT")
         return result

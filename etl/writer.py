@@ -6,10 +6,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..queries.sql import sql
 
 ARROW_TYPES = {"BIGINT": pa.int64(), "INTEGER": pa.int64(), "BOOLEAN": pa.bool_()}
+# The id column of each table whose ids the loader hands out (queries/load/next_ids.sql).
+ID_COLUMNS = {
+    "claim": "claim_id",
+    "claim_line": "claim_line_id",
+    "remit": "remit_id",
+    "remit_claim": "remit_claim_id",
+    "remit_line": "remit_line_id",
+    "treatment_note": "note_id",
+    "contract_rate": "contract_id",
+}
 
 
 class TableWriter:
@@ -20,6 +31,7 @@ class TableWriter:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
         self.columns: dict[str, list[tuple[str, str]]] = {}
+        self.highest_ids: dict[str, int] = {}  # of the rows written, by table (ID_COLUMNS)
 
     def table_columns(self, table: str) -> list[tuple[str, str]]:
         if table not in self.columns:
@@ -50,6 +62,10 @@ class TableWriter:
                 arrays.append(pa.nulls(source.num_rows, arrow_type or pa.string()))
             names.append(name)
         self.con.from_arrow(pa.Table.from_arrays(arrays, names=names)).insert_into(table)
+        if ID_COLUMNS.get(table) in source.column_names:
+            highest = pc.max(source[ID_COLUMNS[table]]).as_py()
+            if highest is not None:
+                self.highest_ids[table] = max(highest, self.highest_ids.get(table, highest))
 
 
 class BackgroundWriter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from unlisted.etl.load import expand_paths
+from unlisted.queries.sql import sql
 
 from .conftest import SAMPLES
 
@@ -46,3 +47,25 @@ def test_loading_every_sample_twice_changes_nothing(loader, db):
         1611,
         27,
     )
+
+
+def test_the_next_ids_the_loader_keeps_between_files_are_the_databases(tmp_path, loader, db):
+    """After a committed file the loader knows the next free ids without asking the database:
+    they must be what the database says (max + 1), after loaded, quarantined, rejected and
+    duplicate files, X12 and CSV alike, or two rows would share an id."""
+    from unlisted.synthetic.generate import generate
+
+    generate(tmp_path / "practice", claims=120, months=2)
+    practice = [tmp_path / "practice" / name for name in ("claims", "remits", "notes")]
+    files = list(expand_paths([SAMPLES, *practice, tmp_path / "practice" / "contracts.csv"]))
+    checked = 0
+    for path in files + files[:3]:
+        loader.load(path)
+        if loader.known_next_ids is not None:
+            cursor = db.execute(sql("load/next_ids"))
+            asked = dict(zip((d[0] for d in cursor.description), cursor.fetchone(), strict=True))
+            assert loader.known_next_ids == asked, path.name
+            checked += 1
+    assert checked >= 60
+    statuses = {loader.load(path).status for path in files}
+    assert statuses == {"duplicate", "rejected"}
