@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 
@@ -26,55 +27,45 @@ def counts(db_path):
         ).fetchone()
 
 
-def test_killed_load_leaves_database_unchanged_then_loads(tmp_path):
+def load_interrupted(tmp_path, sig: int) -> tuple[list[str], Path, int, str]:
+    """`unlisted load SMALL_835 big.837` sent `sig` a quarter second into big.837 (about a
+    second of loading); the command, the database, the exit status and standard error."""
     big = tmp_path / "big.837"
     big.write_bytes(MANY_CLAIMS.read_bytes() * COPIES)
-    db = tmp_path / "kill.duckdb"
-    command = [sys.executable, "-m", "unlisted.cli", "load", str(SMALL_835), str(big),
-               "--db", str(db), "--json"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = json.loads(process.stdout.readline())
-    assert first["status"] == "loaded"
-    time.sleep(0.25)  # well inside the big file (about a second of loading)
-    assert process.poll() is None, "the load finished before it could be interrupted"
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    process.stdout.close()
-    process.stderr.close()
-
-    after_kill = counts(db)
-    assert after_kill[:4] == (1, 0, 0, 9)  # only the small remittance, nothing of big.837
-
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
-    statuses = [json.loads(line)["status"] for line in again.stdout.splitlines()]
-    assert statuses == ["duplicate", "loaded"]
-    assert counts(db)[:4] == (2, 820 * COPIES, 820 * COPIES, 9)
-
-
-def test_ctrl_c_keeps_the_files_before_says_so_and_the_next_run_catches_up(tmp_path):
-    big = tmp_path / "big.837"
-    big.write_bytes(MANY_CLAIMS.read_bytes() * COPIES)
-    db = tmp_path / "interrupt.duckdb"
+    db = tmp_path / "interrupted.duckdb"
     command = [sys.executable, "-m", "unlisted.cli", "load", str(SMALL_835), str(big),
                "--db", str(db), "--json"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert json.loads(process.stdout.readline())["status"] == "loaded"
     time.sleep(0.25)
     assert process.poll() is None, "the load finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sig)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    return command, db, process.returncode, err
+
+
+def load_again(command: list[str]) -> list[str]:
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    return [json.loads(line)["status"] for line in again.stdout.splitlines()]
+
+
+def test_killed_load_leaves_database_unchanged_then_loads(tmp_path):
+    command, db, _, _ = load_interrupted(tmp_path, signal.SIGKILL)
+    assert counts(db)[:4] == (1, 0, 0, 9)  # only the small remittance, nothing of big.837
+    assert load_again(command) == ["duplicate", "loaded"]
+    assert counts(db)[:4] == (2, 820 * COPIES, 820 * COPIES, 9)
+
+
+def test_ctrl_c_keeps_the_files_before_says_so_and_the_next_run_catches_up(tmp_path):
+    command, db, status, err = load_interrupted(tmp_path, signal.SIGINT)
+    assert status == 130
     assert " ".join(err.split()) == (
         "Stopped while loading big.837 (nothing of it is kept); 1 file of this run is loaded "
         "and kept. Run the same command again: files already loaded are skipped, the others "
         "load, and the marts are brought up to date."
     )
     assert counts(db)[:4] == (1, 0, 0, 9)
-
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
-    assert [json.loads(line)["status"] for line in again.stdout.splitlines()] == [
-        "duplicate", "loaded"]
+    assert load_again(command) == ["duplicate", "loaded"]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT loaded_through FROM mart_build").fetchone() == (2,)
