@@ -210,3 +210,31 @@ def test_pending_line(mart):
 def test_line_without_contract(mart):
     row = mart[("F1", "97139")]
     assert pick(row, "has_contract", "expected_allowed", "net_paid") == (False, None, D("70.00"))
+
+
+def test_remark_codes_are_those_of_the_first_and_latest_adjudication(tmp_path, loader, db):
+    """A claim denied without remarks, then paid with one: the first adjudication had no
+    remark codes, whatever came later (each field of an outcome comes from the same event)."""
+    claims = claim_header() + subscriber(2, payer="PAYER01") + claim("X1", [("97139", None, "100")])
+    denied = remit_header("0", trace="RUNX1") + [
+        "CLP*X1*4*100*0*0*12*ICN-X1",
+        "NM1*QC*1*TESTER*PAT****MI*M0001",
+        "CAS*CO*16*100",
+    ]  # fmt: skip
+    paid = remit_header("45", trace="RUNX2") + [
+        "CLP*X1*1*100*45*0*12*ICN-X1B",
+        "NM1*QC*1*TESTER*PAT****MI*M0001",
+        *svc("97139", 100, 45, "CAS*CO*45*55", control="X1-1", allowed=45, remark="N20"),
+    ]  # fmt: skip
+    files = {"x.837": interchange([claims], control=1),
+             "denied.835": interchange([denied], kind="835", control=2),
+             "paid.835": interchange([paid], kind="835", control=3)}  # fmt: skip
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        assert loader.load(tmp_path / name).status == "loaded"
+    db.execute("UPDATE remit SET payment_date = DATE '2026-12-15' WHERE trace_number = 'RUNX2'")
+    rebuild_marts(db)
+    assert db.execute(
+        "SELECT initial_denied, initial_denial_carc, initial_remark_codes, overturned, "
+        "latest_remark_codes, net_paid FROM line_adjudication"
+    ).fetchall() == [(True, "16", None, True, "N20", D("45.00"))]

@@ -2,26 +2,22 @@
 -- the remittances did to it. Metric definitions: DESIGN.md "Metric definitions".
 CREATE OR REPLACE TABLE line_adjudication AS
 WITH primary_events AS (
-    SELECT *, sum(paid) OVER (PARTITION BY claim_line_id ORDER BY event_order) AS paid_so_far
+    SELECT *, sum(paid) OVER (PARTITION BY claim_line_id ORDER BY event_order) AS paid_so_far,
+           -- The fields of one adjudication together: arg_min of each field alone would skip an
+           -- event whose value is NULL (one without remark codes) and take a later event's.
+           {'denied': denied, 'carc': denial_carc, 'grp': denial_group,
+            'category': denial_category, 'remarks': remark_codes} AS adjudication
     FROM adjudication_event
     WHERE NOT is_secondary
 ),
-outcomes AS (
+outcome_events AS (
     SELECT claim_line_id,
            count(*) FILTER (WHERE NOT is_reversal) AS adjudications,
            count(*) FILTER (WHERE is_reversal) AS reversals,
            min(payment_date) FILTER (WHERE NOT is_reversal) AS first_remit_date,
            max(payment_date) AS latest_remit_date,
-           arg_min(denied, event_order) FILTER (WHERE NOT is_reversal) AS initial_denied,
-           arg_min(denial_carc, event_order) FILTER (WHERE NOT is_reversal) AS initial_carc,
-           arg_min(denial_group, event_order) FILTER (WHERE NOT is_reversal) AS initial_group,
-           arg_min(denial_category, event_order) FILTER (WHERE NOT is_reversal) AS initial_category,
-           arg_min(remark_codes, event_order) FILTER (WHERE NOT is_reversal) AS initial_remarks,
-           arg_max(denied, event_order) FILTER (WHERE NOT is_reversal) AS latest_denied,
-           arg_max(denial_carc, event_order) FILTER (WHERE NOT is_reversal) AS latest_carc,
-           arg_max(denial_group, event_order) FILTER (WHERE NOT is_reversal) AS latest_group,
-           arg_max(denial_category, event_order) FILTER (WHERE NOT is_reversal) AS latest_category,
-           arg_max(remark_codes, event_order) FILTER (WHERE NOT is_reversal) AS latest_remarks,
+           arg_min(adjudication, event_order) FILTER (WHERE NOT is_reversal) AS initial,
+           arg_max(adjudication, event_order) FILTER (WHERE NOT is_reversal) AS latest,
            sum(paid) AS primary_paid,
            sum(allowed) AS allowed,
            sum(patient_resp) AS patient_responsibility,
@@ -30,6 +26,16 @@ outcomes AS (
            min(payment_date) FILTER (WHERE paid_so_far > 0) AS first_paid_date
     FROM primary_events
     GROUP BY claim_line_id
+),
+outcomes AS (
+    SELECT * EXCLUDE (initial, latest),
+           initial.denied AS initial_denied, initial.carc AS initial_carc,
+           initial.grp AS initial_group, initial.category AS initial_category,
+           initial.remarks AS initial_remarks,
+           latest.denied AS latest_denied, latest.carc AS latest_carc,
+           latest.grp AS latest_group, latest.category AS latest_category,
+           latest.remarks AS latest_remarks
+    FROM outcome_events
 ),
 secondary AS (
     SELECT claim_line_id, sum(paid) AS secondary_paid
