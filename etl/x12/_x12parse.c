@@ -426,17 +426,23 @@ static int parse_amount(Str s, int64_t *out) {
 }
 
 
-/* CCYYMMDD -> "CCYY-MM-DD" in out[11]; 0 when not a calendar date. */
-static int parse_date8(Str s, char *out) {
+/* CCYYMMDD -> year, month, day; 0 when not a calendar date. */
+static int calendar_date(Str s, int *y, int *m, int *d) {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (s.n != 8) return 0;
     for (int i = 0; i < 8; i++) if (s.p[i] < '0' || s.p[i] > '9') return 0;
-    int y = (s.p[0] - '0') * 1000 + (s.p[1] - '0') * 100 + (s.p[2] - '0') * 10 + (s.p[3] - '0');
-    int m = (s.p[4] - '0') * 10 + (s.p[5] - '0');
-    int d = (s.p[6] - '0') * 10 + (s.p[7] - '0');
-    if (y < 1 || m < 1 || m > 12 || d < 1) return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > days[m - 1] + (m == 2 && leap)) return 0;
+    *y = (s.p[0] - '0') * 1000 + (s.p[1] - '0') * 100 + (s.p[2] - '0') * 10 + (s.p[3] - '0');
+    *m = (s.p[4] - '0') * 10 + (s.p[5] - '0');
+    *d = (s.p[6] - '0') * 10 + (s.p[7] - '0');
+    if (*y < 1 || *m < 1 || *m > 12 || *d < 1) return 0;
+    int leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+    return *d <= days[*m - 1] + (*m == 2 && leap);
+}
+
+/* CCYYMMDD -> "CCYY-MM-DD" in out[11]; 0 when not a calendar date. */
+static int parse_date8(Str s, char *out) {
+    int y, m, d;
+    if (!calendar_date(s, &y, &m, &d)) return 0;
     memcpy(out, s.p, 4); out[4] = '-'; memcpy(out + 5, s.p + 4, 2); out[7] = '-';
     memcpy(out + 8, s.p + 6, 2); out[10] = 0;
     return 1;
@@ -469,11 +475,8 @@ static int parse_quantity(Str s, int64_t *out) {
 static int iso_days(Str s, int32_t *out) {
     if (s.n != 10 || s.p[4] != '-' || s.p[7] != '-') return 0;
     char digits[8] = {s.p[0], s.p[1], s.p[2], s.p[3], s.p[5], s.p[6], s.p[8], s.p[9]};
-    char iso[11];
-    if (!parse_date8(S(digits, 8), iso)) return 0;
-    int y = (digits[0] - '0') * 1000 + (digits[1] - '0') * 100 + (digits[2] - '0') * 10 + (digits[3] - '0');
-    int m = (digits[4] - '0') * 10 + (digits[5] - '0');
-    int d = (digits[6] - '0') * 10 + (digits[7] - '0');
+    int y, m, d;
+    if (!calendar_date(S(digits, 8), &y, &m, &d)) return 0;
     /* days from civil (proleptic Gregorian), counting years from March */
     y -= m <= 2;
     int era = (y >= 0 ? y : y - 399) / 400;
