@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from unlisted.queries.marts import rebuild_marts
+from unlisted.queries.metrics import denial_reasons
 
 from .x12build import claim_header, interchange, remit_header, subscriber
 
@@ -238,3 +239,43 @@ def test_remark_codes_are_those_of_the_first_and_latest_adjudication(tmp_path, l
         "SELECT initial_denied, initial_denial_carc, initial_remark_codes, overturned, "
         "latest_remark_codes, net_paid FROM line_adjudication"
     ).fetchall() == [(True, "16", None, True, "N20", D("45.00"))]
+
+
+def test_denial_reason_ties_and_events_without_remarks(tmp_path, loader, db):
+    """Two denial adjustments of the same amount: the earlier CAS segment gives the reason with
+    its own group, and within one segment the lower code; an event without remark codes has
+    none (NULL) whether the payer answered by line or by claim, so the remark code breakdown
+    shows one group of denials without remarks."""
+    claims = claim_header() + subscriber(2, payer="PAYER01") + [
+        *claim("W1", [("97139", None, "100")]),
+        *claim("Y1", [("97139", None, "100")]),
+        *claim("Z1", [("97139", None, "100")]),
+    ]  # fmt: skip
+    denials = remit_header("0", trace="RUNW") + [
+        "CLP*W1*1*100*0*0*12*ICN-W1",
+        "NM1*QC*1*TESTER*PAT****MI*M0001",
+        *svc("97139", 100, 0, "CAS*OA*50*50", "CAS*CO*16*50", control="W1-1"),
+        "CLP*Y1*1*100*0*0*12*ICN-Y1",
+        "NM1*QC*1*TESTER*PAT****MI*M0001",
+        *svc("97139", 100, 0, "CAS*CO*50*50**16*50", control="Y1-1"),
+        "CLP*Z1*4*100*0*0*12*ICN-Z1",
+        "CAS*CO*16*100",
+        "NM1*QC*1*TESTER*PAT****MI*M0001",
+    ]  # fmt: skip
+    for name, text in {"w.837": interchange([claims], control=1),
+                       "w.835": interchange([denials], kind="835", control=2)}.items():  # fmt: skip
+        (tmp_path / name).write_text(text)
+        assert loader.load(tmp_path / name).status == "loaded"
+    rebuild_marts(db)
+    assert db.execute(
+        "SELECT c.patient_control_number, e.denial_carc, e.denial_group, e.denial_category, "
+        "e.remark_codes, e.denied, e.remit_line_id IS NULL AS by_claim "
+        "FROM adjudication_event e JOIN claim_line USING (claim_line_id) JOIN claim c "
+        "USING (claim_id) ORDER BY 1"
+    ).fetchall() == [
+        ("W1", "50", "OA", "medical_necessity", None, True, False),
+        ("Y1", "16", "CO", "documentation", None, True, False),
+        ("Z1", "16", "CO", "documentation", None, True, True),
+    ]
+    by_remark = denial_reasons(db, level="rarc")
+    assert by_remark.rows() == [(None, 3, D("300.00"))]

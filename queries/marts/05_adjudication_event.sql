@@ -1,11 +1,14 @@
 -- One row per claim line and remittance event that concerns it: a matched line payment (SVC),
 -- or a claim payment without lines (its amounts shared among the claim's lines by charge).
 -- Denied: charge > 0, paid 0, no patient share, and a CO/OA/PI adjustment whose CARC is in a
--- denial category (DESIGN.md); the largest such adjustment is the reason. Reversals (CLP02 22)
--- carry negated amounts, so sums over events are net.
+-- denial category (DESIGN.md); the largest such adjustment is the reason (on a tie, the earlier CAS
+-- segment, then the lower code), its group and CARC taken together. Reversals (CLP02 22) carry
+-- negated amounts, so sums over events are net.
 CREATE OR REPLACE TABLE adjudication_event AS
 WITH adjustments AS (
-    SELECT a.remit_claim_id, a.remit_line_id, a.level, a.group_code, a.reason_code, a.amount,
+    SELECT a.remit_claim_id, a.remit_line_id, a.level, a.group_code, a.amount,
+           {'carc': a.reason_code, 'grp': a.group_code} AS reason,
+           {'larger': -a.amount, 'earlier': a.source_position, 'code': a.reason_code} AS rank,
            coalesce(d.is_denial, false) AND a.group_code IN ('CO', 'OA', 'PI') AS is_denial
     FROM adjustment a
     LEFT JOIN denial_category d ON d.carc = a.reason_code
@@ -14,16 +17,14 @@ line_adjustments AS (
     SELECT remit_line_id,
            coalesce(sum(amount) FILTER (WHERE group_code = 'PR'), 0) AS patient_resp,
            coalesce(sum(amount) FILTER (WHERE group_code <> 'PR'), 0) AS payer_adjusted,
-           arg_max(reason_code, amount) FILTER (WHERE is_denial) AS denial_carc,
-           arg_max(group_code, amount) FILTER (WHERE is_denial) AS denial_group
+           arg_min(reason, rank) FILTER (WHERE is_denial) AS denial
     FROM adjustments
     WHERE level = 'line'
     GROUP BY remit_line_id
 ),
 claim_adjustments AS (
     SELECT remit_claim_id,
-           arg_max(reason_code, amount) FILTER (WHERE is_denial) AS denial_carc,
-           arg_max(group_code, amount) FILTER (WHERE is_denial) AS denial_group
+           arg_min(reason, rank) FILTER (WHERE is_denial) AS denial
     FROM adjustments
     WHERE level = 'claim'
     GROUP BY remit_claim_id
@@ -38,11 +39,12 @@ line_events AS (
            m.status_code, m.is_reversal, m.is_secondary, l.charge, l.paid_amount AS paid,
            coalesce(l.allowed_amount, l.charge - la.payer_adjusted) AS allowed,
            coalesce(la.patient_resp, 0) AS patient_resp,
-           coalesce(la.denial_carc, ca.denial_carc) AS denial_carc,
-           coalesce(la.denial_group, ca.denial_group) AS denial_group,
+           coalesce(la.denial, ca.denial).carc AS denial_carc,
+           coalesce(la.denial, ca.denial).grp AS denial_group,
            l.submitted_procedure_code IS NOT NULL AS recoded,
            l.procedure_code AS adjudicated_code,
-           concat_ws(',', rl.codes, rc.codes) AS remark_codes
+           -- NULL, as for a claim event, when neither the line nor its claim has remarks
+           nullif(concat_ws(',', rl.codes, rc.codes), '') AS remark_codes
     FROM remit_line_match lm
     JOIN remit_line l USING (remit_line_id)
     JOIN remit_claim_match m ON m.remit_claim_id = lm.remit_claim_id
@@ -75,7 +77,7 @@ claim_events AS (
     SELECT s.claim_line_id, s.remit_claim_id, NULL::BIGINT AS remit_line_id, s.remit_id,
            s.payment_date, s.status_code, s.is_reversal, s.is_secondary, s.charge,
            s.paid, s.paid + s.patient_resp AS allowed, s.patient_resp,
-           ca.denial_carc, ca.denial_group, false AS recoded, NULL AS adjudicated_code,
+           ca.denial.carc AS denial_carc, ca.denial.grp AS denial_group, false AS recoded, NULL AS adjudicated_code,
            r.codes AS remark_codes
     FROM (
         SELECT *,
@@ -110,11 +112,11 @@ COMMENT ON COLUMN adjudication_event.charge IS 'Charge of the line on this event
 COMMENT ON COLUMN adjudication_event.paid IS 'Paid on the line by this event.';
 COMMENT ON COLUMN adjudication_event.allowed IS 'Allowed: AMT*B6, else charge minus CO/OA/PI adjustments.';
 COMMENT ON COLUMN adjudication_event.patient_resp IS 'PR adjustments (deductible, coinsurance, copay).';
-COMMENT ON COLUMN adjudication_event.denial_carc IS 'Largest CO/OA/PI adjustment whose CARC is a denial (line level, else claim level).';
+COMMENT ON COLUMN adjudication_event.denial_carc IS 'Largest CO/OA/PI adjustment whose CARC is a denial (line level, else claim level; on a tie the earlier CAS segment, then the lower code).';
 COMMENT ON COLUMN adjudication_event.denial_group IS 'Its group code (CO, OA, PI).';
 COMMENT ON COLUMN adjudication_event.recoded IS 'The payer recoded the line (SVC06 present).';
 COMMENT ON COLUMN adjudication_event.adjudicated_code IS 'The code the payer paid when it recoded.';
-COMMENT ON COLUMN adjudication_event.remark_codes IS 'Remark codes (LQ, MOA, MIA) of the event, comma-separated.';
+COMMENT ON COLUMN adjudication_event.remark_codes IS 'Remark codes (LQ, MOA, MIA) of the event, comma-separated; NULL when it has none.';
 COMMENT ON COLUMN adjudication_event.denial_category IS 'Category of denial_carc.';
 COMMENT ON COLUMN adjudication_event.denied IS 'Denied adjudication: charge > 0, paid 0, no patient share, a denial CARC.';
 COMMENT ON COLUMN adjudication_event.event_order IS '1, 2, ... in payment date order.';
