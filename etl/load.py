@@ -169,15 +169,16 @@ class Loader:
         ids = self.next_ids()
         self.known_next_ids = None
         batch_id = ids.pop("load_batch")
-        self.writer.highest_ids.clear()
+        self.writer.start_file()
         self.con.execute("BEGIN TRANSACTION")
         try:
             result = self.load_in_transaction(path, shown, sha, batch_id, dict(ids))
             self.con.execute("COMMIT")
             highest = self.writer.highest_ids
-            self.known_next_ids = {"load_batch": batch_id + 1} | {
-                table: max(first, highest.get(table, 0) + 1) for table, first in ids.items()
-            }
+            if not self.writer.discarded_rows:  # else the database says (next_ids)
+                self.known_next_ids = {"load_batch": batch_id + 1} | {
+                    table: max(first, highest.get(table, 0) + 1) for table, first in ids.items()
+                }
             return result
         except KeyboardInterrupt:
             self.con.execute("ROLLBACK")
@@ -246,7 +247,11 @@ class Loader:
             }
             background = BackgroundWriter(writer, count)
             try:
-                x12.load_into(ctx, background.submit)
+                x12.load_into(
+                    ctx,
+                    background.submit,
+                    lambda first, last: background.discard(batch_id, first, last),
+                )
             finally:
                 background.drain()
             segments = x12.segments
@@ -261,7 +266,7 @@ class Loader:
 
             load_table(path, ctx, write_frame, json_lines=kind == "jsonl")
         tally = ctx.tally
-        loaded = sum(written.values()) > 0
+        loaded = sum(written.values()) > writer.discarded_rows
         if loaded and envelope["control"]:
             same = next(
                 iter(

@@ -32,6 +32,11 @@ class TableWriter:
         self.con = con
         self.columns: dict[str, list[tuple[str, str]]] = {}
         self.highest_ids: dict[str, int] = {}  # of the rows written, by table (ID_COLUMNS)
+        self.discarded_rows = 0  # written, then deleted again (highest_ids may overstate)
+
+    def start_file(self) -> None:
+        self.highest_ids.clear()
+        self.discarded_rows = 0
 
     def table_columns(self, table: str) -> list[tuple[str, str]]:
         if table not in self.columns:
@@ -67,6 +72,13 @@ class TableWriter:
             if highest is not None:
                 self.highest_ids[table] = max(highest, self.highest_ids.get(table, highest))
 
+    def discard_segments(self, batch_id: int, first: int, last: int) -> None:
+        """Delete the rows of the file read from segments first..last (a quarantined
+        transaction of which a part was written)."""
+        params = {"batch_id": batch_id, "first": first, "last": last}
+        for statement in self.con.extract_statements(sql("load/discard_segments")):
+            self.discarded_rows += self.con.execute(statement, params).fetchone()[0]
+
 
 class BackgroundWriter:
     """Inserts Arrow batches on a second thread while the caller parses the next ones.
@@ -88,6 +100,12 @@ class BackgroundWriter:
         self.pending.append((self.pool.submit(self._write, table, rows), values))
         while len(self.pending) > 1 and sum(n for _, n in self.pending[1:]) > self.waiting_values:
             self.pending.pop(0)[0].result()
+
+    def discard(self, batch_id: int, first: int, last: int) -> None:
+        """Delete, after the batches submitted so far, the rows read from segments
+        first..last."""
+        job = self.pool.submit(self.writer.discard_segments, batch_id, first, last)
+        self.pending.append((job, 0))
 
     def _write(self, table: str, rows: pa.Table) -> None:
         self.writer.write_arrow(table, rows)

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unlisted.etl.database import connect
 from unlisted.etl.load import Loader
+from unlisted.etl.x12 import parse
 
 from .conftest import SAMPLES
 
@@ -61,7 +62,10 @@ def sources():
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=st.data())
-def test_damaged_files_never_crash_nor_load_partially(data, sources, tmp_path):
+def test_damaged_files_never_crash_nor_load_partially(data, sources, tmp_path, monkeypatch):
+    # Small batches too: a transaction then reaches the database in parts, which must go again
+    # when the damage quarantines it further on.
+    monkeypatch.setattr(parse, "FLUSH_VALUES", data.draw(st.sampled_from([parse.FLUSH_VALUES, 50])))
     original = data.draw(st.sampled_from(sources))
     damaged = mutate(original, data.draw)
     path = tmp_path / "damaged.x12"

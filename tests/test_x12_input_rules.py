@@ -7,6 +7,7 @@ import codecs
 from decimal import Decimal
 
 import pytest
+from unlisted.queries.sql import sql
 
 from .conftest import SAMPLES
 from .x12build import claim_header, interchange, remit_header, subscriber
@@ -210,11 +211,109 @@ def test_parser_refuses_misuse_instead_of_crashing():
     parser = Parser("*", ":", "~", 1, ids)
     with pytest.raises(ValueError, match="outside the data"):
         parser.feed(b"ST*837~", -5, True)
-    parser.feed(b"ST*835*0001~BPR*I*1*C*ACH~", 0, False)
-    with pytest.raises(RuntimeError, match="inside a transaction"):
+    parser.feed(b"ST*835*0001~BPR*I*1*C*ACH~CLP*A*1*10*10~CAS*CO*45*0~", 0, False)
+    with pytest.raises(RuntimeError, match="inside a transaction's claim"):
         parser.take()
     with pytest.raises(RuntimeError, match="one file"):
         parser.__init__("*", ":", "~", 1, ids)
+
+
+def test_parser_hands_over_a_transaction_in_parts_only_between_claims():
+    from unlisted.etl.x12._x12parse import Parser
+
+    ids = dict(claim=1, claim_line=1, remit=1, remit_claim=1, remit_line=1)
+    parser = Parser("*", ":", "~", 1, ids, flush_values=1)
+    data = b"ST*835*0001~BPR*I*1*C*ACH~CLP*A*1*10*10~CLP*B*1*10*10~"
+    consumed, flush = parser.feed(data, 0, False)
+    assert (consumed, flush) == (len(data), 1)  # A is complete, B has no rows yet
+    assert {table: rows for table, (rows, _) in parser.take().items()} == {"remit_claim": 1}
+    _, flush = parser.feed(b"CAS*CO*45*0~", 0, False)
+    assert flush == 0  # the adjustment belongs to a claim payment still open
+    with pytest.raises(ValueError, match="flush_values must be positive"):
+        Parser("*", ":", "~", 1, ids, flush_values=0)
+
+
+BIG_CLAIMS = 40  # one transaction, about 60 values a claim: a dozen batches at 200 values
+
+
+def big_transaction(prefix: str, bad_claim: int | None = None) -> list[str]:
+    body = claim_header() + subscriber(2)
+    for k in range(BIG_CLAIMS):
+        body += claim(f"{prefix}{k}", "12.345" if k == bad_claim else f"{k + 1}.25")
+    return body
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    from unlisted.etl.x12 import parse
+
+    monkeypatch.setattr(parse, "FLUSH_VALUES", 200)
+
+
+def test_large_transaction_loads_in_parts_and_quarantines_one_claim(
+    small_batches, tmp_path, loader, db
+):
+    path = claims_file(tmp_path, [big_transaction("A", bad_claim=25)])
+    tables, _, rejects, _, _ = parsed(path)
+    assert sum(1 for table, _ in tables if table == "claim") >= 10  # in parts, not at SE
+    result = loader.load(path)
+    assert (result.status, result.claims, result.lines) == ("loaded", 39, 39)
+    assert [(r.scope, r.code) for r in result.rejects] == [("claim", "bad_amount")]
+    # 1.25 + 2.25 + ... + 40.25, without the 26th claim's
+    assert result.total_charge == Decimal("830.00") - Decimal("26.25") == Decimal("803.75")
+    assert db.execute(
+        "SELECT count(*), sum(total_charge), count(DISTINCT claim_id), "
+        "count(*) FILTER (WHERE patient_control_number = 'A25') FROM claim"
+    ).fetchone() == (39, Decimal("803.75"), 39, 0)
+    assert db.execute("SELECT count(*), sum(charge) FROM claim_line").fetchone() == (
+        39, Decimal("803.75"),
+    )  # fmt: skip
+
+
+def test_large_transaction_quarantined_after_parts_were_written_leaves_nothing(
+    small_batches, tmp_path, loader, db
+):
+    """The bad SE comes after a dozen batches of the transaction went to the database: they
+    are deleted again, within the file's transaction; the good transactions around it stay."""
+    good = claim_header() + subscriber(2) + claim("G1", "100.00")
+    bad = big_transaction("B")
+    later = claim_header() + subscriber(2) + claim("G2", "50.00")
+    text = interchange([good, bad, later]).replace(
+        f"SE*{len(bad) + 2}*0002", f"SE*{len(bad) + 2}*9999"
+    )
+    path = tmp_path / "control.837"
+    path.write_text(text)
+    result = loader.load(path)
+    assert (result.status, result.claims, result.total_charge) == ("loaded", 2, Decimal("150.00"))
+    assert [(r.scope, r.code) for r in result.rejects] == [("transaction", "se_control_number")]
+    assert db.execute(
+        "SELECT patient_control_number, charge FROM claim JOIN claim_line USING (claim_id) "
+        "ORDER BY 1"
+    ).fetchall() == [("G1", Decimal("100.00")), ("G2", Decimal("50.00"))]
+    cursor = db.execute(sql("load/next_ids"))
+    in_database = dict(zip((d[0] for d in cursor.description), cursor.fetchone(), strict=True))
+    assert loader.next_ids() == in_database
+
+
+def test_large_payment_cut_short_after_parts_were_written_is_rejected_whole(
+    small_batches, tmp_path, loader, db
+):
+    body = remit_header("1000.00")
+    for k in range(BIG_CLAIMS):
+        body += [f"CLP*P{k}*1*40*25**12*ICN{k}", "CAS*CO*45*15",
+                 "SVC*HC:97139:GP*40*25**1", "DTM*472*20261102", "CAS*CO*45*15", "LQ*HE*N20"]  # fmt: skip
+    text = interchange([body], kind="835")
+    path = tmp_path / "cut.835"
+    path.write_text(text[: text.index(f"CLP*P{BIG_CLAIMS - 2}*")])
+    result = loader.load(path)
+    assert result.status == "rejected"
+    assert [(r.scope, r.code) for r in result.rejects] == [("transaction", "truncated")]
+    assert db.execute(
+        "SELECT (SELECT count(*) FROM remit) + (SELECT count(*) FROM remit_claim)"
+        " + (SELECT count(*) FROM remit_line) + (SELECT count(*) FROM adjustment)"
+        " + (SELECT count(*) FROM remark)"
+    ).fetchone() == (0,)
+    assert db.execute("SELECT status, claims FROM load_batch").fetchall() == [("rejected", 0)]
 
 
 def parsed(path):
@@ -225,7 +324,11 @@ def parsed(path):
     ctx = FileContext(1, dict(claim=1, claim_line=1, remit=1, remit_claim=1, remit_line=1))
     tables = []
     x12 = X12File(path)
-    x12.load_into(ctx, lambda table, rows: tables.append((table, rows.to_pydict())))
+    x12.load_into(
+        ctx,
+        lambda table, rows: tables.append((table, rows.to_pydict())),
+        lambda *segments: tables.append(("discarded", segments)),
+    )
     return tables, ctx.warnings, ctx.rejects, x12.replaced_bytes, ctx.tally
 
 

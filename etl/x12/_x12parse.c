@@ -27,8 +27,10 @@
 #define MAX_ELEMENTS 32
 #define MAX_COMPONENTS 8
 #define FIELD_MAX 264
-/* Committed values (rows x columns) that make a batch for Python: counted in values, not rows,
- * because claim rows are three times as wide as adjustment rows. */
+/* Values (rows x columns) that make a batch for Python: counted in values, not rows, because
+ * claim rows are three times as wide as adjustment rows. A batch ends after a transaction, or
+ * inside a large one between two claims (the transaction's rows then leave in parts, and should
+ * it be quarantined later, the parts already written are discarded: see discarded()). */
 #define FLUSH_VALUES 3000000
 
 typedef struct { const char *p; Py_ssize_t n; } Str;
@@ -609,6 +611,9 @@ typedef struct {
     int old_format_warned, composite_warned;
     /* transaction */
     size_t txn_mark[TB_N];
+    int txn_flushed;                   /* some of its rows were taken before it ended */
+    PyObject *discards;                /* (first, last) segments of quarantined, taken transactions */
+    Py_ssize_t flush_values;
     int txn_failed, txn_errors;
     int64_t txn_err_seg;
     char txn_err_code[40], txn_err_msg[300];
@@ -1457,6 +1462,7 @@ static void reset_transaction(Parser *P) {
                    &P->h_payee_name, &P->h_payee_id, &P->h_production};
     for (size_t i = 0; i < sizeof hf / sizeof hf[0]; i++) fclear(hf[i]);
     for (int i = 0; i < TB_N; i++) P->txn_mark[i] = P->tables[i].n;
+    P->txn_flushed = 0;
     P->txn_warn_mark = PyList_GET_SIZE(P->warnings);
 }
 
@@ -1517,6 +1523,15 @@ static int refuse_transaction(Parser *P) {
 static int quarantine_transaction(Parser *P) {
     /* ids already handed out stay unused: gaps are harmless */
     for (int i = 0; i < TB_N; i++) table_truncate(&P->tables[i], P->txn_mark[i]);
+    if (P->txn_flushed) {
+        int rc = -1;
+        WITH_GIL(
+            PyObject *range = Py_BuildValue("(LL)", (long long)P->st_seg, (long long)P->seg_no);
+            if (range) { rc = PyList_Append(P->discards, range); Py_DECREF(range); }
+        );
+        if (rc < 0) return -1;
+        P->txn_flushed = 0;
+    }
     return drop_warnings_since(P, P->txn_warn_mark);
 }
 
@@ -1724,18 +1739,25 @@ static void Parser_dealloc(Parser *P) {
     PyMem_RawFree(P->c7.notes.p); PyMem_RawFree(P->c7.attach.p); PyMem_RawFree(P->c7.diag.p);
     PyMem_RawFree(P->scratch);
     Py_XDECREF(P->warnings); Py_XDECREF(P->rejects); Py_XDECREF(P->kinds);
+    Py_XDECREF(P->discards);
     Py_TYPE(P)->tp_free((PyObject *)P);
 }
 
 static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
-    static char *names[] = {"element", "component", "segment", "batch_id", "next_ids", NULL};
+    static char *names[] = {"element", "component", "segment", "batch_id", "next_ids",
+                            "flush_values", NULL};
     const char *e, *c, *s;
     Py_ssize_t ne, nc, ns;
     PyObject *ids;
     if (P->ready) { PyErr_SetString(PyExc_RuntimeError, "a Parser reads one file: make a new one"); return -1; }
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s#s#s#LO!", names, &e, &ne, &c, &nc, &s, &ns,
-                                     &P->batch_id, &PyDict_Type, &ids))
+    P->flush_values = FLUSH_VALUES;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s#s#s#LO!|n", names, &e, &ne, &c, &nc, &s, &ns,
+                                     &P->batch_id, &PyDict_Type, &ids, &P->flush_values))
         return -1;
+    if (P->flush_values < 1) {
+        PyErr_SetString(PyExc_ValueError, "flush_values must be positive");
+        return -1;
+    }
     if (ne != 1 || nc != 1 || ns != 1) {
         PyErr_SetString(PyExc_ValueError, "delimiters must be single ASCII characters");
         return -1;
@@ -1763,7 +1785,8 @@ static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
     P->warnings = PyList_New(0);
     P->rejects = PyList_New(0);
     P->kinds = PySet_New(NULL);
-    if (!P->warnings || !P->rejects || !P->kinds) return -1;
+    P->discards = PyList_New(0);
+    if (!P->warnings || !P->rejects || !P->kinds || !P->discards) return -1;
     P->ready = 1;
     return 0;
 }
@@ -1775,10 +1798,23 @@ static int usable(Parser *P) {
     return 1;
 }
 
-static int batch_full(Parser *P) {
+/* The values held up to each table's mark (the end of the last transaction), or all of them. */
+static int batch_full(Parser *P, int all) {
     size_t values = 0;
-    for (int t = 0; t < TB_N; t++) values += P->txn_mark[t] * (size_t)P->tables[t].ncols;
-    return values >= FLUSH_VALUES;
+    for (int t = 0; t < TB_N; t++)
+        values += (all ? P->tables[t].n : P->txn_mark[t]) * (size_t)P->tables[t].ncols;
+    return values >= (size_t)P->flush_values;
+}
+
+/* No open claim has rows in the tables yet (a claim's quarantine truncates to its marks), so
+ * every row held can be taken even inside a transaction. */
+static int between_claims(Parser *P) {
+    if (P->kind == K_837P && P->c7.open) return P->tables[TB_LINE].n == P->c7.mark_line;
+    if (P->kind == K_835 && P->c5.open)
+        return P->tables[TB_REMIT_LINE].n == P->c5.mark_line &&
+               P->tables[TB_ADJUSTMENT].n == P->c5.mark_adj &&
+               P->tables[TB_REMARK].n == P->c5.mark_remark;
+    return 1;
 }
 
 /* feed(data, start, final) -> (consumed, flush): parse the complete segments of data[start:];
@@ -1811,7 +1847,8 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
         if (handle_segment(P, data + pos, end - (data + pos)) < 0) { failed = 1; break; }
         pos = (end - data) + (end < data + n ? 1 : 0);
         if (!P->in_txn) for (int t = 0; t < TB_N; t++) P->txn_mark[t] = P->tables[t].n;
-        if (was_in_txn && !P->in_txn && batch_full(P)) { flush = 1; break; }
+        if (was_in_txn && !P->in_txn && batch_full(P, 0)) { flush = 1; break; }
+        if (P->in_txn && between_claims(P) && batch_full(P, 1)) { flush = 1; break; }
     }
     P->replaced += replaced_bytes;
     P->truncated += truncated_values;
@@ -1835,16 +1872,21 @@ static PyObject *Parser_finish(Parser *P, PyObject *unused) {
 }
 
 /* take() -> {table: (rows, [(name, kind, validity, offsets_or_values, data), ...])}; clears.
- * kind: str, int64, bool, dec2 (decimal128(18,2)), dec3 (decimal128(15,3)) or date (date32). */
+ * kind: str, int64, bool, dec2 (decimal128(18,2)), dec3 (decimal128(15,3)) or date (date32).
+ * Between transactions, or inside one between two claims (when feed() asked for it). */
 static PyObject *Parser_take(Parser *P, PyObject *unused) {
     if (!usable(P)) return NULL;
-    if (P->in_txn) { PyErr_SetString(PyExc_RuntimeError, "take() called inside a transaction"); return NULL; }
+    if (P->in_txn && !between_claims(P)) {
+        PyErr_SetString(PyExc_RuntimeError, "take() called inside a transaction's claim");
+        return NULL;
+    }
     PyObject *out = PyDict_New();
     if (!out) return NULL;
     for (int t = 0; t < TB_N; t++) {
         Table *tb = &P->tables[t];
-        size_t rows = P->txn_mark[t];
+        size_t rows = P->in_txn ? tb->n : P->txn_mark[t];
         if (rows == 0) continue;
+        if (P->in_txn && rows > P->txn_mark[t]) P->txn_flushed = 1;
         if (rows != tb->n) {
             PyErr_SetString(PyExc_RuntimeError, "take() called inside a transaction");
             Py_DECREF(out);
@@ -1883,6 +1925,18 @@ static PyObject *Parser_take(Parser *P, PyObject *unused) {
         tb->n = 0;
         P->txn_mark[t] = 0;
     }
+    /* the open claim (if any) has no rows yet: its marks follow the emptied tables */
+    P->c7.mark_line = P->c5.mark_line = P->c5.mark_adj = P->c5.mark_remark = 0;
+    return out;
+}
+
+/* discarded() -> [(first, last), ...]: the segment ranges of transactions quarantined after
+ * some of their rows were taken; the caller deletes what it wrote of them. Cleared. */
+static PyObject *Parser_discarded(Parser *P, PyObject *unused) {
+    if (!usable(P)) return NULL;
+    PyObject *out = P->discards;
+    P->discards = PyList_New(0);
+    if (!P->discards) { P->discards = out; return NULL; }
     return out;
 }
 
@@ -1905,6 +1959,8 @@ static PyMethodDef Parser_methods[] = {
     {"feed", (PyCFunction)Parser_feed, METH_VARARGS, "feed(data, start, final) -> (consumed, flush)"},
     {"finish", (PyCFunction)Parser_finish, METH_NOARGS, "close what the end of the file left open"},
     {"take", (PyCFunction)Parser_take, METH_NOARGS, "hand over the committed rows as buffers"},
+    {"discarded", (PyCFunction)Parser_discarded, METH_NOARGS,
+     "segment ranges (first, last) of quarantined transactions of which rows were taken"},
     {"tally", (PyCFunction)Parser_tally, METH_NOARGS, "counts and cent totals of committed data"},
     {NULL}};
 

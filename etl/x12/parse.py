@@ -1,8 +1,9 @@
 """Read an X12 file through the C parser (_x12parse.c) in chunks, into a FileContext.
 
 Python's part is the file: encoding (BOM, UTF-16), the ISA header that fixes the delimiters, and
-fixed-size chunks so memory stays bounded. The parser hands back whole transactions as Arrow
-buffers (money as exact decimals, dates as dates), which go straight to DuckDB.
+fixed-size chunks so memory stays bounded. The parser hands back batches of rows as Arrow buffers
+(money as exact decimals, dates as dates), which go straight to DuckDB: whole transactions, or a
+large transaction in parts, whose written parts are discarded should it be quarantined later.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from .reader import ISA_LENGTH, WHITESPACE, detect_encoding, parse_isa
 
 CHUNK_BYTES = 8 << 20
 MAX_SEGMENT_BYTES = 1 << 20
+# Values (rows x columns) in a batch: memory is bounded by this, whatever the file or
+# transaction size (a payer's single 835 payment can hold a file's worth of claims).
+FLUSH_VALUES = 3_000_000
 
 
 def utf8_chunks(path: Path, encoding: str, on_bytes) -> Iterator[bytes]:
@@ -113,9 +117,20 @@ class X12File:
         self.segments = 0
         self.replaced_bytes = 0
 
-    def load_into(self, ctx: FileContext, write: Callable[[str, pa.Table], None]) -> None:
+    def load_into(
+        self,
+        ctx: FileContext,
+        write: Callable[[str, pa.Table], None],
+        discard: Callable[[int, int], None],
+    ) -> None:
+        """Hand the rows to `write` batch by batch; `discard(first, last)` asks to delete the
+        rows written of a transaction (segments first..last) quarantined after a batch ended
+        inside it, before any later batch is written."""
         d = self.delimiters
-        parser = Parser(d.element, d.component, d.segment, ctx.batch_id, dict(ctx.next_ids))
+        parser = Parser(
+            d.element, d.component, d.segment, ctx.batch_id, dict(ctx.next_ids),
+            flush_values=FLUSH_VALUES,
+        )  # fmt: skip
 
         def drain(data: bytes, final: bool) -> int:
             position = 0
@@ -132,7 +147,10 @@ class X12File:
                 take()
 
         def take() -> None:
-            for table, (rows, columns) in parser.take().items():
+            taken = parser.take()
+            for first, last in parser.discarded():
+                discard(first, last)
+            for table, (rows, columns) in taken.items():
                 write(table, arrow_table(rows, columns))
 
         carry = b""
