@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from .tables import Finding, Tally
 
 
@@ -11,12 +13,14 @@ class FileContext:
     def __init__(self, batch_id: int, next_ids: dict[str, int]):
         self.batch_id = batch_id
         self.next_ids = next_ids
-        self.warnings: list[Finding] = []
+        self.warnings: list[Finding] = []  # listed: the first of each code in large numbers
+        self.warning_counts: Counter[str] = Counter()  # all, listed or not
         self.rejects: list[Finding] = []
         self.tally = Tally()
 
     def warn(self, location: str, code: str, message: str) -> None:
         self.warnings.append(Finding(location, code, message))
+        self.warning_counts[code] += 1
 
     def reject(self, location: str, scope: str, code: str, message: str) -> None:
         self.rejects.append(Finding(location, code, message, scope))

@@ -51,10 +51,15 @@ class FileResult:
     lines: int = 0
     total_charge: Decimal | None = None
     total_paid: Decimal | None = None
-    warnings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # as listed in load_warning
+    warning_counts: Counter = field(default_factory=Counter)  # by code, listed or not
     rejects: list[Finding] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0  # wall time of this file: read, checked, written and committed
+
+    @property
+    def warning_total(self) -> int:
+        return sum(self.warning_counts.values())
 
     def to_json(self) -> dict:
         return {
@@ -67,8 +72,8 @@ class FileResult:
             "lines": self.lines,
             "total_charge": None if self.total_charge is None else str(self.total_charge),
             "total_paid": None if self.total_paid is None else str(self.total_paid),
-            "warnings": len(self.warnings),
-            "warning_codes": dict(Counter(w.code for w in self.warnings)),
+            "warnings": self.warning_total,
+            "warning_codes": dict(self.warning_counts),
             "rejects": len(self.rejects),
             "reject_reasons": [
                 {"location": r.location, "scope": r.scope, "code": r.code, "reason": r.message}
@@ -298,6 +303,7 @@ class Loader:
             total_charge=tally.total_charge if loaded and not no_money else None,
             total_paid=tally.total_paid if loaded else None,
             warnings=ctx.warnings,
+            warning_counts=ctx.warning_counts,
             rejects=ctx.rejects,
         )
         result.message = summary_message(result)
@@ -343,7 +349,7 @@ class Loader:
                 "lines": result.lines,
                 "total_charge": result.total_charge,
                 "total_paid": result.total_paid,
-                "warnings": len(result.warnings),
+                "warnings": result.warning_total,
                 "rejects": len(result.rejects),
                 "message": result.message,
             },
@@ -390,6 +396,6 @@ def summary_message(result: FileResult) -> str:
             "quarantined "
             + ", ".join(f"{n} {s}" + ("s" if n > 1 else "") for s, n in sorted(scopes.items()))
         )
-    if result.warnings:
-        parts.append(f"{len(result.warnings)} warnings")
+    if result.warning_total:
+        parts.append(f"{result.warning_total:,} warnings")
     return "; ".join(parts)

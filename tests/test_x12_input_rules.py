@@ -355,3 +355,38 @@ def test_parsers_in_two_threads_read_what_each_reads_alone(tmp_path):
         for _ in range(5):
             together = list(pool.map(parsed, [first, second]))
             assert together == alone
+
+
+def test_many_warnings_of_one_kind_are_counted_and_the_first_thousand_listed(tmp_path, loader, db):
+    """Every claim unbalanced: 1,004 warnings counted, the first 1,000 listed with a summary of
+    the rest. A quarantined claim's warning and a quarantined transaction's go with them, from
+    the list and from the counts."""
+    unbalanced = [claim(f"A{k}", "100.00", line_charge="90.00") for k in range(1000)]
+    first = claim_header() + subscriber(2) + [s for c in unbalanced for s in c]
+    first += [  # quarantined at its second line: the first line's warning goes with it
+        "CLM*BAD*100.00***11:B:1*Y*A*Y*Y", "LX*1", "SV1*HC:97139:GP*90.00*UN*1***1",
+        "LX*2", "SV1*HC:97139:GP*12.345*UN*1***1", "DTP*472*D8*20261102",
+    ]  # fmt: skip
+    first += [s for k in range(4) for s in claim(f"C{k}", "100.00", line_charge="90.00")]
+    dropped = claim_header() + subscriber(2) + claim("D1", "100.00", line_charge="90.00")
+    text = interchange([first, dropped]).replace(
+        f"SE*{len(dropped) + 2}*0002", f"SE*{len(dropped) + 2}*9999"
+    )
+    path = tmp_path / "unbalanced.837"
+    path.write_text(text)
+    result = loader.load(path)
+    assert (result.status, result.claims) == ("loaded", 1004)
+    record = result.to_json()
+    assert (record["warnings"], record["warning_codes"]) == (1004, {"claim_unbalanced": 1004})
+    assert result.message == (
+        "loaded 1004 claims, 1004 lines; quarantined 1 claim, 1 transaction; 1,004 warnings"
+    )
+    assert db.execute(
+        "SELECT count(*) FILTER (WHERE location <> 'file'), max(message) FILTER (WHERE location = "
+        "'file'), (SELECT warnings FROM load_batch) FROM load_warning"
+    ).fetchone() == (
+        1000,
+        "and 4 more claim_unbalanced warnings in this file, counted but not listed one by one "
+        "(the first 1,000 are)",
+        1004,
+    )

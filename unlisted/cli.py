@@ -459,7 +459,7 @@ def summary_rows(results: list[FileResult], by_kind: bool) -> list[tuple]:
                 r.lines,
                 r.total_charge,
                 r.total_paid,
-                len(r.warnings),
+                r.warning_total,
                 len(r.rejects),
             )
             for r in results
@@ -485,7 +485,7 @@ def summary_rows(results: list[FileResult], by_kind: bool) -> list[tuple]:
                 money_sum(group, "total_paid")
                 if any(r.total_paid is not None for r in group)
                 else None,
-                sum(len(r.warnings) for r in group),
+                sum(r.warning_total for r in group),
                 sum(len(r.rejects) for r in group),
             )
         )

@@ -32,6 +32,11 @@
  * inside a large one between two claims (the transaction's rows then leave in parts, and should
  * it be quarantined later, the parts already written are discarded: see discarded()). */
 #define FLUSH_VALUES 3000000
+/* Warnings of one code listed per file; the rest are counted. A systematic problem (every line
+ * of a payer unbalanced) would otherwise make the list grow with the file, and each listed
+ * warning costs the GIL. */
+#define LISTED_PER_CODE 1000
+#define MAX_WARNING_CODES 64
 
 typedef struct { const char *p; Py_ssize_t n; } Str;
 /* Sums of cents: one amount may reach 10^18 cents, so totals need more than 64 bits. */
@@ -619,6 +624,11 @@ typedef struct {
     char txn_err_code[40], txn_err_msg[300];
     int claim_errors;
     Py_ssize_t txn_warn_mark, claim_warn_mark;
+    /* warnings counted by code, and the counts when the transaction and the claim began */
+    int warning_codes;
+    char warning_code[MAX_WARNING_CODES][40];
+    int64_t warning_count[MAX_WARNING_CODES], txn_warning_count[MAX_WARNING_CODES],
+            claim_warning_count[MAX_WARNING_CODES];
     int64_t claim_err_seg;
     char claim_err_code[40], claim_err_msg[300];
     /* tallies: pending for the open transaction, then committed */
@@ -667,18 +677,38 @@ static int finding(Parser *P, PyObject *list, int64_t seg, const char *scope, co
     );
     return rc;
 }
-/* Warnings about rows that were quarantined would only confuse: the reject explains. */
-static int drop_warnings_since(Parser *P, Py_ssize_t mark) {
+/* Counts a warning; whether to list it too (the first LISTED_PER_CODE of its code). */
+static int count_warning(Parser *P, const char *code) {
+    int i = 0;
+    while (i < P->warning_codes && strcmp(P->warning_code[i], code)) i++;
+    if (i == MAX_WARNING_CODES) return 1;  /* more codes than the parser has: list them all */
+    if (i == P->warning_codes) {
+        snprintf(P->warning_code[i], sizeof P->warning_code[i], "%s", code);
+        P->warning_codes++;
+    }
+    return P->warning_count[i]++ < LISTED_PER_CODE;
+}
+
+static void mark_claim_warnings(Parser *P) {
+    P->claim_warn_mark = PyList_GET_SIZE(P->warnings);
+    memcpy(P->claim_warning_count, P->warning_count, sizeof P->warning_count);
+}
+
+/* Warnings about rows that were quarantined would only confuse: the reject explains. The mark
+ * and the counts are those of the claim's or the transaction's beginning. */
+static int drop_warnings_since(Parser *P, Py_ssize_t mark, const int64_t *counts) {
     /* a once-per-file warning that goes with them may be given again later */
     if (P->old_format_warned > mark) P->old_format_warned = 0;
     if (P->composite_warned > mark) P->composite_warned = 0;
+    memcpy(P->warning_count, counts, sizeof P->warning_count);
     int rc;
     WITH_GIL(rc = PyList_SetSlice(P->warnings, mark, PyList_GET_SIZE(P->warnings), NULL));
     return rc;
 }
 
-#define WARN(seg, code, ...) do { char _m[400]; snprintf(_m, sizeof _m, __VA_ARGS__); \
-    if (finding(P, P->warnings, (seg), NULL, (code), _m) < 0) return -1; } while (0)
+#define WARN(seg, code, ...) do { if (count_warning(P, (code))) { char _m[400]; \
+    snprintf(_m, sizeof _m, __VA_ARGS__); \
+    if (finding(P, P->warnings, (seg), NULL, (code), _m) < 0) return -1; } } while (0)
 #define REJECT(seg, scope, code, ...) do { char _m[500]; snprintf(_m, sizeof _m, __VA_ARGS__); \
     if (finding(P, P->rejects, (seg), (scope), (code), _m) < 0) return -1; } while (0)
 
@@ -801,7 +831,7 @@ static int reject_claim(Parser *P, const char *noun, const char *where) {
     char more[64] = "";
     if (P->claim_errors > 1)
         snprintf(more, sizeof more, " (and %d more problems)", P->claim_errors - 1);
-    if (drop_warnings_since(P, P->claim_warn_mark) < 0) return -1;
+    if (drop_warnings_since(P, P->claim_warn_mark, P->claim_warning_count) < 0) return -1;
     REJECT(P->claim_err_seg, "claim", P->claim_err_code, "%s at %s quarantined: %s%s", noun, where,
            P->claim_err_msg, more);
     return 0;
@@ -1013,7 +1043,7 @@ static int seg837(Parser *P, int64_t n, Str tag) {
         c->seg = n;
         c->id = P->next_claim++;
         c->mark_line = P->tables[TB_LINE].n;
-        P->claim_warn_mark = PyList_GET_SIZE(P->warnings);
+        mark_claim_warnings(P);
         P->claim_errors = 0;
         if (!P->sub.hl) fail(P, n, "claim_outside_subscriber", "CLM appears before any subscriber loop (HL 22)");
         if (!E(P, 1).n) fail(P, n, "missing_value", "CLM01 (patient control number) is empty");
@@ -1277,7 +1307,7 @@ static int seg835(Parser *P, int64_t n, Str tag) {
         c->mark_line = P->tables[TB_REMIT_LINE].n;
         c->mark_adj = P->tables[TB_ADJUSTMENT].n;
         c->mark_remark = P->tables[TB_REMARK].n;
-        P->claim_warn_mark = PyList_GET_SIZE(P->warnings);
+        mark_claim_warnings(P);
         P->claim_errors = 0;
         if (!E(P, 1).n) fail(P, n, "missing_value", "CLP01 (patient control number) is empty");
         if (!E(P, 2).n) fail(P, n, "missing_value", "CLP02 (claim status) is empty");
@@ -1464,6 +1494,7 @@ static void reset_transaction(Parser *P) {
     for (int i = 0; i < TB_N; i++) P->txn_mark[i] = P->tables[i].n;
     P->txn_flushed = 0;
     P->txn_warn_mark = PyList_GET_SIZE(P->warnings);
+    memcpy(P->txn_warning_count, P->warning_count, sizeof P->warning_count);
 }
 
 static int start_transaction(Parser *P, int64_t n) {
@@ -1532,7 +1563,7 @@ static int quarantine_transaction(Parser *P) {
         if (rc < 0) return -1;
         P->txn_flushed = 0;
     }
-    return drop_warnings_since(P, P->txn_warn_mark);
+    return drop_warnings_since(P, P->txn_warn_mark, P->txn_warning_count);
 }
 
 static int end_transaction(Parser *P, int64_t n) {
@@ -1865,7 +1896,9 @@ static PyObject *Parser_finish(Parser *P, PyObject *unused) {
     if (P->in_txn && cut_short(P, P->seg_no + 1) < 0) return NULL;
     if (P->in_isa) {
         char m[] = "the file ends without IEA";
-        if (finding(P, P->warnings, P->seg_no, NULL, "missing_trailer", m) < 0) return NULL;
+        if (count_warning(P, "missing_trailer") &&
+            finding(P, P->warnings, P->seg_no, NULL, "missing_trailer", m) < 0)
+            return NULL;
     }
     for (int t = 0; t < TB_N; t++) P->txn_mark[t] = P->tables[t].n;
     Py_RETURN_NONE;
@@ -1945,14 +1978,25 @@ static PyObject *Parser_tally(Parser *P, PyObject *unused) {
     char charge[64], paid[64];
     cents_text(P->charge_cents, charge, sizeof charge);
     cents_text(P->paid_cents, paid, sizeof paid);
-    return Py_BuildValue("{s:L,s:L,s:L,s:s,s:s,s:O,s:L,s:n,s:n,s:L,s:L,s:L,s:L,s:L}",
+    PyObject *counts = PyDict_New();  /* warnings by code, listed or not */
+    if (!counts) return NULL;
+    for (int i = 0; i < P->warning_codes; i++) {
+        if (!P->warning_count[i]) continue;
+        PyObject *n = PyLong_FromLongLong((long long)P->warning_count[i]);
+        if (!n || PyDict_SetItemString(counts, P->warning_code[i], n) < 0) {
+            Py_XDECREF(n); Py_DECREF(counts);
+            return NULL;
+        }
+        Py_DECREF(n);
+    }
+    return Py_BuildValue("{s:L,s:L,s:L,s:s,s:s,s:O,s:L,s:n,s:n,s:L,s:L,s:L,s:L,s:L,s:N}",
         "transactions", (long long)P->transactions, "claims", (long long)P->claims,
         "lines", (long long)P->lines, "charge", charge, "paid", paid, "paid_seen", P->paid_seen ? Py_True : Py_False,
         "segments", (long long)P->seg_no, "replaced_bytes", P->replaced,
         "truncated_values", P->truncated,
         "next_claim", (long long)P->next_claim, "next_claim_line", (long long)P->next_line,
         "next_remit", (long long)P->next_remit, "next_remit_claim", (long long)P->next_remit_claim,
-        "next_remit_line", (long long)P->next_remit_line);
+        "next_remit_line", (long long)P->next_remit_line, "warning_counts", counts);
 }
 
 static PyMethodDef Parser_methods[] = {

@@ -9,6 +9,7 @@ large transaction in parts, whose written parts are discarded should it be quara
 from __future__ import annotations
 
 import codecs
+from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -178,7 +179,17 @@ class X12File:
             )
         for table in ("claim", "claim_line", "remit", "remit_claim", "remit_line"):
             ctx.next_ids[table] = tally[f"next_{table}"]
-        ctx.warnings.extend(Finding(*w) for w in parser.warnings)
+        listed = [Finding(*w) for w in parser.warnings]
+        ctx.warnings.extend(listed)
+        ctx.warning_counts.update(tally["warning_counts"])
+        shown = Counter(w.code for w in listed)
+        for code, count in sorted(tally["warning_counts"].items()):
+            if count > shown[code]:
+                ctx.warnings.append(Finding(
+                    "file", code,
+                    f"and {count - shown[code]:,} more {code} warnings in this file, counted but "
+                    f"not listed one by one (the first {shown[code]:,} are)",
+                ))  # fmt: skip
         ctx.rejects.extend(Finding(*r) for r in parser.rejects)
         t = ctx.tally
         t.transactions += tally["transactions"]

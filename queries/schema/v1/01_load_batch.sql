@@ -36,6 +36,6 @@ COMMENT ON COLUMN load_batch.claims IS 'Records loaded: claims (CLM, claims CSV)
 COMMENT ON COLUMN load_batch.lines IS 'Service lines loaded: SV1 (837P) or SVC (835).';
 COMMENT ON COLUMN load_batch.total_charge IS 'Sum of loaded claim charges (CLM02 or CLP03).';
 COMMENT ON COLUMN load_batch.total_paid IS 'Sum of loaded claim payments (CLP04); NULL for claims.';
-COMMENT ON COLUMN load_batch.warnings IS 'Number of rows in load_warning for this batch.';
+COMMENT ON COLUMN load_batch.warnings IS 'Number of warnings about the file; load_warning lists the first 1,000 of each code and counts the rest.';
 COMMENT ON COLUMN load_batch.rejects IS 'Number of rows in reject for this batch.';
 COMMENT ON COLUMN load_batch.message IS 'One-line summary for people: what happened and, on rejection, what to do.';
