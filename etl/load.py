@@ -13,6 +13,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -95,6 +96,22 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+class BackgroundDigest:
+    """SHA-256 of the bytes fed, computed on a thread of its own while the file is parsed
+    (hashlib works without the GIL), in the order the bytes were fed."""
+
+    def __init__(self):
+        self.digest = hashlib.sha256()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlisted-sha256")
+
+    def update(self, data: bytes) -> None:
+        self.pool.submit(self.digest.update, data)
+
+    def hexdigest(self) -> str:
+        self.pool.shutdown(wait=True)
+        return self.digest.hexdigest()
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -158,10 +175,12 @@ class Loader:
     def load_once(self, path: Path, shown: str) -> FileResult:
         self.con.execute(sql("load/session_settings"))
         try:
-            sha = file_sha256(path)
+            # Same bytes, same size: only a size seen before calls for hashing the file before
+            # reading it; otherwise the X12 reader hashes it as it goes.
+            sha = file_sha256(path) if self.loaded_file_of_size(path.stat().st_size) else None
         except OSError as exc:
             return FileResult(shown, "rejected", message=f"cannot read the file: {exc.strerror}")
-        earlier = self.earlier_load(sha)
+        earlier = self.earlier_load(sha) if sha else None
         if earlier:
             batch_id, name, when, kind = earlier
             return FileResult(
@@ -214,6 +233,10 @@ class Loader:
         cursor = self.con.execute(sql("load/next_ids"))
         return dict(zip((d[0] for d in cursor.description), cursor.fetchall()[0], strict=True))
 
+    def loaded_file_of_size(self, file_bytes: int) -> bool:
+        found = self.con.execute(sql("load/loaded_file_of_size"), {"file_bytes": file_bytes})
+        return found.fetchall()[0][0]
+
     def earlier_load(self, sha: str) -> tuple | None:
         """(batch_id, file name, when, kind) of an earlier successful load of these bytes."""
         # fetchall: DuckDB refuses other work on a connection with an unfinished result
@@ -244,7 +267,8 @@ class Loader:
         segments = 0
         kind = sniff(path)
         if kind == "x12":
-            x12 = X12File(path, on_bytes=self.on_bytes)
+            digest = BackgroundDigest() if sha is None else None
+            x12 = X12File(path, on_bytes=self.on_bytes, digest=digest)
             envelope = {
                 "control": x12.control_number,
                 "sender": x12.sender,
@@ -260,6 +284,7 @@ class Loader:
             finally:
                 background.drain()
             segments = x12.segments
+            sha = sha or digest.hexdigest()  # the whole file was read
             if x12.replaced_bytes:
                 ctx.warn(
                     "file",
@@ -269,6 +294,7 @@ class Loader:
         else:
             from .csv_inputs import load_table  # Polars is loaded only for tabular inputs
 
+            sha = sha or file_sha256(path)
             load_table(path, ctx, write_frame, json_lines=kind == "jsonl")
         tally = ctx.tally
         loaded = sum(written.values()) > writer.discarded_rows
@@ -311,6 +337,13 @@ class Loader:
         return result
 
     def record_rejected(self, path, shown, sha, batch_id, code, message) -> FileResult:
+        if sha is None:  # the file was not read to its end
+            try:
+                sha = file_sha256(path)
+            except OSError as exc:
+                return FileResult(
+                    shown, "rejected", message=f"cannot read the file: {exc.strerror}"
+                )
         result = FileResult(
             shown,
             "rejected",

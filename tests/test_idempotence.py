@@ -69,3 +69,27 @@ def test_the_next_ids_the_loader_keeps_between_files_are_the_databases(tmp_path,
     assert checked >= 60
     statuses = {loader.load(path).status for path in files}
     assert statuses == {"duplicate", "rejected"}
+
+
+def test_each_file_is_known_by_the_sha256_of_its_bytes(tmp_path, loader, db):
+    """The SHA-256 is computed before reading a file only when a file of its size loaded before,
+    else while parsing it: either way load_batch holds that of the file's bytes, a copy under
+    another name is a duplicate, and a file of the same size with other bytes loads."""
+    import hashlib
+
+    files = list(expand_paths([SAMPLES]))
+    results = [loader.load(path) for path in files]
+    recorded = dict(db.execute("SELECT batch_id, sha256 FROM load_batch").fetchall())
+    for path, result in zip(files, results, strict=True):
+        assert recorded[result.batch_id] == hashlib.sha256(path.read_bytes()).hexdigest(), path
+    original = SAMPLES / "imsweb__x12-parser" / "x12_valid.txt"
+    copy = tmp_path / "renamed.x12"
+    copy.write_bytes(original.read_bytes())
+    assert loader.load(copy).status == "duplicate"
+    other = tmp_path / "other.x12"
+    other.write_bytes(original.read_bytes().replace(b"CLM*", b"CLM*Z", 1)[:-1])
+    assert other.stat().st_size == original.stat().st_size
+    again = loader.load(other)
+    assert again.status == "loaded"
+    stored = db.execute("SELECT sha256 FROM load_batch WHERE batch_id = $b", {"b": again.batch_id})
+    assert stored.fetchone()[0] == hashlib.sha256(other.read_bytes()).hexdigest()

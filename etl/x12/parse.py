@@ -29,8 +29,9 @@ MAX_SEGMENT_BYTES = 1 << 20
 FLUSH_VALUES = 3_000_000
 
 
-def utf8_chunks(path: Path, encoding: str, on_bytes) -> Iterator[bytes]:
-    """The file as UTF-8 bytes, chunk by chunk (UTF-8 passes through untouched)."""
+def utf8_chunks(path: Path, encoding: str, on_bytes, digest=None) -> Iterator[bytes]:
+    """The file as UTF-8 bytes, chunk by chunk (UTF-8 passes through untouched); `digest`
+    (a hashlib object), if given, is fed the file's bytes as read."""
     transcode = encoding.startswith("utf-16")
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace") if transcode else None
     first = True
@@ -38,6 +39,8 @@ def utf8_chunks(path: Path, encoding: str, on_bytes) -> Iterator[bytes]:
         while raw := f.read(CHUNK_BYTES):
             if on_bytes is not None:
                 on_bytes(len(raw))
+            if digest is not None:
+                digest.update(raw)
             if decoder is not None:
                 raw = decoder.decode(raw).encode("utf-8")
             elif first and raw.startswith(codecs.BOM_UTF8):
@@ -91,9 +94,10 @@ def arrow_table(rows: int, columns: list[tuple]) -> pa.Table:
 class X12File:
     """One X12 file: its envelope identity, then `load_into(ctx, write)`."""
 
-    def __init__(self, path: Path, on_bytes: Callable[[int], None] | None = None):
+    def __init__(self, path: Path, on_bytes: Callable[[int], None] | None = None, digest=None):
         self.path = path
         self.on_bytes = on_bytes
+        self.digest = digest  # a hashlib object fed the file's bytes while they are parsed
         with path.open("rb") as f:
             head = f.read(4096)
         self.encoding = detect_encoding(head)
@@ -155,7 +159,7 @@ class X12File:
                 write(table, arrow_table(rows, columns))
 
         carry = b""
-        for chunk in utf8_chunks(self.path, self.encoding, self.on_bytes):
+        for chunk in utf8_chunks(self.path, self.encoding, self.on_bytes, self.digest):
             data = carry + chunk if carry else chunk
             carry = data[drain(data, False) :]
             if len(carry) > MAX_SEGMENT_BYTES:
