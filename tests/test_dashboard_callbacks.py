@@ -446,3 +446,27 @@ def test_a_change_says_whether_it_is_for_the_better():
     assert (lower.children, lower.className) == ("-50.0% vs previous period",
                                                  "tile-change better")
     assert change("net_paid", {"value": 1.0}, {"value": 0.0}).children == "no comparison"
+
+
+def test_data_page_counts_the_warnings_it_does_not_list(tmp_path, loader, db):
+    """1,200 unbalanced claims: every warning counted, the first 1,000 listed and one row saying
+    how many more."""
+    from unlisted.queries.marts import rebuild_marts
+
+    from .test_x12_input_rules import claim
+    from .x12build import claim_header, interchange, subscriber
+
+    body = claim_header() + subscriber(2)
+    for k in range(1200):
+        body += claim(f"A{k}", "100.00", line_charge="90.00")
+    (tmp_path / "unbalanced.837").write_text(interchange([body]))
+    assert loader.load(tmp_path / "unbalanced.837").warning_total == 1200
+    rebuild_marts(db)
+    db.close()
+    app = create_app(tmp_path / "test.duckdb", Settings(as_of=AS_OF), check_every=0)
+    page = page_body(signed_in(app), "data", pathname="/data")
+    assert "Warnings (1,200; 1,001 listed)" in texts(page)
+    listed = find(page, id={"type": "drill-table", "name": "warnings"})[0]["rowData"]
+    assert len(listed) == 1001
+    (summary,) = [row["message"] for row in listed if row["location"] == "file"]
+    assert summary.startswith("and 200 more claim_unbalanced warnings in this file")

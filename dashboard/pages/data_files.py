@@ -41,11 +41,14 @@ def draw(data: Data, _view: View, search: str):
         loaded_at=files["batches"]["loaded_at"].dt.strftime("%Y-%m-%d %H:%M:%S"))
     counts = batches["status"].value_counts().to_dicts() if batches.height else []
     summary = ", ".join(f"{c['count']:,} {c['status']}" for c in counts) or "no file yet"
+    # beyond 1,000 of a code in a file, warnings are counted, not listed one by one
+    listed, counted = files["warnings"].height, int(batches["warnings"].sum() or 0)
+    shown = f"{counted:,}; {listed:,} listed" if counted > listed else f"{listed:,}"
     return [
         html.P(f"{batches.height:,} files: {summary}.", className="period"),
         ui.card("Files", ui.table("files", batches.to_dicts(), BATCHES, clickable=False),
                 "files", search),
-        ui.card(f"Warnings ({files['warnings'].height:,})",
+        ui.card(f"Warnings ({shown})",
                 ui.table("warnings", files["warnings"].to_dicts(), WARNINGS, clickable=False,
                          empty_text="No warnings."), "warnings", search,
                 note="The file loaded; something in it deserves a look."),
