@@ -390,3 +390,27 @@ def test_many_warnings_of_one_kind_are_counted_and_the_first_thousand_listed(tmp
         "(the first 1,000 are)",
         1004,
     )
+
+
+def test_large_payment_cut_short_by_the_next_one_leaves_the_next_one_whole(
+    small_batches, tmp_path, loader, db
+):
+    """A new ST ends a large payment that has no SE: what was written of the payment goes, the
+    next payment (whose rows start at that ST) loads whole."""
+    cut = remit_header("1000.00")
+    for k in range(BIG_CLAIMS):
+        cut += [f"CLP*P{k}*1*40*25**12*ICN{k}", "SVC*HC:97139:GP*40*25**1", "CAS*CO*45*15"]
+    whole = remit_header("25.00", trace="TRACE2") + [
+        "CLP*N1*1*40*25**12*ICNN1", "SVC*HC:97139:GP*40*25**1", "CAS*CO*45*15",
+    ]  # fmt: skip
+    text = interchange([cut, whole], kind="835")
+    text = text.replace(f"SE*{len(cut) + 2}*0001~\n", "")
+    path = tmp_path / "two.835"
+    path.write_text(text)
+    result = loader.load(path)
+    assert (result.status, result.claims, result.total_paid) == ("loaded", 1, Decimal("25.00"))
+    assert [(r.scope, r.code) for r in result.rejects] == [("transaction", "truncated")]
+    assert db.execute(
+        "SELECT (SELECT list(trace_number) FROM remit), (SELECT list(patient_control_number) "
+        "FROM remit_claim), (SELECT count(*) FROM remit_line), (SELECT sum(amount) FROM adjustment)"
+    ).fetchone() == (["TRACE2"], ["N1"], 1, Decimal("15.00"))

@@ -1551,13 +1551,14 @@ static int refuse_transaction(Parser *P) {
     return 0;
 }
 
-static int quarantine_transaction(Parser *P) {
+/* The transaction's rows go; `last` is its last segment (its rows lie in st_seg..last). */
+static int quarantine_transaction(Parser *P, int64_t last) {
     /* ids already handed out stay unused: gaps are harmless */
     for (int i = 0; i < TB_N; i++) table_truncate(&P->tables[i], P->txn_mark[i]);
     if (P->txn_flushed) {
         int rc = -1;
         WITH_GIL(
-            PyObject *range = Py_BuildValue("(LL)", (long long)P->st_seg, (long long)P->seg_no);
+            PyObject *range = Py_BuildValue("(LL)", (long long)P->st_seg, (long long)last);
             if (range) { rc = PyList_Append(P->discards, range); Py_DECREF(range); }
         );
         if (rc < 0) return -1;
@@ -1593,7 +1594,7 @@ static int end_transaction(Parser *P, int64_t n) {
         char q[32], more[64] = "";
         quoted(fstr(&P->st02), q, sizeof q);
         if (P->txn_errors > 1) snprintf(more, sizeof more, " (and %d more problems)", P->txn_errors - 1);
-        if (quarantine_transaction(P) < 0) return -1;
+        if (quarantine_transaction(P, n) < 0) return -1;
         REJECT(P->txn_err_seg, "transaction", P->txn_err_code,
                "transaction %s at segment %lld quarantined: %s%s", q, (long long)P->st_seg,
                P->txn_err_msg, more);
@@ -1610,7 +1611,7 @@ static int end_transaction(Parser *P, int64_t n) {
 static int cut_short(Parser *P, int64_t n) {
     P->in_txn = 0;
     if (P->kind == K_REFUSED) return refuse_transaction(P);
-    if (quarantine_transaction(P) < 0) return -1;
+    if (quarantine_transaction(P, n - 1) < 0) return -1;  /* segment n is not its own */
     char q[32];
     quoted(fstr(&P->st02), q, sizeof q);
     REJECT(P->st_seg, "transaction", "truncated",

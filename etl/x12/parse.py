@@ -185,9 +185,10 @@ class X12File:
             ctx.next_ids[table] = tally[f"next_{table}"]
         listed = [Finding(*w) for w in parser.warnings]
         ctx.warnings.extend(listed)
-        ctx.warning_counts.update(tally["warning_counts"])
         shown = Counter(w.code for w in listed)
-        for code, count in sorted(tally["warning_counts"].items()):
+        counted = Counter(tally["warning_counts"]) | shown  # | keeps the larger of the two
+        ctx.warning_counts.update(counted)
+        for code, count in sorted(counted.items()):
             if count > shown[code]:
                 ctx.warnings.append(Finding(
                     "file", code,
