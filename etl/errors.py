@@ -1,4 +1,4 @@
-"""The one exception type the loader turns into a clear message instead of a traceback."""
+"""The exceptions the loader turns into a clear message instead of a traceback."""
 
 
 class InputError(Exception):
@@ -8,3 +8,13 @@ class InputError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class DatabaseWriteError(Exception):
+    """The database could not take a file (disk full, out of memory): not the file's fault, so
+    nothing is recorded against it; its transaction was rolled back, and the files committed
+    before it stay. `reason` says what the database reported (a path, never claim data)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

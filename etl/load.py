@@ -23,13 +23,16 @@ import pyarrow as pa
 
 from ..queries.sql import sql
 from .context import FileContext
-from .errors import InputError
+from .errors import DatabaseWriteError, InputError
 from .ncci import is_ncci_header
 from .tables import Finding
 from .writer import BackgroundWriter, TableWriter
 from .x12.parse import X12File
 from .x12.reader import read_head_text
 
+# What the database raises when it cannot write (a full disk, no memory left): not the file's
+# fault, so the file is not recorded as rejected, and the run stops.
+DATABASE_FAILURES = (duckdb.IOException, duckdb.OutOfMemoryException, duckdb.FatalException)
 FORGET_REJECTED = (
     "load/forget_rejected_reject",
     "load/forget_rejected_load_warning",
@@ -197,7 +200,10 @@ class Loader:
         self.con.execute("BEGIN TRANSACTION")
         try:
             result = self.load_in_transaction(path, shown, sha, batch_id, dict(ids))
-            self.con.execute("COMMIT")
+            try:
+                self.con.execute("COMMIT")
+            except duckdb.Error as exc:  # the commit's own write failed
+                raise DatabaseWriteError(first_line(exc)) from None
             highest = self.writer.highest_ids
             if not self.writer.discarded_rows:  # else the database says (next_ids)
                 self.known_next_ids = {"load_batch": batch_id + 1} | {
@@ -207,6 +213,12 @@ class Loader:
         except KeyboardInterrupt:
             self.con.execute("ROLLBACK")
             raise
+        except DatabaseWriteError:
+            self.rollback_if_open()
+            raise
+        except DATABASE_FAILURES as exc:
+            self.rollback_if_open()
+            raise DatabaseWriteError(first_line(exc)) from None
         except InputError as exc:
             self.con.execute("ROLLBACK")
             return self.record_rejected(path, shown, sha, batch_id, exc.code, exc.message)
@@ -243,12 +255,15 @@ class Loader:
         found = self.con.execute(sql("load/batch_by_sha256"), {"sha256": sha}).fetchall()
         return found[0] if found else None
 
+    def rollback_if_open(self) -> None:
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # none was open (a failed commit ends it), or the database is unusable
+
     def is_loaded(self, path: Path) -> bool:
         """Whether the database holds this file's bytes (after a load was interrupted, say)."""
-        try:
-            self.con.execute("ROLLBACK")  # an interrupted load may have left its transaction
-        except duckdb.TransactionException:
-            pass  # none was open
+        self.rollback_if_open()  # an interrupted load may have left its transaction
         return self.earlier_load(file_sha256(path)) is not None
 
     def load_in_transaction(self, path, shown, sha, batch_id, ids) -> FileResult:
@@ -393,6 +408,10 @@ class Loader:
         ):
             if findings:
                 writer.write_arrow(table, findings_table(result.batch_id, findings, columns))
+
+
+def first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def findings_table(batch_id: int, findings: list[Finding], columns: tuple[str, ...]) -> pa.Table:

@@ -108,3 +108,52 @@ def test_a_load_stopped_before_its_mart_rebuild_is_caught_up_by_the_next(tmp_pat
     assert con.execute("SELECT count(*) FROM line_adjudication").fetchone() == (2,)
     assert con.execute("SELECT loaded_through FROM mart_build").fetchone() == (2,)
     con.close()
+
+
+FULL_DISK = """
+import sys
+import duckdb
+from unlisted.etl import writer
+
+write_arrow = writer.TableWriter.write_arrow
+
+
+def full_disk(self, table, rows):
+    if table == "claim_line":
+        raise duckdb.IOException('Could not write file "x.duckdb": No space left on device')
+    return write_arrow(self, table, rows)
+
+
+writer.TableWriter.write_arrow = full_disk
+from unlisted.cli import app
+
+app()
+"""
+
+
+def test_a_database_that_cannot_be_written_stops_the_run_and_blames_no_file(tmp_path):
+    """A full disk is not the file's fault: nothing is recorded against it, the files before it
+    stay, the command says what happened and how to go on, and the next run loads the rest."""
+    db = tmp_path / "x.duckdb"
+    failed = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, "load", ERA, MANY_CLAIMS, "--db", db],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(failed.stderr.split())
+    assert failed.returncode == 1, failed.stderr
+    assert "Traceback" not in failed.stdout + failed.stderr
+    assert said == (
+        "Stopped at x12_many_claims.txt: the database could not take it (Could not write file "
+        '"x.duckdb": No space left on device); nothing of it is kept; 1 file of this run is '
+        "loaded and kept. Free disk space or memory, then run the same command again: files "
+        "already loaded are skipped, the others load, and the marts are brought up to date."
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT file_name, status FROM load_batch").fetchall() == [
+            ("X221-era-sample.edi", "loaded")
+        ]
+        assert con.execute("SELECT count(*) FROM claim").fetchone() == (0,)
+    again = unlisted("load", ERA, MANY_CLAIMS, "--db", db, "--json")
+    assert again.returncode == 0, again.stderr
+    records = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [(r["status"], r["claims"]) for r in records] == [("duplicate", 0), ("loaded", 820)]

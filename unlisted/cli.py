@@ -20,7 +20,7 @@ from rich.table import Table
 from . import audit_cli, users_cli
 from .access.policy import PolicyError, access_policy
 from .etl.database import connect
-from .etl.errors import InputError
+from .etl.errors import DatabaseWriteError, InputError
 from .etl.load import FileResult, Loader, expand_paths
 from .options import (
     BasisOption,
@@ -113,6 +113,14 @@ def load(
                 kept = "it is loaded" if loader.is_loaded(path) else "nothing of it is kept"
                 con.close()
                 stopped(err, f"while loading {path.name} ({kept})", results)
+            except DatabaseWriteError as exc:
+                close_quietly(con)
+                what = (
+                    f"at {path.name}: the database could not take it ({exc.reason}); nothing of "
+                    "it is kept"
+                )
+                advice = "Free disk space or memory, then run the same command again"
+                stopped(err, what, results, status=1, advice=advice)
             progress.update(task, completed=before + path.stat().st_size)
             results.append(result)
             if as_json:
@@ -139,16 +147,30 @@ def load(
         raise typer.Exit(1)
 
 
-def stopped(err: Console, what: str, results: list[FileResult]) -> NoReturn:
-    """Ctrl-C: say what the database holds and how to go on, then exit 130 (as shells do)."""
+def stopped(
+    err: Console,
+    what: str,
+    results: list[FileResult],
+    status: int = 130,
+    advice: str = "Run the same command again",
+) -> NoReturn:
+    """A run cut short (Ctrl-C: status 130, as shells do): say what the database holds and how
+    to go on."""
     loaded = sum(r.status == "loaded" for r in results)
     kept = f"{loaded} file of this run is" if loaded == 1 else f"{loaded} files of this run are"
     err.print(
-        f"Stopped {what}; {kept} loaded and kept. Run the same command again: files already "
-        "loaded are skipped, the others load, and the marts are brought up to date.",
+        f"Stopped {what}; {kept} loaded and kept. {advice}: files already loaded are skipped, "
+        "the others load, and the marts are brought up to date.",
         highlight=False,
     )
-    raise typer.Exit(130)
+    raise typer.Exit(status)
+
+
+def close_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        pass  # a database that failed to write may refuse even this
 
 
 @app.command()
