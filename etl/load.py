@@ -171,7 +171,11 @@ class Loader:
     def load(self, path: Path, shown_as: str | None = None) -> FileResult:
         """Load one file in its own transaction; never raises for a bad file."""
         started = time.perf_counter()
-        result = self.load_once(path, shown_as or str(path))
+        try:
+            result = self.load_once(path, shown_as or str(path))
+        except DATABASE_FAILURES as exc:  # outside the file's transaction (recording a reject)
+            self.rollback_if_open()
+            raise DatabaseWriteError(first_line(exc)) from None
         result.seconds = time.perf_counter() - started
         return result
 
@@ -200,10 +204,7 @@ class Loader:
         self.con.execute("BEGIN TRANSACTION")
         try:
             result = self.load_in_transaction(path, shown, sha, batch_id, dict(ids))
-            try:
-                self.con.execute("COMMIT")
-            except duckdb.Error as exc:  # the commit's own write failed
-                raise DatabaseWriteError(first_line(exc)) from None
+            self.commit()
             highest = self.writer.highest_ids
             if not self.writer.discarded_rows:  # else the database says (next_ids)
                 self.known_next_ids = {"load_batch": batch_id + 1} | {
@@ -254,6 +255,12 @@ class Loader:
         # fetchall: DuckDB refuses other work on a connection with an unfinished result
         found = self.con.execute(sql("load/batch_by_sha256"), {"sha256": sha}).fetchall()
         return found[0] if found else None
+
+    def commit(self) -> None:
+        try:
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:  # the commit's own write failed
+            raise DatabaseWriteError(first_line(exc)) from None
 
     def rollback_if_open(self) -> None:
         try:
@@ -375,7 +382,7 @@ class Loader:
             0,
             self.writer,
         )
-        self.con.execute("COMMIT")
+        self.commit()
         return result
 
     def record(self, result: FileResult, path, sha, envelope, segments, writer) -> None:
