@@ -102,7 +102,8 @@ def load(
         transient=True,
         disable=not show_progress,
     ) as progress:
-        task = progress.add_task("loading", total=sum(f.stat().st_size for f in files))
+        sizes = {f: f.stat().st_size for f in files}  # a file may go while the run goes on
+        task = progress.add_task("loading", total=sum(sizes.values()))
         loader = Loader(con, on_bytes=lambda n: progress.advance(task, n))
         for path in files:
             progress.update(task, description=path.name[:40])
@@ -121,7 +122,7 @@ def load(
                 )
                 advice = "Free disk space or memory, then run the same command again"
                 stopped(err, what, results, status=1, advice=advice)
-            progress.update(task, completed=before + path.stat().st_size)
+            progress.update(task, completed=before + sizes[path])
             results.append(result)
             if as_json:
                 print(json.dumps(result.to_json()), flush=True)
