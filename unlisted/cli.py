@@ -19,9 +19,11 @@ from rich.table import Table
 
 from . import audit_cli, users_cli
 from .access.policy import PolicyError, access_policy
+from .etl.archives import archive_kind, files_in
 from .etl.database import connect
 from .etl.errors import DatabaseWriteError, InputError
 from .etl.load import FileResult, Loader, expand_paths
+from .etl.tables import Finding
 from .options import (
     BasisOption,
     CodeOption,
@@ -66,7 +68,7 @@ def load(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="837P / 835 files, claims or remits CSVs, or folders of them.",
+            help="837P / 835 files, claims or remits CSVs, ZIP or gzip archives of them, or folders.",
             exists=True,
             readable=True,
         ),
@@ -104,28 +106,28 @@ def load(
     ) as progress:
         sizes = {f: f.stat().st_size for f in files}  # a file may go while the run goes on
         task = progress.add_task("loading", total=sum(sizes.values()))
-        loader = Loader(con, on_bytes=lambda n: progress.advance(task, n))
-        for path in files:
-            progress.update(task, description=path.name[:40])
-            before = progress.tasks[0].completed
-            try:
-                result = loader.load(path)
-            except KeyboardInterrupt:
-                kept = "it is loaded" if loader.is_loaded(path) else "nothing of it is kept"
-                con.close()
-                stopped(err, f"while loading {path.name} ({kept})", results)
-            except DatabaseWriteError as exc:
-                close_quietly(con)
-                what = (
-                    f"at {path.name}: the database could not take it ({exc.reason}); nothing of "
-                    "it is kept"
-                )
-                advice = "Free disk space or memory, then run the same command again"
-                stopped(err, what, results, status=1, advice=advice)
-            progress.update(task, completed=before + sizes[path])
+        def advance(done: int) -> None:
+            progress.advance(task, done)
+
+        loader = Loader(con, on_bytes=advance)
+
+        def record(result: FileResult) -> None:
             results.append(result)
             if as_json:
                 print(json.dumps(result.to_json()), flush=True)
+
+        for path in files:
+            progress.update(task, description=path.name[:40])
+            before = progress.tasks[0].completed
+            # an archive's progress is its own size, not that of the files inside
+            loader.on_bytes = None if archive_kind(path) else advance
+            try:
+                for item, shown in files_in(path):
+                    record(load_one(loader, item, shown, err, results))
+            except InputError as exc:  # an archive that cannot be read (further)
+                reject = Finding("file", exc.code, exc.message, "file")
+                record(FileResult(str(path), "rejected", rejects=[reject], message=exc.message))
+            progress.update(task, completed=before + sizes[path])
     if not marts_current(con):
         try:
             rebuild_marts(con)
@@ -146,6 +148,23 @@ def load(
         print_summary(results, database_path(db))
     if any(r.status == "rejected" for r in results):
         raise typer.Exit(1)
+
+
+def load_one(loader: Loader, path: Path, shown: str, err: Console, results) -> FileResult:
+    """Load one file; Ctrl-C or a database that cannot take it stops the run, with a word on
+    what the database holds."""
+    name = Path(shown).name
+    try:
+        return loader.load(path, shown)
+    except KeyboardInterrupt:
+        kept = "it is loaded" if loader.is_loaded(path) else "nothing of it is kept"
+        loader.con.close()
+        stopped(err, f"while loading {name} ({kept})", results)
+    except DatabaseWriteError as exc:
+        close_quietly(loader.con)
+        what = f"at {name}: the database could not take it ({exc.reason}); nothing of it is kept"
+        advice = "Free disk space or memory, then run the same command again"
+        stopped(err, what, results, status=1, advice=advice)
 
 
 def stopped(

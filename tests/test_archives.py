@@ -1,0 +1,75 @@
+"""ZIP and gzip archives, as clearinghouses deliver remittances: the files inside load like any
+file; a damaged archive is rejected with a reason and never ends in a traceback."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+
+import duckdb
+
+from .conftest import SAMPLES
+from .test_cli import ERA, MANY_CLAIMS, unlisted
+
+
+def test_files_inside_zip_and_gzip_archives_load_by_content(tmp_path):
+    archive = tmp_path / "delivery.bin"  # recognised by its content, not its name
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(ERA, "remits/era.edi")
+        z.write(MANY_CLAIMS, "claims/x12_many_claims.txt")
+        z.writestr("remits/", "")  # a folder entry
+        z.writestr("__MACOSX/remits/._era.edi", b"\x00\x05\x16\x07")  # a Mac's resource fork
+        z.writestr("../../escaped.835", ERA.read_bytes())  # a path leaving the archive's folder
+    packed = tmp_path / "x223.txt.gz"
+    packed.write_bytes(
+        gzip.compress((SAMPLES / "imsweb__x12-parser" / "x223-test.txt").read_bytes())
+    )
+    db = tmp_path / "x.duckdb"
+    result = unlisted("load", archive, packed, "--db", db, "--json")
+    assert result.returncode == 1, result.stderr  # the 837I inside the gzip is refused
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["file"], r["status"], r["claims"], r["lines"], r["total_paid"]) for r in records] == [
+        (f"{archive}/remits/era.edi", "loaded", 1, 5, "132.00"),
+        (f"{archive}/claims/x12_many_claims.txt", "loaded", 820, 820, None),
+        (f"{archive}/../../escaped.835", "duplicate", 0, 0, None),
+        (f"{packed}/x223.txt", "rejected", 0, 0, None),
+    ]  # fmt: skip
+    assert "837I institutional claim" in records[-1]["message"]
+    assert not (tmp_path.parent / "escaped.835").exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT file_name, status FROM load_batch ORDER BY batch_id").fetchall() == [
+            ("era.edi", "loaded"), ("x12_many_claims.txt", "loaded"), ("x223.txt", "rejected"),
+        ]  # fmt: skip
+    again = unlisted("load", ERA, "--db", db, "--json")  # the same bytes, unzipped
+    assert json.loads(again.stdout)["status"] == "duplicate"
+
+
+def test_damaged_archives_are_rejected_with_a_reason(tmp_path):
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(ERA, "era.edi")
+        z.write(MANY_CLAIMS, "many.txt")
+    cut_zip = tmp_path / "cut.zip"
+    cut_zip.write_bytes(whole.read_bytes()[:2000])
+    cut_gzip = tmp_path / "cut.835.gz"
+    cut_gzip.write_bytes(gzip.compress(MANY_CLAIMS.read_bytes())[:1500])  # of 2,267
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    db = tmp_path / "x.duckdb"
+    result = unlisted("load", cut_zip, cut_gzip, empty, "--db", db, "--json")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["file"], r["status"]) for r in records] == [
+        (str(cut_zip), "rejected"), (str(cut_gzip), "rejected"), (str(empty), "rejected"),
+    ]  # fmt: skip
+    assert records[0]["message"].startswith("the zip archive cannot be read (")
+    assert records[1]["message"] == (
+        "cut.835 inside the gzip archive cannot be read (Compressed file ended before the "
+        "end-of-stream marker was reached); the files before it in the archive were loaded"
+    )
+    assert records[2]["message"] == "the zip archive holds no files"
+    assert [r["reject_reasons"][0]["code"] for r in records] == [
+        "archive_unreadable", "archive_unreadable", "archive_empty",
+    ]  # fmt: skip
