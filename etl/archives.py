@@ -40,14 +40,13 @@ def member_name(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).name.strip() or "member"
 
 
-def files_in(path: Path) -> Iterator[tuple[Path, str]]:
-    """(file to load, name to show) for the file itself, or for each file inside an archive.
-
-    Raises InputError when the archive cannot be read (damaged, truncated, encrypted); the
-    members yielded before stay valid."""
+def files_in(path: Path) -> Iterator[tuple[Path | None, str, InputError | None]]:
+    """(file to load, name to show, problem) for the file itself, or for each file inside an
+    archive: a member that cannot be read comes with its problem instead of a file, and the
+    next members follow. Raises InputError when the archive itself cannot be read."""
     kind = archive_kind(path)
     if kind is None:
-        yield path, str(path)
+        yield path, str(path), None
         return
     number = 0
     with tempfile.TemporaryDirectory(prefix="unlisted-archive-") as folder:
@@ -61,13 +60,15 @@ def files_in(path: Path) -> Iterator[tuple[Path, str]]:
             except (OSError, EOFError, zlib.error, zipfile.BadZipFile, RuntimeError,
                     NotImplementedError) as exc:  # fmt: skip
                 # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
-                raise InputError(
+                problem = InputError(
                     "archive_unreadable",
                     f"{member_name(name)} inside the {kind} archive cannot be read "
-                    f"({reason(exc)}); the files before it in the archive were loaded",
-                ) from None
-            yield target, f"{path}/{name}"
-            target.unlink()
+                    f"({reason(exc)}); the archive is damaged, download it again",
+                )
+                yield None, f"{path}/{name}", problem
+            else:
+                yield target, f"{path}/{name}", None
+            target.unlink(missing_ok=True)
     if number == 0:
         raise InputError("archive_empty", f"the {kind} archive holds no files")
 

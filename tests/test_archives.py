@@ -62,14 +62,38 @@ def test_damaged_archives_are_rejected_with_a_reason(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["file"], r["status"]) for r in records] == [
-        (str(cut_zip), "rejected"), (str(cut_gzip), "rejected"), (str(empty), "rejected"),
+        (str(cut_zip), "rejected"), (f"{cut_gzip}/cut.835", "rejected"), (str(empty), "rejected"),
     ]  # fmt: skip
     assert records[0]["message"].startswith("the zip archive cannot be read (")
     assert records[1]["message"] == (
         "cut.835 inside the gzip archive cannot be read (Compressed file ended before the "
-        "end-of-stream marker was reached); the files before it in the archive were loaded"
+        "end-of-stream marker was reached); the archive is damaged, download it again"
     )
     assert records[2]["message"] == "the zip archive holds no files"
     assert [r["reject_reasons"][0]["code"] for r in records] == [
         "archive_unreadable", "archive_unreadable", "archive_empty",
     ]  # fmt: skip
+
+
+def test_a_damaged_member_is_rejected_and_the_members_after_it_load(tmp_path):
+    archive = tmp_path / "run.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:
+        z.write(ERA, "a.edi")
+        z.write(SAMPLES / "imsweb__x12-parser" / "x12_valid.txt", "b.txt")
+        z.write(MANY_CLAIMS, "c.txt")
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as z:
+        b = z.getinfo("b.txt")
+    data[b.header_offset + 30 + len("b.txt") + 200] ^= 0xFF  # a byte of b.txt's data
+    archive.write_bytes(bytes(data))
+    result = unlisted("load", archive, "--db", tmp_path / "x.duckdb", "--json")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["file"], r["status"], r["claims"]) for r in records] == [
+        (f"{archive}/a.edi", "loaded", 1), (f"{archive}/b.txt", "rejected", 0),
+        (f"{archive}/c.txt", "loaded", 820),
+    ]  # fmt: skip
+    assert records[1]["message"] == (
+        "b.txt inside the zip archive cannot be read (Bad CRC-32 for file 'b.txt'); the archive "
+        "is damaged, download it again"
+    )
+    assert result.returncode == 1

@@ -68,7 +68,7 @@ def load(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="837P / 835 files, claims or remits CSVs, ZIP or gzip archives of them, or folders.",
+            help="837P / 835 files, claims or remits CSVs, ZIP or gzip archives, or folders.",
             exists=True,
             readable=True,
         ),
@@ -106,6 +106,7 @@ def load(
     ) as progress:
         sizes = {f: f.stat().st_size for f in files}  # a file may go while the run goes on
         task = progress.add_task("loading", total=sum(sizes.values()))
+
         def advance(done: int) -> None:
             progress.advance(task, done)
 
@@ -122,11 +123,13 @@ def load(
             # an archive's progress is its own size, not that of the files inside
             loader.on_bytes = None if archive_kind(path) else advance
             try:
-                for item, shown in files_in(path):
-                    record(load_one(loader, item, shown, err, results))
-            except InputError as exc:  # an archive that cannot be read (further)
-                reject = Finding("file", exc.code, exc.message, "file")
-                record(FileResult(str(path), "rejected", rejects=[reject], message=exc.message))
+                for item, shown, problem in files_in(path):
+                    if problem is None:
+                        record(load_one(loader, item, shown, err, results))
+                    else:  # a member of an archive that cannot be read
+                        record(unreadable(shown, problem))
+            except InputError as exc:  # an archive that cannot be opened
+                record(unreadable(str(path), exc))
             progress.update(task, completed=before + sizes[path])
     if not marts_current(con):
         try:
@@ -148,6 +151,11 @@ def load(
         print_summary(results, database_path(db))
     if any(r.status == "rejected" for r in results):
         raise typer.Exit(1)
+
+
+def unreadable(shown: str, problem: InputError) -> FileResult:
+    reject = Finding("file", problem.code, problem.message, "file")
+    return FileResult(shown, "rejected", rejects=[reject], message=problem.message)
 
 
 def load_one(loader: Loader, path: Path, shown: str, err: Console, results) -> FileResult:
