@@ -2,7 +2,8 @@
 loaded like any other (by content), under the name archive/member.
 
 Archives are recognised by content (their magic bytes), never by name. Each member is copied to a
-private temporary folder, loaded, and deleted before the next one is copied, so the disk holds one
+private temporary folder beside the database (claims stay where the database keeps them, even if
+the process is killed), loaded, and deleted before the next one is copied, so the disk holds one
 member at a time. Its SHA-256 is that of its own bytes: the same file loaded unzipped later is a
 duplicate.
 """
@@ -40,7 +41,9 @@ def member_name(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).name.strip() or "member"
 
 
-def files_in(path: Path) -> Iterator[tuple[Path | None, str, InputError | None]]:
+def files_in(
+    path: Path, workdir: Path | None = None
+) -> Iterator[tuple[Path | None, str, InputError | None]]:
     """(file to load, name to show, problem) for the file itself, or for each file inside an
     archive: a member that cannot be read comes with its problem instead of a file, and the
     next members follow. Raises InputError when the archive itself cannot be read."""
@@ -49,7 +52,7 @@ def files_in(path: Path) -> Iterator[tuple[Path | None, str, InputError | None]]
         yield path, str(path), None
         return
     number = 0
-    with tempfile.TemporaryDirectory(prefix="unlisted-archive-") as folder:
+    with tempfile.TemporaryDirectory(prefix=".unlisted-archive-", dir=workdir) as folder:
         for number, (name, source) in enumerate(members(path, kind), start=1):
             # a folder per member: two members may share a file name in different folders
             target = Path(folder) / str(number) / member_name(name)

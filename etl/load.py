@@ -93,7 +93,8 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             for found in sorted(path.rglob("*")):
-                if found.is_file() and not any(p.startswith(".") for p in found.parts[-1:]):
+                hidden = any(p.startswith(".") for p in found.relative_to(path).parts)
+                if found.is_file() and not hidden:  # nor files in hidden folders
                     yield found
         else:
             yield path

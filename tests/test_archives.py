@@ -97,3 +97,19 @@ def test_a_damaged_member_is_rejected_and_the_members_after_it_load(tmp_path):
         "is damaged, download it again"
     )
     assert result.returncode == 1
+
+
+def test_members_are_unpacked_beside_the_database_and_folders_skip_hidden_ones(tmp_path):
+    """A killed run may leave a member in its hidden folder beside the database: claims stay
+    where the database is, and loading that folder later does not pick the member up."""
+    from unlisted.etl.archives import files_in
+    from unlisted.etl.load import expand_paths
+
+    archive = tmp_path / "run.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(ERA, "a.edi")
+    for item, shown, problem in files_in(archive, workdir=tmp_path):
+        assert problem is None and shown == f"{archive}/a.edi"
+        assert item.parent.parent.parent == tmp_path and item.parent.parent.name.startswith(".")
+        assert list(expand_paths([tmp_path])) == [archive]  # the member is in a hidden folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zip"]  # and gone once loaded

@@ -123,7 +123,7 @@ def load(
             # an archive's progress is its own size, not that of the files inside
             loader.on_bytes = None if archive_kind(path) else advance
             try:
-                for item, shown, problem in files_in(path):
+                for item, shown, problem in files_in(path, workdir=target.parent):
                     if problem is None:
                         record(load_one(loader, item, shown, err, results))
                     else:  # a member of an archive that cannot be read
