@@ -130,6 +130,10 @@ def load(
                         record(unreadable(shown, problem))
             except InputError as exc:  # an archive that cannot be opened
                 record(unreadable(str(path), exc))
+            except KeyboardInterrupt:  # while a member was being unpacked, before its load
+                con.close()
+                stopped(err, f"while unpacking {path.name} (the member it was at is not loaded)",
+                        results)  # fmt: skip
             progress.update(task, completed=before + sizes[path])
     if not marts_current(con):
         try:
