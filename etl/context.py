@@ -13,7 +13,7 @@ class FileContext:
     def __init__(self, batch_id: int, next_ids: dict[str, int]):
         self.batch_id = batch_id
         self.next_ids = next_ids
-        self.warnings: list[Finding] = []  # listed: the first of each code in large numbers
+        self.warnings: list[Finding] = []  # as listed (the X12 parser lists 1,000 per code)
         self.warning_counts: Counter[str] = Counter()  # all, listed or not
         self.rejects: list[Finding] = []
         self.tally = Tally()

@@ -92,7 +92,7 @@ def arrow_table(rows: int, columns: list[tuple]) -> pa.Table:
 
 
 class X12File:
-    """One X12 file: its envelope identity, then `load_into(ctx, write)`."""
+    """One X12 file: its envelope identity, then `load_into(ctx, write, discard)`."""
 
     def __init__(self, path: Path, on_bytes: Callable[[int], None] | None = None, digest=None):
         self.path = path
