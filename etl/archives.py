@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from .errors import InputError
+from .errors import InputError, exception_reason
 
 # a ZIP starts with a file header, or with its end record when it holds nothing
 MAGIC = {b"PK\x03\x04": "zip", b"PK\x05\x06": "zip", b"\x1f\x8b": "gzip"}
@@ -66,7 +66,7 @@ def files_in(
                 problem = InputError(
                     "archive_unreadable",
                     f"{member_name(name)} inside the {kind} archive cannot be read "
-                    f"({reason(exc)}); the archive is damaged, download it again",
+                    f"({exception_reason(exc)}); the archive is damaged, download it again",
                 )
                 yield None, f"{path}/{name}", problem
             else:
@@ -88,7 +88,7 @@ def members(path: Path, kind: str) -> Iterator[tuple[str, object]]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(
             "archive_unreadable",
-            f"the zip archive cannot be read ({reason(exc)}); download it again",
+            f"the zip archive cannot be read ({exception_reason(exc)}); download it again",
         ) from None
     with archive:
         for info in archive.infolist():
@@ -100,8 +100,3 @@ def members(path: Path, kind: str) -> Iterator[tuple[str, object]]:
 def hidden(part: str) -> bool:
     """A hidden file or folder (.DS_Store), or the resource forks a Mac adds (__MACOSX)."""
     return part == "__MACOSX" or (part.startswith(".") and part not in (".", ".."))
-
-
-def reason(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

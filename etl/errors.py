@@ -10,6 +10,12 @@ class InputError(Exception):
         self.message = message
 
 
+def exception_reason(exc: BaseException) -> str:
+    """The first line of what an exception says, or its type's name when it says nothing."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class DatabaseWriteError(Exception):
     """The database could not take a file (disk full, out of memory): not the file's fault, so
     nothing is recorded against it; its transaction was rolled back, and the files committed

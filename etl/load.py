@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from ..queries.sql import sql
 from .context import FileContext
-from .errors import DatabaseWriteError, InputError
+from .errors import DatabaseWriteError, InputError, exception_reason
 from .ncci import is_ncci_header
 from .tables import Finding
 from .writer import BackgroundWriter, TableWriter
@@ -176,7 +176,7 @@ class Loader:
             result = self.load_once(path, shown_as or str(path))
         except DATABASE_FAILURES as exc:  # outside the file's transaction (recording a reject)
             self.rollback_if_open()
-            raise DatabaseWriteError(first_line(exc)) from None
+            raise DatabaseWriteError(exception_reason(exc)) from None
         result.seconds = time.perf_counter() - started
         return result
 
@@ -220,7 +220,7 @@ class Loader:
             raise
         except DATABASE_FAILURES as exc:
             self.rollback_if_open()
-            raise DatabaseWriteError(first_line(exc)) from None
+            raise DatabaseWriteError(exception_reason(exc)) from None
         except InputError as exc:
             self.con.execute("ROLLBACK")
             return self.record_rejected(path, shown, sha, batch_id, exc.code, exc.message)
@@ -261,7 +261,7 @@ class Loader:
         try:
             self.con.execute("COMMIT")
         except duckdb.Error as exc:  # the commit's own write failed
-            raise DatabaseWriteError(first_line(exc)) from None
+            raise DatabaseWriteError(exception_reason(exc)) from None
 
     def rollback_if_open(self) -> None:
         try:
@@ -416,10 +416,6 @@ class Loader:
         ):
             if findings:
                 writer.write_arrow(table, findings_table(result.batch_id, findings, columns))
-
-
-def first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def findings_table(batch_id: int, findings: list[Finding], columns: tuple[str, ...]) -> pa.Table:
