@@ -19,7 +19,7 @@ from rich.table import Table
 
 from . import audit_cli, users_cli
 from .access.policy import PolicyError, access_policy
-from .etl.archives import archive_kind, files_in
+from .etl.archives import files_in
 from .etl.database import connect
 from .etl.errors import DatabaseWriteError, InputError
 from .etl.load import FileResult, Loader, expand_paths
@@ -120,10 +120,10 @@ def load(
         for path in files:
             progress.update(task, description=path.name[:40])
             before = progress.tasks[0].completed
-            # an archive's progress is its own size, not that of the files inside
-            loader.on_bytes = None if archive_kind(path) else advance
             try:
                 for item, shown, problem in files_in(path, workdir=target.parent):
+                    # an archive's progress is its own size, not that of the files inside
+                    loader.on_bytes = advance if item == path else None
                     if problem is None:
                         record(load_one(loader, item, shown, err, results))
                     else:  # a member of an archive that cannot be read
