@@ -7,7 +7,7 @@ setup(
         Extension(
             "unlisted.etl.x12._x12parse",
             sources=["etl/x12/_x12parse.c"],
-            extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+            extra_compile_args=["-O3", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
         )
     ]
 )

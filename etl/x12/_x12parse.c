@@ -21,6 +21,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -99,31 +100,33 @@ static int grow(void **buf, size_t *cap, size_t need, size_t unit) {
     return 0;
 }
 
-static int col_reserve_row(Col *c) {
-    size_t need = c->n + 2;
-    if (need > c->cap) {
-        size_t cap = c->cap ? c->cap : 1024;
-        while (cap < need) cap *= 2;
-        uint8_t *v = PyMem_RawRealloc(c->valid, (cap + 7) / 8);
-        if (!v) { no_memory(); return -1; }
-        memset(v + (c->cap + 7) / 8, 0, (cap + 7) / 8 - (c->cap + 7) / 8);
-        c->valid = v;
-        if (c->type == T_STR) {
-            int64_t *o = PyMem_RawRealloc(c->offsets, (cap + 1) * sizeof(int64_t));
-            if (!o) { no_memory(); return -1; }
-            if (c->cap == 0) o[0] = 0;
-            c->offsets = o;
-        } else {
-            size_t unit = value_bytes(c->type);
-            size_t dcap = c->cap;
-            void *d = c->data;
-            if (grow(&d, &dcap, cap, unit) < 0) return -1;
-            memset((char *)d + c->cap * unit, 0, (dcap - c->cap) * unit);
-            c->data = d;
-        }
-        c->cap = cap;
+/* Room for two more rows; the growth itself stays out of line, since every value calls this. */
+static int col_grow_rows(Col *c, size_t need) {
+    size_t cap = c->cap ? c->cap : 1024;
+    while (cap < need) cap *= 2;
+    uint8_t *v = PyMem_RawRealloc(c->valid, (cap + 7) / 8);
+    if (!v) { no_memory(); return -1; }
+    memset(v + (c->cap + 7) / 8, 0, (cap + 7) / 8 - (c->cap + 7) / 8);
+    c->valid = v;
+    if (c->type == T_STR) {
+        int64_t *o = PyMem_RawRealloc(c->offsets, (cap + 1) * sizeof(int64_t));
+        if (!o) { no_memory(); return -1; }
+        if (c->cap == 0) o[0] = 0;
+        c->offsets = o;
+    } else {
+        size_t unit = value_bytes(c->type);
+        size_t dcap = c->cap;
+        void *d = c->data;
+        if (grow(&d, &dcap, cap, unit) < 0) return -1;
+        memset((char *)d + c->cap * unit, 0, (dcap - c->cap) * unit);
+        c->data = d;
     }
+    c->cap = cap;
     return 0;
+}
+
+static inline int col_reserve_row(Col *c) {
+    return c->n + 2 > c->cap ? col_grow_rows(c, c->n + 2) : 0;
 }
 
 static void set_valid(Col *c, size_t i, int valid) {
@@ -159,20 +162,34 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t n) {
 /* per thread: parsers in two threads each count their own feed() */
 static _Thread_local Py_ssize_t replaced_bytes = 0;
 
+/* Whether the bytes are all ASCII, as X12 nearly always is: OR-ed together, without a branch
+ * per byte. Checked on the input, before copying (reading back bytes just copied stalls). */
+static inline int all_ascii(const unsigned char *s, size_t n) {
+    uint64_t high = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { uint64_t w; memcpy(&w, s + i, 8); high |= w; }
+    for (; i < n; i++) high |= s[i];
+    return !(high & 0x8080808080808080ULL);
+}
+
 static int col_str(Col *c, Str s, int valid) {
     if (col_reserve_row(c) < 0) return -1;
     size_t i = c->n;
     if (valid) {
-        void *d = c->data;
-        if (grow(&d, &c->dcap, c->dlen + (size_t)s.n + 1, 1) < 0) return -1;
-        c->data = d;
+        if (c->dlen + (size_t)s.n + 1 > c->dcap) {
+            void *d = c->data;
+            if (grow(&d, &c->dcap, c->dlen + (size_t)s.n + 1, 1) < 0) return -1;
+            c->data = d;
+        }
         char *dst = c->data + c->dlen;
         memcpy(dst, s.p, (size_t)s.n);
-        size_t done = 0;
-        while (done < (size_t)s.n) {
-            size_t ok = utf8_valid_prefix((const unsigned char *)dst + done, (size_t)s.n - done);
-            done += ok;
-            if (done < (size_t)s.n) { dst[done++] = '?'; replaced_bytes++; }
+        if (!all_ascii((const unsigned char *)s.p, (size_t)s.n)) {
+            size_t done = 0;
+            while (done < (size_t)s.n) {
+                size_t ok = utf8_valid_prefix((const unsigned char *)dst + done, (size_t)s.n - done);
+                done += ok;
+                if (done < (size_t)s.n) { dst[done++] = '?'; replaced_bytes++; }
+            }
         }
         c->dlen += (size_t)s.n;
     }
@@ -548,35 +565,53 @@ static void quoted(Str s, char *out, size_t size) {
 
 /* ---------------------------------------------------------------- parser state */
 
+/* The records below hold their Fields last, in an anonymous union with an array of them, so
+ * that starting a new record forgets its values (forget_fields) without wiping every Field's
+ * buffer: a record is several kilobytes, and one starts with every claim and line. */
+#define FIELDS(count, ...) union { struct { Field __VA_ARGS__; }; Field fields[count]; }
+#define FIELD_COUNT(type) (sizeof ((type *)0)->fields / sizeof(Field))
+#define CHECK_FIELDS(type, last) _Static_assert( \
+    offsetof(type, last) + sizeof ((type *)0)->last == \
+        offsetof(type, fields) + sizeof ((type *)0)->fields, \
+    #type ": the count given to FIELDS must be its number of Fields")
+
+/* Out of line: inlined into a record, GCC takes the array for its first Field and warns. */
+__attribute__((noinline)) static void forget_fields(Field *f, size_t count) {
+    for (size_t i = 0; i < count; i++) { f[i].n = 0; f[i].set = 0; }
+}
+/* Zeroes the record's other members and forgets its values. */
+#define CLEAR_RECORD(type, r) do { memset((r), 0, offsetof(type, fields)); \
+                                   forget_fields((r)->fields, FIELD_COUNT(type)); } while (0)
+
 typedef struct {
-    Field name, npi, taxonomy;
+    FIELDS(3, name, npi, taxonomy);
 } Billing;
 typedef struct {
     int hl;
-    Field member, last, first, dob, payer_id, payer_name, responsibility, filing;
+    FIELDS(8, member, last, first, dob, payer_id, payer_name, responsibility, filing);
 } Subscriber;
 typedef struct {
     int hl;
-    Field last, first, dob, relationship, member;
+    FIELDS(5, last, first, dob, relationship, member);
 } Patient;
 
 typedef struct {
     int open;
     int64_t id, seg;
     size_t mark_line;
-    Field pcn, freq, pos, charge, prior, referral, original, rend_npi, rend_name, rend_tax;
-    Field fac_npi, fac_name, date, date_end;
     Text notes, attach, diag;
     Cents charge_cents, lines_cents;
     int lines;
+    FIELDS(14, pcn, freq, pos, charge, prior, referral, original, rend_npi, rend_name, rend_tax,
+           fac_npi, fac_name, date, date_end);
 } Claim837;
 
 typedef struct {
     int open, has_sv1, position;
     int64_t seg;
-    Field number, control, prior, note, rend_npi, rend_name, rend_tax, date, date_end;
-    Field comp[7], charge, unit_type, units, pos, pointers;
     Cents charge_cents;
+    FIELDS(21, number, control, prior, note, rend_npi, rend_name, rend_tax, date, date_end,
+           comp[7], charge, unit_type, units, pos, pointers);
 } Line837;
 
 typedef struct {
@@ -585,8 +620,8 @@ typedef struct {
     Cents charge_cents, paid_cents, adjusted;
     int lines, emitted;
     size_t mark_line, mark_adj, mark_remark;
-    Field pcn, status, charge, paid, pr, filing, icn, facility, freq, last, first, member;
-    Field subscriber, rendering, crossover, received, from, to, coverage;
+    FIELDS(19, pcn, status, charge, paid, pr, filing, icn, facility, freq, last, first, member,
+           subscriber, rendering, crossover, received, from, to, coverage);
 } Claim835;
 
 typedef struct {
@@ -594,8 +629,13 @@ typedef struct {
     int64_t id, seg;
     Cents charge_cents, paid_cents, adjusted;
     int position;
-    Field comp[7], sub[7], charge, paid, revenue, units, sub_units, date, date_end, control, allowed;
+    FIELDS(23, comp[7], sub[7], charge, paid, revenue, units, sub_units, date, date_end, control,
+           allowed);
 } Line835;
+
+CHECK_FIELDS(Billing, taxonomy); CHECK_FIELDS(Subscriber, filing); CHECK_FIELDS(Patient, member);
+CHECK_FIELDS(Claim837, date_end); CHECK_FIELDS(Line837, pointers);
+CHECK_FIELDS(Claim835, coverage); CHECK_FIELDS(Line835, allowed);
 
 enum { K_NONE, K_835, K_837P, K_REFUSED };
 
@@ -841,7 +881,7 @@ static int reject_claim(Parser *P, const char *noun, const char *where) {
 
 static void clear_claim837(Claim837 *c) {
     Text notes = c->notes, attach = c->attach, diag = c->diag;
-    memset(c, 0, sizeof *c);
+    CLEAR_RECORD(Claim837, c);
     notes.n = attach.n = diag.n = 0;
     c->notes = notes; c->attach = attach; c->diag = diag;
 }
@@ -955,7 +995,7 @@ static int close_claim837(Parser *P) {
 
 static void new_line837(Parser *P, int64_t seg, Str number) {
     Line837 *l = &P->l7;
-    memset(l, 0, sizeof *l);
+    CLEAR_RECORD(Line837, l);
     l->open = 1;
     l->seg = seg;
     fset(&l->number, number);
@@ -974,15 +1014,15 @@ static int seg837(Parser *P, int64_t n, Str tag) {
         Str level = E(P, 3);
         P->entity[0] = 0;
         if (eq(level, "20")) {
-            memset(&P->bill, 0, sizeof P->bill);
-            memset(&P->sub, 0, sizeof P->sub);
-            memset(&P->pat, 0, sizeof P->pat);
+            CLEAR_RECORD(Billing, &P->bill);
+            CLEAR_RECORD(Subscriber, &P->sub);
+            CLEAR_RECORD(Patient, &P->pat);
         } else if (eq(level, "22")) {
-            memset(&P->sub, 0, sizeof P->sub);
-            memset(&P->pat, 0, sizeof P->pat);
+            CLEAR_RECORD(Subscriber, &P->sub);
+            CLEAR_RECORD(Patient, &P->pat);
             P->sub.hl = 1;
         } else if (eq(level, "23")) {
-            memset(&P->pat, 0, sizeof P->pat);
+            CLEAR_RECORD(Patient, &P->pat);
             P->pat.hl = 1;
         } else {
             char q[32];
@@ -1232,7 +1272,7 @@ static int close_claim835(Parser *P) {
         P->p_charge += c->charge_cents;
         P->claims_paid += c->paid_cents;
     }
-    memset(c, 0, sizeof *c);
+    CLEAR_RECORD(Claim835, c);
     P->claim_errors = 0;
     return 0;
 }
@@ -1299,7 +1339,7 @@ static int seg835(Parser *P, int64_t n, Str tag) {
         return close_claim835(P);
     case ('C' << 16 | 'L' << 8 | 'P'): {
         if (close_claim835(P) < 0) return -1;
-        memset(c, 0, sizeof *c);
+        CLEAR_RECORD(Claim835, c);
         P->claims_started = 1;
         c->open = 1;
         c->seg = n;
@@ -1383,7 +1423,7 @@ static int seg835(Parser *P, int64_t n, Str tag) {
     case ('S' << 16 | 'V' << 8 | 'C'): {
         if (!c->open) { fail(P, n, "line_outside_claim", "SVC appears before any CLP"); return 0; }
         if (close_line835(P) < 0) return -1;
-        memset(l, 0, sizeof *l);
+        CLEAR_RECORD(Line835, l);
         l->open = 1;
         l->seg = n;
         l->id = P->next_remit_line++;
@@ -1472,13 +1512,13 @@ static int add_kind(Parser *P, const char *kind) {
 }
 
 static void reset_transaction(Parser *P) {
-    memset(&P->bill, 0, sizeof P->bill);
-    memset(&P->sub, 0, sizeof P->sub);
-    memset(&P->pat, 0, sizeof P->pat);
+    CLEAR_RECORD(Billing, &P->bill);
+    CLEAR_RECORD(Subscriber, &P->sub);
+    CLEAR_RECORD(Patient, &P->pat);
     clear_claim837(&P->c7);
-    memset(&P->l7, 0, sizeof P->l7);
-    memset(&P->c5, 0, sizeof P->c5);
-    memset(&P->l5, 0, sizeof P->l5);
+    CLEAR_RECORD(Line837, &P->l7);
+    CLEAR_RECORD(Claim835, &P->c5);
+    CLEAR_RECORD(Line835, &P->l5);
     fclear(&P->created);
     P->entity[0] = P->party[0] = 0;
     P->in_other_payer = P->in_line_adj = 0;
