@@ -243,9 +243,9 @@ static void col_truncate(Col *c, size_t n) {
     if (c->type == T_STR) c->dlen = (size_t)c->offsets[n];
 }
 
+/* After take(): every value is written whole, validity bit included, so no buffer needs zeroing. */
 static void col_clear(Col *c) {
     c->n = 0; c->dlen = 0;
-    if (c->valid) memset(c->valid, 0, (c->cap + 7) / 8);
     if (c->offsets) c->offsets[0] = 0;
 }
 
@@ -391,6 +391,52 @@ static int row_end(Table *t) {
 static void table_truncate(Table *t, size_t n) {
     for (int i = 0; i < t->ncols; i++) col_truncate(&t->cols[i], n);
     t->n = n;
+}
+
+/* ---------------------------------------------------------------- buffers handed to Python */
+
+/* take() hands a column's memory itself to Python, as a ColumnBuffer that Arrow wraps without
+ * copying, and gives the column a new block the size of this batch's. Copying every batch (about
+ * three times the file's size in column data) cost more than parsing some of the segments did. */
+typedef struct {
+    PyObject_HEAD
+    void *p;
+    Py_ssize_t len;                    /* the bytes that hold values */
+} ColumnBuffer;
+
+static void ColumnBuffer_dealloc(ColumnBuffer *b) {
+    PyMem_RawFree(b->p);
+    Py_TYPE(b)->tp_free((PyObject *)b);
+}
+
+static int ColumnBuffer_getbuffer(ColumnBuffer *b, Py_buffer *view, int flags) {
+    return PyBuffer_FillInfo(view, (PyObject *)b, b->p, b->len, 1, flags);
+}
+
+static PyBufferProcs ColumnBuffer_as_buffer = {.bf_getbuffer = (getbufferproc)ColumnBuffer_getbuffer};
+
+static PyTypeObject ColumnBufferType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "unlisted.etl.x12._x12parse.ColumnBuffer",
+    .tp_basicsize = sizeof(ColumnBuffer),
+    .tp_dealloc = (destructor)ColumnBuffer_dealloc,
+    .tp_as_buffer = &ColumnBuffer_as_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A column's memory handed over by Parser.take(), read through the buffer protocol.",
+};
+
+/* Hands *p (its first len bytes hold values) to a new ColumnBuffer and puts a new block of
+ * `need` bytes in its place. NULL (an exception set) leaves *p as it was. */
+static PyObject *hand_over(void **p, size_t len, size_t need) {
+    if (!*p) return PyBytes_FromStringAndSize("", 0);
+    void *fresh = PyMem_RawMalloc(need ? need : 1);
+    if (!fresh) return PyErr_NoMemory();
+    ColumnBuffer *b = PyObject_New(ColumnBuffer, &ColumnBufferType);
+    if (!b) { PyMem_RawFree(fresh); return NULL; }
+    b->p = *p;
+    b->len = (Py_ssize_t)len;
+    *p = fresh;
+    return (PyObject *)b;
 }
 
 /* ---------------------------------------------------------------- values */
@@ -699,6 +745,7 @@ typedef struct {
     char *scratch; size_t scratch_cap;
     Py_ssize_t replaced, truncated;
     int ready;
+    int broken;                        /* take() failed halfway: rows were lost */
     int busy;                          /* inside feed(), which runs without the GIL */
 } Parser;
 
@@ -1867,6 +1914,7 @@ static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
 static int usable(Parser *P) {
     if (!P->ready) { PyErr_SetString(PyExc_RuntimeError, "Parser was not initialised"); return 0; }
     if (P->busy) { PyErr_SetString(PyExc_RuntimeError, "a Parser is used by one thread at a time"); return 0; }
+    if (P->broken) { PyErr_SetString(PyExc_RuntimeError, "the Parser lost a batch (out of memory)"); return 0; }
     return 1;
 }
 
@@ -1970,30 +2018,39 @@ static PyObject *Parser_take(Parser *P, PyObject *unused) {
         if (!cols) { Py_DECREF(out); return NULL; }
         for (int i = 0; i < tb->ncols; i++) {
             Col *c = &tb->cols[i];
-            PyObject *valid = PyBytes_FromStringAndSize((const char *)c->valid, (Py_ssize_t)((rows + 7) / 8));
-            PyObject *values, *data;
-            if (c->type == T_STR) {
-                values = PyBytes_FromStringAndSize((const char *)c->offsets, (Py_ssize_t)((rows + 1) * 8));
-                data = PyBytes_FromStringAndSize(c->data ? c->data : "", (Py_ssize_t)c->dlen);
-            } else {
-                size_t size = c->type == T_BOOL ? (rows + 7) / 8 : rows * value_bytes(c->type);
-                values = PyBytes_FromStringAndSize(c->data ? c->data : "", (Py_ssize_t)size);
+            /* the next batch's blocks: the size of this one's, with an eighth to spare */
+            size_t next_rows = rows + rows / 8 + 1024, next_bytes = c->dlen + c->dlen / 8 + 4096;
+            PyObject *valid = hand_over((void **)&c->valid, (rows + 7) / 8, (next_rows + 7) / 8);
+            PyObject *values = NULL, *data = NULL;
+            if (valid && c->type == T_STR) {
+                values = hand_over((void **)&c->offsets, (rows + 1) * sizeof(int64_t),
+                                   (next_rows + 1) * sizeof(int64_t));
+                if (values) c->offsets[0] = 0;
+                if (values && c->data) {
+                    data = hand_over((void **)&c->data, c->dlen, next_bytes);
+                    if (data) c->dcap = next_bytes;
+                } else if (values) data = PyBytes_FromStringAndSize("", 0);
+            } else if (valid) {
+                size_t unit = value_bytes(c->type);
+                size_t size = c->type == T_BOOL ? (rows + 7) / 8 : rows * unit;
+                values = hand_over((void **)&c->data, size, next_rows * unit);
                 data = Py_None; Py_INCREF(Py_None);
             }
+            if (valid && values && data) c->cap = next_rows;
             static const char *KINDS[] = {"str", "int64", "bool", "dec2", "dec3", "date"};
             const char *type = KINDS[c->type];
             if (!valid || !values || !data) {
                 Py_XDECREF(valid); Py_XDECREF(values); Py_XDECREF(data);
-                Py_DECREF(cols); Py_DECREF(out);
-                return NULL;
+                Py_DECREF(cols);
+                goto lost;
             }
             /* "N" hands the three references over, also when building the tuple fails */
             PyObject *item = Py_BuildValue("(ssNNN)", c->name, type, valid, values, data);
-            if (!item) { Py_DECREF(cols); Py_DECREF(out); return NULL; }
+            if (!item) { Py_DECREF(cols); goto lost; }
             PyList_SET_ITEM(cols, i, item);
         }
         PyObject *entry = Py_BuildValue("(nN)", (Py_ssize_t)rows, cols);
-        if (!entry || PyDict_SetItemString(out, tb->name, entry) < 0) { Py_XDECREF(entry); Py_DECREF(out); return NULL; }
+        if (!entry || PyDict_SetItemString(out, tb->name, entry) < 0) { Py_XDECREF(entry); goto lost; }
         Py_DECREF(entry);
         for (int i = 0; i < tb->ncols; i++) col_clear(&tb->cols[i]);
         tb->n = 0;
@@ -2002,6 +2059,12 @@ static PyObject *Parser_take(Parser *P, PyObject *unused) {
     /* the open claim (if any) has no rows yet: its marks follow the emptied tables */
     P->c7.mark_line = P->c5.mark_line = P->c5.mark_adj = P->c5.mark_remark = 0;
     return out;
+lost:
+    /* out of memory: the columns handed over went with the batch, so the file's rows are
+     * incomplete and the parser must not go on */
+    Py_DECREF(out);
+    P->broken = 1;
+    return NULL;
 }
 
 /* discarded() -> [(first, last), ...]: the segment ranges of transactions quarantined after
@@ -2101,7 +2164,7 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, .m_name = "_x12parse", .m_size = -1, .m_methods = module_methods};
 
 PyMODINIT_FUNC PyInit__x12parse(void) {
-    if (PyType_Ready(&ParserType) < 0) return NULL;
+    if (PyType_Ready(&ParserType) < 0 || PyType_Ready(&ColumnBufferType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     Py_INCREF(&ParserType);
