@@ -8,7 +8,10 @@ interchanges), then, for each file, in the same run:
     validate, load, commit, then the mart rebuild), and the file's own load time from its JSON
     record (`seconds`: parse, validate, write and commit the file);
   - the loader alone in a process of its own (no mart rebuild), for its peak memory;
-  - the C parser alone, no database.
+  - the C parser alone, no database;
+  - DuckDB alone: the file's rows, parsed beforehand and held in memory, inserted into a new
+    database with the loader's settings and committed. No parser can make the file's load
+    faster than this, so pyx12's time over it is the best ratio any parser could reach.
 Each size is measured twice: as the practice's files appended (many interchanges), and rewritten
 as one transaction (one ST: all claims of one 837P, or one 835 payment holding every claim
 payment), as a clearinghouse or a large payer may send them; the parser then hands the
@@ -111,6 +114,23 @@ PARSE_ONLY = (
     "    FileContext(1, ids), lambda table, rows: None, lambda first, last: None)\n"
     "print(time.perf_counter() - start)\n"
 )
+INSERT_ONLY = (
+    "import sys, time\nfrom pathlib import Path\n"
+    "from unlisted.etl.context import FileContext\nfrom unlisted.etl.database import connect\n"
+    "from unlisted.etl.writer import TableWriter\nfrom unlisted.etl.x12.parse import X12File\n"
+    "from unlisted.queries.sql import sql\n"
+    "ids = dict.fromkeys(('claim', 'claim_line', 'remit', 'remit_claim', 'remit_line'), 1)\n"
+    "batches = []\n"
+    "X12File(Path(sys.argv[1])).load_into(\n"
+    "    FileContext(1, ids), lambda table, rows: batches.append((table, rows)),\n"
+    "    lambda first, last: None)\n"
+    "con = connect(Path(sys.argv[2]))\ncon.execute(sql('load/session_settings'))\n"
+    "writer = TableWriter(con)\n"
+    "for table, _ in batches:\n    writer.table_columns(table)\n"
+    "start = time.perf_counter()\ncon.execute('BEGIN TRANSACTION')\n"
+    "for table, rows in batches:\n    writer.write_arrow(table, rows)\n"
+    "con.execute('COMMIT')\nprint(time.perf_counter() - start)\n"
+)
 LOAD_ONLY = (
     "import sys\nfrom pathlib import Path\nfrom unlisted.etl.database import connect\n"
     "from unlisted.etl.load import Loader\n"
@@ -157,6 +177,14 @@ def parse_once(path: Path) -> tuple[float, int]:
     return float(seconds), peak
 
 
+def insert_once(path: Path, out: Path) -> float:
+    """Seconds DuckDB takes to insert and commit the file's rows, parsed beforehand."""
+    db = fresh_database(path, out)
+    _, _, seconds = run_measured([sys.executable, "-c", INSERT_ONLY, str(path), str(db)])
+    db.unlink(missing_ok=True)
+    return float(seconds)
+
+
 def measure(path: Path, out: Path, repeat: int) -> dict:
     size_mb = path.stat().st_size / 1e6
     loads = [load_once(path, out) for _ in range(repeat)]
@@ -167,6 +195,7 @@ def measure(path: Path, out: Path, repeat: int) -> dict:
     parses = [parse_once(path) for _ in range(repeat)]
     parse = min(run[0] for run in parses)
     parse_peak = max(run[1] for run in parses)
+    insert = min(insert_once(path, out) for _ in range(repeat))
     theirs, _, segments = run_measured([sys.executable, "-c", PYX12_READ, str(path)])
     return {
         "file": path.name, "MB": size_mb, "segments": int(segments),
@@ -174,6 +203,7 @@ def measure(path: Path, out: Path, repeat: int) -> dict:
         "command_s": command, "command_ratio": theirs / command, "peak_rss_MB": peak / 1e6,
         "load_s": file_load, "load_ratio": theirs / file_load, "load_rss_MB": load_peak / 1e6,
         "parse_s": parse, "parse_ratio": theirs / parse, "parse_rss_MB": parse_peak / 1e6,
+        "insert_s": insert, "insert_ratio": theirs / insert,
     }  # fmt: skip
 
 
@@ -210,7 +240,9 @@ def report(row: dict) -> None:
         f"file load {row['load_s']:5.2f} s = {mb / row['load_s']:5.1f} MB/s "
         f"{row['load_ratio']:4.1f}x, loader's peak RSS {row['load_rss_MB']:4.0f} MB | "
         f"parse only {row['parse_s']:5.2f} s = {mb / row['parse_s']:5.1f} MB/s "
-        f"{row['parse_ratio']:4.1f}x, peak RSS {row['parse_rss_MB']:4.0f} MB",
+        f"{row['parse_ratio']:4.1f}x, peak RSS {row['parse_rss_MB']:4.0f} MB | "
+        f"DuckDB insert alone {row['insert_s']:5.2f} s = {mb / row['insert_s']:5.1f} MB/s, "
+        f"bound on any parser's ratio {row['insert_ratio']:4.1f}x",
         flush=True,
     )
 
