@@ -270,6 +270,43 @@ def test_large_transaction_loads_in_parts_and_quarantines_one_claim(
     )  # fmt: skip
 
 
+def arrow_batches(path) -> dict[str, list]:
+    """The parser's batches of a file as it hands them over, every one kept until the end."""
+    from unlisted.etl.context import FileContext
+    from unlisted.etl.x12.parse import X12File
+
+    ctx = FileContext(1, dict(claim=1, claim_line=1, remit=1, remit_claim=1, remit_line=1))
+    batches: dict[str, list] = {}
+    X12File(path).load_into(
+        ctx, lambda table, rows: batches.setdefault(table, []).append(rows), lambda *_: None
+    )
+    return batches
+
+
+@pytest.mark.parametrize("kind", ["837p", "835"])
+def test_batches_handed_over_stay_as_they_were_while_later_ones_are_parsed(
+    kind, tmp_path, monkeypatch
+):
+    """take() hands the parser's memory to Arrow uncopied: a batch still waiting to be inserted
+    must not change while the next ones are parsed, and the parts must add up to the whole."""
+    import pyarrow as pa
+    from unlisted.etl.x12 import parse
+
+    if kind == "837p":
+        path = claims_file(tmp_path, [big_transaction("A"), big_transaction("B")])
+    else:
+        path = VALID_835
+    whole = arrow_batches(path)
+    monkeypatch.setattr(parse, "FLUSH_VALUES", 200)
+    parts = arrow_batches(path)
+    main = "claim" if kind == "837p" else "remit_claim"
+    assert (len(whole[main]), len(parts[main]) > 2) == (1, True)
+    assert sorted(parts) == sorted(whole)
+    for table in whole:
+        expected = pa.concat_tables(whole[table]).to_pylist()
+        assert pa.concat_tables(parts[table]).to_pylist() == expected, table
+
+
 def test_large_transaction_quarantined_after_parts_were_written_leaves_nothing(
     small_batches, tmp_path, loader, db
 ):
