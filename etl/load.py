@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from ..queries.sql import sql
+from .archives import Unreadable
 from .context import FileContext
 from .errors import DatabaseWriteError, InputError, exception_reason
 from .ncci import is_ncci_header
@@ -356,7 +357,7 @@ class Loader:
             rejects=ctx.rejects,
         )
         result.message = summary_message(result)
-        self.record(result, path, sha, envelope, segments, writer)
+        self.record(result, path.name, path.stat().st_size, sha, envelope, segments, writer)
         return result
 
     def record_rejected(self, path, shown, sha, batch_id, code, message) -> FileResult:
@@ -367,38 +368,55 @@ class Loader:
                 return FileResult(
                     shown, "rejected", message=f"cannot read the file: {exc.strerror}"
                 )
+        return self.write_rejection(
+            shown, path.name, path.stat().st_size, sha, batch_id, InputError(code, message)
+        )
+
+    def record_unreadable(self, shown: str, unreadable: Unreadable) -> FileResult:
+        """Record, as rejected, an archive that cannot be opened or a member of one that cannot
+        be unpacked; raises DatabaseWriteError when the database cannot take it."""
+        try:
+            batch_id = self.next_ids()["load_batch"]
+            self.known_next_ids = None
+            return self.write_rejection(
+                shown, unreadable.file_name, unreadable.file_bytes, unreadable.sha256, batch_id,
+                unreadable.error,
+            )  # fmt: skip
+        except DATABASE_FAILURES as exc:
+            self.rollback_if_open()
+            raise DatabaseWriteError(exception_reason(exc)) from None
+
+    def write_rejection(
+        self, shown, file_name, file_bytes, sha, batch_id, error: InputError
+    ) -> FileResult:
         result = FileResult(
             shown,
             "rejected",
             batch_id=batch_id,
-            rejects=[Finding("file", code, message, "file")],
-            message=message,
+            rejects=[Finding("file", error.code, error.message, "file")],
+            message=error.message,
         )
         self.con.execute("BEGIN TRANSACTION")
-        self.record(
-            result,
-            path,
-            sha,
-            {"control": None, "sender": None, "receiver": None},
-            0,
-            self.writer,
-        )
+        envelope = {"control": None, "sender": None, "receiver": None}
+        self.record(result, file_name, file_bytes, sha, envelope, 0, self.writer)
         self.commit()
         return result
 
-    def record(self, result: FileResult, path, sha, envelope, segments, writer) -> None:
+    def record(
+        self, result: FileResult, file_name, file_bytes, sha, envelope, segments, writer
+    ) -> None:
         for statement in FORGET_REJECTED:
             self.con.execute(sql(statement), {"sha256": sha})
         self.con.execute(
             sql("load/insert_load_batch"),
             {
                 "batch_id": result.batch_id,
-                "file_name": path.name,
+                "file_name": file_name,
                 "sha256": sha,
                 "kind": result.kind,
                 **envelope,
                 "status": result.status,
-                "file_bytes": path.stat().st_size,
+                "file_bytes": file_bytes,
                 "segments": segments,
                 "transactions": result.transactions,
                 "claims": result.claims,

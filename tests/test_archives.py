@@ -4,6 +4,7 @@ file; a damaged archive is rejected with a reason and never ends in a traceback.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import zipfile
 
@@ -73,6 +74,26 @@ def test_damaged_archives_are_rejected_with_a_reason(tmp_path):
     assert [r["reject_reasons"][0]["code"] for r in records] == [
         "archive_unreadable", "archive_unreadable", "archive_empty",
     ]  # fmt: skip
+    # each is recorded, under the SHA-256 of its bytes (the gzip's: its one member, unreadable)
+    recorded = [
+        (path.name if path != cut_gzip else "cut.835", "rejected",
+         hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)
+        for path in (cut_zip, cut_gzip, empty)
+    ]  # fmt: skip
+    query = (
+        "SELECT file_name, status, sha256, file_bytes, rejects, code FROM load_batch "
+        "JOIN reject USING (batch_id) ORDER BY batch_id"
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(query).fetchall()
+        ids = [batch for (batch,) in con.execute("SELECT batch_id FROM load_batch").fetchall()]
+    codes = ["archive_unreadable", "archive_unreadable", "archive_empty"]
+    assert rows == [(*r, 1, code) for r, code in zip(recorded, codes, strict=True)]
+    assert sorted(r["batch_id"] for r in records) == sorted(ids)
+    # tried again, the same damaged bytes replace their records: one outcome per content
+    unlisted("load", cut_zip, cut_gzip, empty, "--db", db, "--json")
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert [r[:4] for r in con.execute(query).fetchall()] == recorded
 
 
 def test_a_damaged_member_is_rejected_and_the_members_after_it_load(tmp_path):
@@ -97,6 +118,18 @@ def test_a_damaged_member_is_rejected_and_the_members_after_it_load(tmp_path):
         "is damaged, download it again"
     )
     assert result.returncode == 1
+    # recorded under the SHA-256 of its bytes as the archive stores them (here uncompressed)
+    stored = bytearray((SAMPLES / "imsweb__x12-parser" / "x12_valid.txt").read_bytes())
+    stored[200] ^= 0xFF
+    with duckdb.connect(str(tmp_path / "x.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "SELECT file_name, status, sha256, file_bytes FROM load_batch ORDER BY batch_id"
+        ).fetchall() == [
+            ("a.edi", "loaded", hashlib.sha256(ERA.read_bytes()).hexdigest(), ERA.stat().st_size),
+            ("b.txt", "rejected", hashlib.sha256(stored).hexdigest(), len(stored)),
+            ("c.txt", "loaded", hashlib.sha256(MANY_CLAIMS.read_bytes()).hexdigest(),
+             MANY_CLAIMS.stat().st_size),
+        ]  # fmt: skip
 
 
 def test_members_are_unpacked_beside_the_database_and_folders_skip_hidden_ones(tmp_path):

@@ -19,11 +19,10 @@ from rich.table import Table
 
 from . import audit_cli, users_cli
 from .access.policy import PolicyError, access_policy
-from .etl.archives import files_in
+from .etl.archives import Unreadable, files_in
 from .etl.database import connect
 from .etl.errors import DatabaseWriteError, InputError
 from .etl.load import FileResult, Loader, expand_paths
-from .etl.tables import Finding
 from .options import (
     BasisOption,
     CodeOption,
@@ -121,15 +120,13 @@ def load(
             progress.update(task, description=path.name[:40])
             before = progress.tasks[0].completed
             try:
-                for item, shown, problem in files_in(path, workdir=target.parent):
+                for item, shown, unreadable in files_in(path, workdir=target.parent):
                     # an archive's progress is its own size, not that of the files inside
                     loader.on_bytes = advance if item == path else None
-                    if problem is None:
+                    if unreadable is None:
                         record(load_one(loader, item, shown, err, results))
-                    else:  # a member of an archive that cannot be read
-                        record(unreadable(shown, problem))
-            except InputError as exc:  # an archive that cannot be opened
-                record(unreadable(str(path), exc))
+                    else:  # an archive that cannot be opened, or a member of one
+                        record(reject_unreadable(loader, shown, unreadable, err, results))
             except KeyboardInterrupt:  # while a member was being unpacked, before its load
                 con.close()
                 stopped(err, f"while unpacking {path.name} (the member it was at is not loaded)",
@@ -157,9 +154,15 @@ def load(
         raise typer.Exit(1)
 
 
-def unreadable(shown: str, problem: InputError) -> FileResult:
-    reject = Finding("file", problem.code, problem.message, "file")
-    return FileResult(shown, "rejected", rejects=[reject], message=problem.message)
+def reject_unreadable(
+    loader: Loader, shown: str, unreadable: Unreadable, err: Console, results
+) -> FileResult:
+    """Record an archive, or a member of one, that cannot be read; a database that cannot take
+    the record stops the run, as a load would."""
+    try:
+        return loader.record_unreadable(shown, unreadable)
+    except DatabaseWriteError as exc:
+        database_failed(loader, Path(shown).name, exc, results, err)
 
 
 def load_one(loader: Loader, path: Path, shown: str, err: Console, results) -> FileResult:
@@ -173,10 +176,14 @@ def load_one(loader: Loader, path: Path, shown: str, err: Console, results) -> F
         loader.con.close()
         stopped(err, f"while loading {name} ({kept})", results)
     except DatabaseWriteError as exc:
-        close_quietly(loader.con)
-        what = f"at {name}: the database could not take it ({exc.reason}); nothing of it is kept"
-        advice = "Free disk space or memory, then run the same command again"
-        stopped(err, what, results, status=1, advice=advice)
+        database_failed(loader, name, exc, results, err)
+
+
+def database_failed(loader: Loader, name: str, exc: DatabaseWriteError, results, err) -> NoReturn:
+    close_quietly(loader.con)
+    what = f"at {name}: the database could not take it ({exc.reason}); nothing of it is kept"
+    advice = "Free disk space or memory, then run the same command again"
+    stopped(err, what, results, status=1, advice=advice)
 
 
 def stopped(

@@ -22,7 +22,7 @@ CREATE TABLE load_batch (
 COMMENT ON TABLE load_batch IS 'One row per input file the loader has seen, whatever became of it.';
 COMMENT ON COLUMN load_batch.batch_id IS 'Identifier of the load; every loaded row carries it (lineage).';
 COMMENT ON COLUMN load_batch.file_name IS 'Base name of the input file (no folder).';
-COMMENT ON COLUMN load_batch.sha256 IS 'SHA-256 of the file bytes; a file with the same hash is not loaded twice.';
+COMMENT ON COLUMN load_batch.sha256 IS 'SHA-256 of the file bytes (of an archive member that cannot be unpacked: of its bytes as the archive stores them); a file with the same hash is not loaded twice.';
 COMMENT ON COLUMN load_batch.kind IS '835, 837P, claims-csv, remits-csv, notes-csv, notes-jsonl or contracts-csv; refused 837I/837D keep their kind.';
 COMMENT ON COLUMN load_batch.interchange_control_number IS 'ISA13 of the first interchange (X12 only).';
 COMMENT ON COLUMN load_batch.sender_id IS 'ISA06 interchange sender (X12 only).';
