@@ -37,8 +37,8 @@ class Unreadable:
     """An archive that cannot be opened, or a member of one that cannot be unpacked."""
 
     file_name: str  # base name
-    sha256: str  # of its bytes as they are on disk (a member: as the archive stores them)
-    file_bytes: int
+    sha256: str | None  # of its bytes on disk (a member: as the archive stores them); None when
+    file_bytes: int  # even those cannot be read
     error: InputError
 
 
@@ -87,7 +87,7 @@ def files_in(
                         f"{member_name(name)} inside the {kind} archive cannot be read "
                         f"({exception_reason(exc)}); the archive is damaged, download it again",
                     )
-                    digest, size = stored()
+                    digest, size = stored_bytes(stored)
                     unreadable = Unreadable(member_name(name), digest, size, problem)
                     yield None, f"{path}/{name}", unreadable
                 else:
@@ -96,8 +96,16 @@ def files_in(
         if number == 0:
             raise InputError("archive_empty", f"the {kind} archive holds no files")
     except InputError as exc:
-        digest, size = whole_file(path)
+        digest, size = stored_bytes(lambda: whole_file(path))
         yield None, str(path), Unreadable(path.name, digest, size, exc)
+
+
+def stored_bytes(digest: Callable[[], tuple[str, int]]) -> tuple[str | None, int]:
+    """SHA-256 and size from `digest`, or (None, 0) when the bytes cannot be read at all."""
+    try:
+        return digest()
+    except OSError:
+        return None, 0
 
 
 def whole_file(path: Path) -> tuple[str, int]:

@@ -375,6 +375,8 @@ class Loader:
     def record_unreadable(self, shown: str, unreadable: Unreadable) -> FileResult:
         """Record, as rejected, an archive that cannot be opened or a member of one that cannot
         be unpacked; raises DatabaseWriteError when the database cannot take it."""
+        if unreadable.sha256 is None:  # nothing to record it under
+            return rejected(shown, unreadable.error)
         try:
             batch_id = self.next_ids()["load_batch"]
             self.known_next_ids = None
@@ -389,13 +391,7 @@ class Loader:
     def write_rejection(
         self, shown, file_name, file_bytes, sha, batch_id, error: InputError
     ) -> FileResult:
-        result = FileResult(
-            shown,
-            "rejected",
-            batch_id=batch_id,
-            rejects=[Finding("file", error.code, error.message, "file")],
-            message=error.message,
-        )
+        result = rejected(shown, error, batch_id)
         self.con.execute("BEGIN TRANSACTION")
         envelope = {"control": None, "sender": None, "receiver": None}
         self.record(result, file_name, file_bytes, sha, envelope, 0, self.writer)
@@ -434,6 +430,12 @@ class Loader:
         ):
             if findings:
                 writer.write_arrow(table, findings_table(result.batch_id, findings, columns))
+
+
+def rejected(shown: str, error: InputError, batch_id: int | None = None) -> FileResult:
+    """A file rejected whole, for `error`."""
+    reject = Finding("file", error.code, error.message, "file")
+    return FileResult(shown, "rejected", batch_id=batch_id, rejects=[reject], message=error.message)
 
 
 def findings_table(batch_id: int, findings: list[Finding], columns: tuple[str, ...]) -> pa.Table:
