@@ -428,10 +428,9 @@ static PyTypeObject ColumnBufferType = {
     .tp_doc = "A column's memory handed over by Parser.take(), read through the buffer protocol.",
 };
 
-/* Hands *p (its first len bytes hold values) to a new ColumnBuffer and puts a new block of
- * `need` bytes in its place. NULL (an exception set) leaves *p as it was. */
+/* Hands *p (allocated; its first len bytes hold values) to a new ColumnBuffer and puts a new
+ * block of `need` bytes in its place. NULL (an exception set) leaves *p as it was. */
 static PyObject *hand_over(void **p, size_t len, size_t need) {
-    if (!*p) return PyBytes_FromStringAndSize("", 0);
     void *fresh = PyMem_RawMalloc(need ? need : 1);
     if (!fresh) return PyErr_NoMemory();
     ColumnBuffer *b = PyObject_New(ColumnBuffer, &ColumnBufferType);
