@@ -10,6 +10,14 @@ Choices where DESIGN.md leaves room (also in the README):
   lines (no remittance yet) are not in the selection; A/R aging always uses service dates.
 - Documentation completeness counts every selected line; a line without a note has no element.
 - Underpaid uses the payer's tolerance when one is configured, else $1 and 2%.
+- The overturn rate follows HFMA: initially denied lines adjudicated again and then paid, over
+  initially denied lines adjudicated again. Initially denied lines paid since, over all initially
+  denied lines, is the recovery rate.
+- A final denial is appealable until its remittance date plus the payer's appeal window (settings
+  [appeals]); the as-of date decides which side of it a denial is on.
+
+Numerators and denominators are exact decimals (money to the cent, counts whole); only a share's
+value is a float. UNITS says which figure is money, lines or days.
 """
 
 from __future__ import annotations
@@ -74,6 +82,8 @@ class Settings:
     tolerance_percent: Decimal = Decimal("0.02")
     payer_tolerance: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     as_of: dt.date = field(default_factory=dt.date.today)
+    appeal_window_days: int = 120
+    payer_appeal_window_days: dict[str, int] = field(default_factory=dict)
 
 
 # The columns the figures use (fewer columns, less memory at ten million lines).
@@ -83,6 +93,7 @@ METRIC_COLUMNS = (
     "adjudicated", "initial_denied", "initial_denial_carc", "initial_denial_group",
     "initial_denial_category", "initial_remark_codes", "final_denied", "overturned", "net_paid",
     "has_contract", "allowed", "expected_allowed", "days_to_adjudication", "days_to_payment",
+    "reanswered", "recovered", "final_denial_date", "narrative_required",
     "ever_paid", "documentation_complete", "narrative_present", "elements_present",
     "has_description",
     "has_purpose", "has_duration", "has_rationale", "has_credentials", "has_involvement",
@@ -156,8 +167,15 @@ def outcomes(settings: Settings) -> dict[str, tuple[str, pl.Expr]]:
         "adjudicated": ("Adjudicated", adjudicated),
         "initial_denied": ("Denied at first adjudication", adjudicated & pl.col("initial_denied")),
         "final_denied": ("Denied after all adjudications", adjudicated & pl.col("final_denied")),
-        "overturned": ("Denied first, paid later", pl.col("overturned")),
+        "overturned": ("Denied first, adjudicated again and paid", pl.col("overturned")),
+        "reanswered": ("Denied first, adjudicated again", pl.col("reanswered")),
+        "recovered": ("Denied first, paid since", pl.col("recovered")),
         "initial_denied_any": ("Denied at first (all)", pl.col("initial_denied")),
+        "appealable": ("Denied, still inside the appeal window",
+                       adjudicated & pl.col("final_denied") & (days_left_to_appeal(settings) >= 0)),
+        "past_appeal_window": ("Denied, past the appeal window",
+                               adjudicated & pl.col("final_denied")
+                               & (days_left_to_appeal(settings) < 0)),
         "paid": ("Paid", pl.col("ever_paid")),
         "no_contract": ("Adjudicated without contract", adjudicated & ~pl.col("has_contract")),
         "variance": ("Priced against a contract", variance_lines),
@@ -206,7 +224,11 @@ def summarize(lines: pl.LazyFrame, settings: Settings, by: str | tuple[str, str]
         *rate("initial_denial_rate_charges", charges("initial_denied"), charges("adjudicated")),
         *rate("final_denial_rate", count("final_denied"), count("adjudicated")),
         *rate("final_denial_rate_charges", charges("final_denied"), charges("adjudicated")),
-        *rate("overturn_rate", count("overturned"), count("initial_denied_any")),
+        *rate("final_denial_rate_appealable", count("appealable"), count("adjudicated")),
+        *rate("final_denial_rate_past_window", count("past_appeal_window"), count("adjudicated")),
+        *rate("appealable_charges", charges("appealable"), count("appealable")),
+        *rate("overturn_rate", count("overturned"), count("reanswered")),
+        *rate("recovery_rate", count("recovered"), count("initial_denied_any")),
         *rate("net_paid", pl.col("net_paid").sum(), pl.len()),
         *rate("no_contract_rate", count("no_contract"), count("adjudicated")),
         *rate("allowed_variance", variance.filter(sets["variance"]).sum(), count("variance")),
@@ -243,8 +265,8 @@ def summarize(lines: pl.LazyFrame, settings: Settings, by: str | tuple[str, str]
     keys = [GROUPINGS[b] for b in ((by,) if isinstance(by, str) else by or ())]
     index = ["group", "subgroup"][: len(keys)] or ["group"]
     frame = lines.group_by(keys).agg(counted) if keys else lines.select(counted)
-    # Money is summed exactly (Decimal), then every figure shares one numeric type.
-    frame = frame.with_columns(pl.all().exclude(keys).cast(pl.Float64))
+    # Money is summed exactly (Decimal) and stays exact: every figure shares one decimal type.
+    frame = frame.with_columns(pl.all().exclude(keys).cast(EXACT))
     if keys:
         frame = frame.rename(dict(zip(keys, index, strict=True))).with_columns(
             pl.col(index).cast(pl.String))  # fmt: skip
@@ -258,7 +280,7 @@ def summarize(lines: pl.LazyFrame, settings: Settings, by: str | tuple[str, str]
         e.meta.output_name() for e in counted)}  # fmt: skip
     wide = long.collect().pivot(on="part", index=["metric", *index], values="value")
     # An empty selection, grouped, has no row to pivot: its parts are still named.
-    wide = wide.with_columns(pl.lit(None, pl.Float64).alias(part) for part in
+    wide = wide.with_columns(pl.lit(None, EXACT).alias(part) for part in
                              ("numerator", "denominator") if part not in wide.columns)  # fmt: skip
     wide = wide.sort(pl.col("metric").replace_strict(order, return_dtype=pl.Int32), *index,
                      nulls_last=True).lazy()  # fmt: skip
@@ -266,18 +288,39 @@ def summarize(lines: pl.LazyFrame, settings: Settings, by: str | tuple[str, str]
 
 
 def underpaid_threshold(settings: Settings) -> pl.Expr:
-    """max(tolerance $, tolerance % x expected), per payer when configured."""
-    dollars = pl.lit(float(settings.tolerance_dollars))
-    percent = pl.lit(float(settings.tolerance_percent))
+    """max(tolerance $, tolerance % x expected), per payer when configured, in exact decimals."""
+    money = pl.Decimal(18, 2)
+    share = pl.Decimal(9, 4)
+    dollars = pl.lit(settings.tolerance_dollars, money)
+    percent = pl.lit(settings.tolerance_percent, share)
     for payer, (d, p) in settings.payer_tolerance.items():
-        dollars = pl.when(pl.col("payer_id") == payer).then(float(d)).otherwise(dollars)
-        percent = pl.when(pl.col("payer_id") == payer).then(float(p)).otherwise(percent)
-    expected = pl.col("expected_allowed").cast(pl.Float64)
-    return pl.max_horizontal(dollars, percent * expected)
+        dollars = pl.when(pl.col("payer_id") == payer).then(pl.lit(d, money)).otherwise(dollars)
+        percent = pl.when(pl.col("payer_id") == payer).then(pl.lit(p, share)).otherwise(percent)
+    return pl.max_horizontal(dollars.cast(EXACT),
+                             (percent * pl.col("expected_allowed")).cast(EXACT))
 
+
+def appeal_window_days(settings: Settings) -> pl.Expr:
+    """The payer's appeal window in days (settings [appeals])."""
+    days = pl.lit(settings.appeal_window_days, pl.Int32)
+    for payer, window in settings.payer_appeal_window_days.items():
+        days = pl.when(pl.col("payer_id") == payer).then(pl.lit(window, pl.Int32)).otherwise(days)
+    return days
+
+
+def days_left_to_appeal(settings: Settings) -> pl.Expr:
+    """Days from the as-of date to the last day an appeal of the final denial may be filed: the
+    denial's remittance date plus the payer's window (negative once it has passed)."""
+    deadline = pl.col("final_denial_date") + pl.duration(days=appeal_window_days(settings))
+    return (deadline - pl.lit(settings.as_of)).dt.total_days()
+
+
+# One exact type for every numerator and denominator: money to the cent, medians to the half day.
+EXACT = pl.Decimal(38, 4)
 
 # Figures that are counts or sums rather than shares: their value is the numerator.
 AMOUNTS = ("lines_billed", "charges_billed", "lines_pending", "charges_pending", "net_paid",
+           "appealable_charges",
            "allowed_variance",
            "expected_allowed", "allowed_priced", "paid_priced",
            "underpaid_dollars", "days_to_adjudication_median", "days_to_adjudication_p90",
@@ -287,8 +330,9 @@ AMOUNTS = ("lines_billed", "charges_billed", "lines_pending", "charges_pending",
 def finish(wide: pl.LazyFrame, settings: Settings, index: list[str]) -> pl.LazyFrame:
     is_amount = pl.col("metric").is_in(AMOUNTS) | pl.col("metric").str.starts_with("ar_aging")
     small = pl.col("denominator") < settings.min_count
-    ratio = pl.col("numerator") / pl.col("denominator")
-    value = pl.when(is_amount).then(pl.col("numerator")).otherwise(ratio)
+    # A share is a float; an amount's exact value is its numerator (UNITS says which are money).
+    ratio = pl.col("numerator").cast(pl.Float64) / pl.col("denominator").cast(pl.Float64)
+    value = pl.when(is_amount).then(pl.col("numerator").cast(pl.Float64)).otherwise(ratio)
     rates_only = ~is_amount | pl.col("metric").str.starts_with("days_")
     suppressed = rates_only & small & ~pl.col("metric").str.starts_with("ar_aging")
     return wide.with_columns(
@@ -302,6 +346,53 @@ def finish(wide: pl.LazyFrame, settings: Settings, index: list[str]) -> pl.LazyF
             )
         ),
     ).select("metric", *index, "numerator", "denominator", "value", "suppressed", "reason")
+
+
+def units(metric: str) -> tuple[str, str]:
+    """What a figure's numerator and denominator count: "money" (dollars to the cent), "lines"
+    or "days"."""
+    if metric.startswith("days_"):
+        return "days", "lines"
+    if metric.startswith("ar_aging"):
+        return ("money" if metric.endswith("_charges") else "lines"), "lines"
+    if metric in MONEY_RATES:
+        return "money", "money"
+    if metric in MONEY_AMOUNTS:
+        return "money", "lines"
+    return "lines", "lines"
+
+
+MONEY_AMOUNTS = ("charges_billed", "charges_pending", "net_paid", "allowed_variance",
+                 "expected_allowed", "allowed_priced", "paid_priced", "underpaid_dollars",
+                 "appealable_charges")  # fmt: skip
+MONEY_RATES = ("initial_denial_rate_charges", "final_denial_rate_charges")
+
+
+def exact_rows(figures: pl.DataFrame) -> list[dict]:
+    """The figures for machines: money as decimal strings to the cent, line counts as integers,
+    days as numbers, a share's value as a float rounded to 6 places (None when suppressed)."""
+    def exact(amount, unit):
+        if amount is None:
+            return None
+        if unit == "money":
+            return str(amount.quantize(Decimal("0.01")))
+        if unit == "lines":
+            return int(amount)
+        whole = amount.to_integral_value()
+        return int(whole) if whole == amount else float(amount)
+
+    rows = []
+    for row in figures.to_dicts():
+        top, bottom = units(row["metric"])
+        is_amount = row["metric"] in AMOUNTS or row["metric"].startswith("ar_aging")
+        value = None
+        if not row["suppressed"]:
+            value = exact(row["numerator"], top) if is_amount else (
+                None if row["value"] is None or math.isnan(row["value"])
+                else round(row["value"], 6))  # fmt: skip
+        rows.append({**row, "numerator": exact(row["numerator"], top),
+                     "denominator": exact(row["denominator"], bottom), "value": value})
+    return rows
 
 
 REASON_COLUMNS = {"carc": "initial_denial_carc", "group": "initial_denial_group",

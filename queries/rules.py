@@ -195,6 +195,13 @@ def target_codes(config: dict) -> pa.Table:
     return pa.table({"code": pa.array(sorted(set(codes)), pa.string())})
 
 
+def narrative_codes(config: dict) -> pa.Table:
+    codes = config.get("documentation", {}).get("narrative_codes")
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise RulesError(f"documentation.narrative_codes must be a list of codes, not {codes!r}")
+    return pa.table({"code": pa.array(sorted(set(codes)), pa.string())})
+
+
 def rule_sources() -> dict[str, pa.Table]:
     """The Arrow tables the rule marts are built from, for queries/marts.py."""
     try:
@@ -204,6 +211,7 @@ def rule_sources() -> dict[str, pa.Table]:
     return {
         "rule_setting_source": rule_settings(load_rules(rules_path(config))),
         "rule_target_code_source": target_codes(config),
+        "narrative_code_source": narrative_codes(config),
     }
 
 

@@ -3,8 +3,11 @@ recovered from the synthetic practice's truth.json."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+from decimal import Decimal
 
 import polars as pl
 import pytest
@@ -38,7 +41,16 @@ def test_every_metric_by_hand(scenario):
     assert got["initial_denial_rate"] == (3, 5, 0.6)  # A1, B1 and D1's original
     assert got["initial_denial_rate_charges"] == (300, 500, 0.6)
     assert got["final_denial_rate"] == (1, 5, 0.2)  # B1: claim-level denial, never paid
-    assert got["overturn_rate"] == (2, 3, pytest.approx(2 / 3))  # A1 on appeal, D1 replaced
+    # HFMA overturn rate: of the initially denied lines adjudicated again (A1 on appeal, D1
+    # replaced; B1 was never answered again), both were paid.
+    assert got["overturn_rate"] == (2, 2, 1.0)
+    # Recovery rate: initially denied lines paid since, over all three initially denied.
+    assert got["recovery_rate"] == (2, 3, pytest.approx(2 / 3))
+    # B1 was finally denied by the remittance of 2026-12-01: with the default 120-day window its
+    # appeal is due by 2027-03-31, 59 days after the as-of date, so it is still appealable.
+    assert got["final_denial_rate_appealable"] == (1, 5, 0.2)
+    assert got["final_denial_rate_past_window"] == (0, 5, 0)
+    assert got["appealable_charges"] == (100, 1, 100)
     assert got["net_paid"] == (200, 6, 200)  # 45 + 0 + 50 + 35 + 70 + 0
     assert got["no_contract_rate"] == (1, 5, 0.2)  # F1 (PAYER02 has no contract)
     assert got["allowed_variance"] == (-5, 3, -5)  # A1 0, D1 +5, E1 -10
@@ -104,13 +116,13 @@ def test_metrics_equal_plain_sql(scenario):
         " count(*) FILTER (WHERE adjudicated),"
         " count(*) FILTER (WHERE adjudicated AND final_denied),"
         " sum(net_paid),"
-        " count(*) FILTER (WHERE overturned), count(*) FILTER (WHERE initial_denied),"
+        " count(*) FILTER (WHERE overturned), count(*) FILTER (WHERE reanswered),"
         " median(days_to_payment)"
         " FROM line_adjudication WHERE procedure_code IN ('97139', '97110')"
     ).fetchone()
     assert (got["initial_denial_rate"][:2], got["final_denial_rate"][0], got["net_paid"][0],
             got["overturn_rate"][:2], got["days_to_payment_median"][0]) == (
-        sql[:2], sql[2], float(sql[3]), sql[4:6], sql[6],
+        sql[:2], sql[2], sql[3], sql[4:6], sql[6],
     )  # fmt: skip
 
 
@@ -170,7 +182,7 @@ SELECT
     sum(charge) FILTER (adjudicated AND initial_denied), sum(charge) FILTER (adjudicated),
     count(*) FILTER (adjudicated AND final_denied), count(*) FILTER (adjudicated),
     sum(charge) FILTER (adjudicated AND final_denied), sum(charge) FILTER (adjudicated),
-    count(*) FILTER (overturned), count(*) FILTER (initial_denied),
+    count(*) FILTER (overturned), count(*) FILTER (reanswered),
     sum(net_paid), count(*),
     count(*) FILTER (adjudicated AND NOT has_contract), count(*) FILTER (adjudicated),
     sum(variance) FILTER (variance_line), count(*) FILTER (variance_line),
@@ -211,12 +223,13 @@ def test_every_figure_equals_plain_sql_on_the_generated_practice(practice, payer
     got = values(compute(con, filters, settings))
     row = con.execute(PLAIN_SQL, {"payer": payer}).fetchall()[0]
     expected, found = {}, {}
+    # Exact: money to the cent, counts whole, medians to the half day (all decimals).
     for k, name in enumerate(PLAIN_SQL_METRICS):
-        expected[f"{name} numerator"] = float(row[2 * k] or 0)
-        expected[f"{name} denominator"] = float(row[2 * k + 1] or 0)
+        expected[f"{name} numerator"] = Decimal(str(row[2 * k] or 0))
+        expected[f"{name} denominator"] = Decimal(str(row[2 * k + 1] or 0))
         found[f"{name} numerator"] = got[name][0] or 0
         found[f"{name} denominator"] = got[name][1]
-    assert found == pytest.approx(expected, rel=1e-12)
+    assert found == expected
     assert expected["lines_billed numerator"] > 100  # the comparison is not vacuous
 
 
@@ -238,12 +251,22 @@ def test_metrics_command_prints_the_same_figures(practice):
     pick_rate = [
         r for r in records if r["metric"] == "initial_denial_rate" and r["group"] == "MCRB1"
     ]
-    assert pick_rate[0]["value"] == values(expected, "MCRB1")["initial_denial_rate"][2]
+    numerator, denominator, value = values(expected, "MCRB1")["initial_denial_rate"]
+    # Counts as integers, a share rounded to six places, money as exact decimal strings.
+    assert pick_rate[0]["value"] == round(value, 6)
+    assert (pick_rate[0]["numerator"], pick_rate[0]["denominator"]) == (numerator, denominator)
+    assert all(isinstance(pick_rate[0][k], int) for k in ("numerator", "denominator"))
+    paid = [r for r in records if r["metric"] == "net_paid" and r["group"] == "MCRB1"][0]
+    exact_paid = values(expected, "MCRB1")["net_paid"][0].quantize(Decimal("0.01"))
+    assert paid["value"] == paid["numerator"] == str(exact_paid)
     as_csv = subprocess.run([*command, "--format", "csv"], capture_output=True, text=True)
     assert (
         as_csv.stdout.splitlines()[0]
         == "metric,group,numerator,denominator,value,suppressed,reason"
     )
+    paid_row = next(r for r in csv.DictReader(io.StringIO(as_csv.stdout))
+                    if r["metric"] == "net_paid" and r["group"] == "MCRB1")  # fmt: skip
+    assert paid_row["numerator"] == str(exact_paid)
     table = subprocess.run([*command[:-2]], capture_output=True, text=True)
     assert "initial_denial_rate" in table.stdout and "%" in table.stdout
     wrong = subprocess.run([*command, "--format", "xml"], capture_output=True, text=True)

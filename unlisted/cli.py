@@ -441,12 +441,25 @@ def metrics(
         raise typer.Exit(1) from None
     finally:
         con.close()
-    if output == "json":
-        print(figures.write_json())
-    elif output == "csv":
-        print(figures.write_csv(), end="")
+    if output in ("json", "csv"):
+        print_exact(figures, output)
     else:
         print_figures(figures, by)
+
+
+def print_exact(figures, output: str) -> None:
+    """JSON (one array of objects) or CSV: money as exact decimal strings, counts as integers."""
+    import csv
+
+    from .queries.metrics import exact_rows
+
+    rows = exact_rows(figures)
+    if output == "json":
+        print(json.dumps(rows))
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=figures.columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
 
 
 def print_figures(figures, by: str | None) -> None:

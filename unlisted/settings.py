@@ -48,7 +48,7 @@ def load_config(path: Path | None = None) -> dict:
 
 
 def metric_settings(config: dict, as_of) -> dict:
-    """Keyword arguments for queries.metrics.Settings from the [metrics] table."""
+    """Keyword arguments for queries.metrics.Settings from the [metrics] and [appeals] tables."""
     m = config["metrics"]
 
     def decimal(value, key) -> Decimal:
@@ -62,7 +62,18 @@ def metric_settings(config: dict, as_of) -> dict:
                 decimal(v.get("percent", m["tolerance_percent"]), f"payer_tolerance.{payer}"))
         for payer, v in m.get("payer_tolerance", {}).items()
     }  # fmt: skip
+    appeals = config.get("appeals", {})
+
+    def days(value, key) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"appeals.{key} must be a whole number of days, not {value!r}")
+        return value
+
+    windows = {payer: days(v, f"payer_window_days.{payer}")
+               for payer, v in appeals.get("payer_window_days", {}).items()}  # fmt: skip
     return {
+        "appeal_window_days": days(appeals.get("window_days", 120), "window_days"),
+        "payer_appeal_window_days": windows,
         "min_count": int(m["min_count"]),
         "tolerance_dollars": decimal(m["tolerance_dollars"], "tolerance_dollars"),
         "tolerance_percent": decimal(m["tolerance_percent"], "tolerance_percent"),

@@ -305,7 +305,8 @@ static const ColSpec REMIT_COLS[] = {
 
 enum { RC_ID, RC_REMIT, RC_BATCH, RC_LOC, RC_PCN, RC_STATUS, RC_CHARGE, RC_PAID, RC_PR, RC_FILING,
        RC_ICN, RC_FACILITY, RC_FREQ, RC_REVERSAL, RC_PAT_LAST, RC_PAT_FIRST, RC_PAT_MEMBER,
-       RC_SUB_MEMBER, RC_REND, RC_CROSSOVER, RC_RECEIVED, RC_FROM, RC_TO, RC_COVERAGE, RC_N };
+       RC_SUB_MEMBER, RC_REND, RC_CROSSOVER, RC_RECEIVED, RC_FROM, RC_TO, RC_COVERAGE, RC_INTEREST,
+       RC_N };
 static const ColSpec REMIT_CLAIM_COLS[] = {
     {"remit_claim_id", T_I64}, {"remit_id", T_I64}, {"batch_id", T_I64},
     {"source_position", T_I64}, {"patient_control_number", T_STR}, {"status_code", T_STR},
@@ -315,7 +316,7 @@ static const ColSpec REMIT_CLAIM_COLS[] = {
     {"patient_first_name", T_STR}, {"patient_member_id", T_STR},
     {"subscriber_member_id", T_STR}, {"rendering_npi", T_STR}, {"crossover_payer_name", T_STR},
     {"received_date", T_DATE}, {"statement_from", T_DATE}, {"statement_to", T_DATE},
-    {"coverage_amount", T_DEC2}};
+    {"coverage_amount", T_DEC2}, {"interest_amount", T_DEC2}};
 
 enum { RL_ID, RL_CLAIM, RL_BATCH, RL_LOC, RL_POSITION, RL_QUAL, RL_CODE, RL_MOD1, RL_MOD2,
        RL_MOD3, RL_MOD4, RL_CHARGE, RL_PAID, RL_REVENUE, RL_UNITS, RL_SUB_QUAL, RL_SUB_CODE,
@@ -665,11 +666,11 @@ typedef struct {
 typedef struct {
     int open;
     int64_t id, seg;
-    Cents charge_cents, paid_cents, adjusted;
+    Cents charge_cents, paid_cents, adjusted, interest_cents;
     int lines, emitted;
     size_t mark_line, mark_adj, mark_remark;
-    FIELDS(19, pcn, status, charge, paid, pr, filing, icn, facility, freq, last, first, member,
-           subscriber, rendering, crossover, received, from, to, coverage);
+    FIELDS(20, pcn, status, charge, paid, pr, filing, icn, facility, freq, last, first, member,
+           subscriber, rendering, crossover, received, from, to, coverage, interest);
 } Claim835;
 
 typedef struct {
@@ -683,7 +684,7 @@ typedef struct {
 
 CHECK_FIELDS(Billing, taxonomy); CHECK_FIELDS(Subscriber, filing); CHECK_FIELDS(Patient, member);
 CHECK_FIELDS(Claim837, date_end); CHECK_FIELDS(Line837, pointers);
-CHECK_FIELDS(Claim835, coverage); CHECK_FIELDS(Line835, allowed);
+CHECK_FIELDS(Claim835, interest); CHECK_FIELDS(Line835, allowed);
 
 enum { K_NONE, K_835, K_837P, K_REFUSED };
 
@@ -1291,7 +1292,7 @@ static int close_claim835(Parser *P) {
         table_truncate(&P->tables[TB_REMARK], c->mark_remark);
         if (reject_claim(P, "claim payment", where) < 0) return -1;
     } else {
-        if (c->charge_cents - c->adjusted != c->paid_cents) {
+        if (c->charge_cents - c->adjusted != c->paid_cents - c->interest_cents) {
             char a[40], b[40], d[40];
             cents_text(c->charge_cents, a, sizeof a);
             cents_text(c->adjusted, b, sizeof b);
@@ -1314,7 +1315,7 @@ static int close_claim835(Parser *P) {
             put_str(t, RC_CROSSOVER, fstr(&c->crossover)) < 0 ||
             put_str(t, RC_RECEIVED, fstr(&c->received)) < 0 || put_str(t, RC_FROM, fstr(&c->from)) < 0 ||
             put_str(t, RC_TO, fstr(&c->to)) < 0 || put_str(t, RC_COVERAGE, fstr(&c->coverage)) < 0 ||
-            row_end(t) < 0)
+            put_str(t, RC_INTEREST, fstr(&c->interest)) < 0 || row_end(t) < 0)
             return -1;
         P->p_claims++;
         P->p_lines += c->emitted;
@@ -1468,6 +1469,9 @@ static int seg835(Parser *P, int64_t n, Str tag) {
     case ('A' << 16 | 'M' << 8 | 'T'):
         if (l->open) { if (eq(E(P, 1), "B6")) amount(P, n, E(P, 2), "AMT*B6", 0, &l->allowed, NULL); }
         else if (c->open && eq(E(P, 1), "AU")) amount(P, n, E(P, 2), "AMT*AU", 0, &c->coverage, NULL);
+        /* Prompt-pay interest is part of CLP04 but not of the claim's adjudication. */
+        else if (c->open && eq(E(P, 1), "I"))
+            amount(P, n, E(P, 2), "AMT*I", 0, &c->interest, &c->interest_cents);
         return 0;
     case ('S' << 16 | 'V' << 8 | 'C'): {
         if (!c->open) { fail(P, n, "line_outside_claim", "SVC appears before any CLP"); return 0; }

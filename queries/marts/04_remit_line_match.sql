@@ -1,37 +1,66 @@
--- Each line payment (SVC) matched to its claim line: by the line control number (REF*6R) when
--- the payer echoed it, else by billed code (SVC06 when the payer recoded), service date and
--- position among the lines with that code and date.
+-- Each line payment (SVC) matched to its claim line, then to the line that stands for the
+-- service (claim_line_service): by the line control number (REF*6R) when the payer echoed it,
+-- else by billed code (SVC06 when the payer recoded), service date and position among the lines
+-- with that code and date. A line payment without DTM*472 takes the claim payment's statement
+-- date (DTM*232/233) when it is one day; over a longer statement period, or with no date at all,
+-- it matches by code and position among the claim's lines of that code whose date falls inside
+-- the period. SVCs left without a line are listed in remit_reconciliation.
 CREATE OR REPLACE TABLE remit_line_match AS
 WITH claim_lines AS (
     SELECT claim_line_id, claim_id, procedure_code, service_date, line_control_number,
            row_number() OVER (PARTITION BY claim_id, procedure_code, service_date
-                              ORDER BY line_number, claim_line_id) AS nth
+                              ORDER BY line_number, claim_line_id) AS nth,
+           row_number() OVER (PARTITION BY claim_id, procedure_code
+                              ORDER BY service_date, line_number, claim_line_id) AS nth_of_code
     FROM claim_line
 ),
 remit_lines AS (
-    SELECT l.remit_line_id, l.remit_claim_id, m.claim_id, l.line_control_number, l.service_date,
+    SELECT l.remit_line_id, l.remit_claim_id, m.claim_id, l.line_control_number, l.position,
            coalesce(l.submitted_procedure_code, l.procedure_code) AS billed_code,
-           row_number() OVER (PARTITION BY l.remit_claim_id,
-                                           coalesce(l.submitted_procedure_code, l.procedure_code),
-                                           l.service_date
-                              ORDER BY l.position) AS nth
+           coalesce(l.service_date,
+                    CASE WHEN rc.statement_from = coalesce(rc.statement_to, rc.statement_from)
+                         THEN rc.statement_from END) AS service_date,
+           rc.statement_from, rc.statement_to
     FROM remit_line l
     JOIN remit_claim_match m USING (remit_claim_id)
+    JOIN remit_claim rc USING (remit_claim_id)
+),
+numbered AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY remit_claim_id, billed_code, service_date
+                              ORDER BY position) AS nth
+    FROM remit_lines
+),
+matched AS (
+    SELECT r.remit_line_id, r.remit_claim_id,
+           coalesce(by_control.claim_line_id, by_date.claim_line_id, by_period.claim_line_id)
+               AS claim_line_id
+    FROM numbered r
+    LEFT JOIN claim_lines by_control
+      ON by_control.claim_id = r.claim_id
+     AND by_control.line_control_number = r.line_control_number
+    LEFT JOIN claim_lines by_date
+      ON by_control.claim_line_id IS NULL
+     AND r.service_date IS NOT NULL
+     AND by_date.claim_id = r.claim_id
+     AND by_date.procedure_code = r.billed_code
+     AND by_date.service_date = r.service_date
+     AND by_date.nth = r.nth
+    LEFT JOIN claim_lines by_period
+      ON by_control.claim_line_id IS NULL
+     AND r.service_date IS NULL
+     AND by_period.claim_id = r.claim_id
+     AND by_period.procedure_code = r.billed_code
+     AND by_period.nth_of_code = r.nth
+     AND (r.statement_from IS NULL OR by_period.service_date >= r.statement_from)
+     AND (r.statement_to IS NULL OR by_period.service_date <= r.statement_to)
 )
-SELECT r.remit_line_id, r.remit_claim_id,
-       coalesce(by_control.claim_line_id, by_position.claim_line_id) AS claim_line_id
-FROM remit_lines r
-LEFT JOIN claim_lines by_control
-  ON by_control.claim_id = r.claim_id
- AND by_control.line_control_number = r.line_control_number
-LEFT JOIN claim_lines by_position
-  ON by_control.claim_line_id IS NULL
- AND by_position.claim_id = r.claim_id
- AND by_position.procedure_code = r.billed_code
- AND by_position.service_date IS NOT DISTINCT FROM r.service_date
- AND by_position.nth = r.nth
-WHERE coalesce(by_control.claim_line_id, by_position.claim_line_id) IS NOT NULL;
-COMMENT ON TABLE remit_line_match IS 'Each line payment (SVC) matched to its claim line: REF*6R, else billed code + service date + position.';
+SELECT m.remit_line_id, m.remit_claim_id, s.service_line_id AS claim_line_id,
+       m.claim_line_id AS billed_line_id
+FROM matched m
+JOIN claim_line_service s USING (claim_line_id);
+COMMENT ON TABLE remit_line_match IS 'Each line payment (SVC) matched to its claim line: REF*6R, else billed code + service date (the statement date when the line has none) + position.';
 COMMENT ON COLUMN remit_line_match.remit_line_id IS 'remit_line.remit_line_id.';
 COMMENT ON COLUMN remit_line_match.remit_claim_id IS 'remit_claim.remit_claim_id.';
-COMMENT ON COLUMN remit_line_match.claim_line_id IS 'The claim line it pays.';
+COMMENT ON COLUMN remit_line_match.claim_line_id IS 'The line that stands for the service it pays (claim_line_service.service_line_id).';
+COMMENT ON COLUMN remit_line_match.billed_line_id IS 'The line of the claim it answered (differs from claim_line_id for a claim billed to a secondary payer).';
