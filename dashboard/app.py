@@ -30,14 +30,17 @@ ASSETS = Path(__file__).parent / "assets"
 
 
 def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...] = ("97139",),
-               check_every: float = 2.0, policy: Policy | None = None) -> Dash:  # fmt: skip
+               check_every: float = 2.0, policy: Policy | None = None,
+               maturity_days: int = 90) -> Dash:  # fmt: skip
     """The dashboard over the DuckDB file `db`, read through a private snapshot so that
     `unlisted load` can write the file meanwhile. Everything it serves asks for a sign-in
-    against the access store of `policy` (by default the one beside the database)."""
+    against the access store of `policy` (by default the one beside the database). A period
+    whose dates are under `maturity_days` old is still open (see pages/overview.py)."""
     policy = policy or Policy(store=store_path(Path(db)))
     store = policy.open_store()
     data = Data(db, settings or Settings(as_of=None), codes=codes, check_every=check_every,
-                viewer=current_viewer, pseudonym_key=store.secret("pseudonym"), access=store)
+                viewer=current_viewer, pseudonym_key=store.secret("pseudonym"), access=store,
+                maturity_days=maturity_days)  # fmt: skip
     app = Dash(
         __name__,
         title="unlisted",
@@ -233,7 +236,8 @@ def register_shell(app: Dash, data: Data) -> None:
         prevent_initial_call=True,
     )
     def follow_table(_cells, tables):
-        """A click on a table row opens the rows behind it (its href)."""
+        """A click on a table row opens the rows behind it: the clicked cell's own href
+        (`_href_<column>`) when the row has one, else the row's."""
         cell = ctx.triggered[0]["value"] if ctx.triggered else None
         if not cell or cell.get("rowIndex") is None:
             return no_update
@@ -246,7 +250,8 @@ def register_shell(app: Dash, data: Data) -> None:
             row = next((r for r in rows if str(r.get("_id")) == str(row_id)), None)
             if row is None and cell["rowIndex"] < len(rows):
                 row = rows[cell["rowIndex"]]
-        href = (row or {}).get("_href")
+        row = row or {}
+        href = row.get(f"_href_{cell.get('colId')}") or row.get("_href")
         return href if isinstance(href, str) and href.startswith("/") else no_update
 
 

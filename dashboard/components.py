@@ -96,8 +96,10 @@ def change(metric: str, now: dict | None, before: dict | None) -> html.Span:
 
 
 def tile(label: str, metric: str, now: dict | None, before: dict | None, href: str,
-         detail: str | None = None, tile_id: str | None = None) -> dcc.Link:  # fmt: skip
-    """A headline figure: value, what it counts, change against the previous period. The whole
+         detail: str | None = None, tile_id: str | None = None,
+         uncompared: str | None = None) -> dcc.Link:  # fmt: skip
+    """A headline figure: value, what it counts, change against the previous period (or, with
+    `uncompared`, that text instead, uncoloured: why the two periods are not alike). The whole
     tile links to the rows behind it."""
     if now is None:
         body = [html.Div("—", className="tile-value")]
@@ -114,12 +116,34 @@ def tile(label: str, metric: str, now: dict | None, before: dict | None, href: s
         if value.startswith(("$", "-$")) and money_short(now["value"]) != value:
             # The tile shortens large sums; the exact amount is right below it.
             value, exact = money_short(now["value"]), [html.Div(value, className="tile-exact")]
+        compared = change(metric, now, before) if uncompared is None or before is None else \
+            html.Span(uncompared, className="tile-change muted")  # fmt: skip
         body = [html.Div(value, className="tile-value"), *exact,
-                html.Div(detail, className="tile-detail"), change(metric, now, before)]  # fmt: skip
+                html.Div(detail, className="tile-detail"), compared]  # fmt: skip
     return dcc.Link(
         dbc.Card(dbc.CardBody([html.Div(label, className="tile-label"), *body])),
         href=href, className="tile", id=tile_id or f"tile-{metric}",
     )  # fmt: skip
+
+
+def money_tile(label: str, value, detail: str, href: str, tile_id: str,
+               note: str | None = None) -> dcc.Link:  # fmt: skip
+    """A headline amount without a comparison: exact money (a Decimal) shortened for the tile
+    with the exact amount below, what it counts, and a line of context. None shows as
+    "suppressed" with the detail saying why."""
+    if value is None:
+        body = [html.Div("suppressed", className="tile-value muted")]
+    else:
+        exact = money(value)
+        short = money_short(float(value))
+        body = [html.Div(short, className="tile-value")]
+        if short != exact:
+            body.append(html.Div(exact, className="tile-exact"))
+    body.append(html.Div(detail, className="tile-detail"))
+    if note:
+        body.append(html.Span(note, className="tile-change muted"))
+    return dcc.Link(dbc.Card(dbc.CardBody([html.Div(label, className="tile-label"), *body])),
+                    href=href, className="tile", id=tile_id)  # fmt: skip
 
 
 # -- cards -----------------------------------------------------------------------------------------

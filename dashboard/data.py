@@ -25,7 +25,7 @@ from ..access.store import (
     AccessError,
     AccessStore,
 )
-from ..queries import explore, metrics, rules, sampling
+from ..queries import documentation_gaps, explore, metrics, rules, sampling
 from ..queries.packet import Packet
 from ..queries.sql import sql
 from .snapshot import DatabaseSnapshot
@@ -95,7 +95,7 @@ class Data:
                  codes: tuple[str, ...] = ("97139",), check_every: float = 2.0,
                  viewer: Callable[[], Viewer | None] | None = None,
                  pseudonym_key: bytes | None = None,
-                 access: AccessStore | None = None) -> None:  # fmt: skip
+                 access: AccessStore | None = None, maturity_days: int = 90) -> None:  # fmt: skip
         if viewer is not None and not pseudonym_key:
             raise ValueError("masking identities needs the access store's pseudonym key")
         self.viewer = viewer
@@ -104,6 +104,8 @@ class Data:
         self.snapshot = DatabaseSnapshot(Path(path), check_every=check_every)
         self.settings = settings
         self.codes = codes
+        # The Overview compares settlement figures only for periods at least this old.
+        self.maturity_days = maturity_days
         self.everything = Cache(1)
         self.selections = Cache(6)
         self.details = Cache(3)
@@ -193,15 +195,18 @@ class Data:
     def selection(self, filters: metrics.Filters, detail: bool = False,
                   version: int | None = None) -> pl.DataFrame:  # fmt: skip
         """lines() without the check, for work done on helper threads (no request there)."""
-        columns = explore.DETAIL_COLUMNS if detail else metrics.METRIC_COLUMNS
+        wanted = explore.DETAIL_COLUMNS if detail else metrics.METRIC_COLUMNS
 
         def make() -> pl.DataFrame:
             every = self.every_line()
             if every is not None:
                 # Lazily, so that only the wanted columns are copied.
+                columns = wanted + tuple(c for c in explore.OPTIONAL_COLUMNS
+                                         if c in every.columns and c not in wanted)  # fmt: skip
                 return every.lazy().filter(metrics.in_scope(filters)).select(columns).collect()
             with self.cursor() as cursor:
                 try:
+                    columns = documentation_gaps.columns_at_hand(cursor, wanted)
                     return metrics.selected_lines(cursor, filters, columns).collect()
                 except duckdb.CatalogException:
                     raise NoData(STALE) from None
@@ -230,8 +235,10 @@ class Data:
                     if count > IN_MEMORY_LINES:
                         return None
                     relation = cursor.sql(sql("selection/every_line"))
-                    return pl.from_arrow(relation.select(
-                        *explore.DETAIL_COLUMNS, *metrics.SCOPE_COLUMNS).to_arrow_table())
+                    wanted = (*explore.DETAIL_COLUMNS, *metrics.SCOPE_COLUMNS)
+                    newer = [c for c in explore.OPTIONAL_COLUMNS
+                             if c in relation.columns and c not in wanted]  # fmt: skip
+                    return pl.from_arrow(relation.select(*wanted, *newer).to_arrow_table())
                 except duckdb.CatalogException:
                     raise NoData(STALE) from None
         return self.everything.get(self.snapshot.current_version(), make)
@@ -344,6 +351,34 @@ class Data:
         ordered = lines.sort(sort, descending=descending, nulls_last=False)
         return self.top(ordered, limit, sort, descending)
 
+    def appeal_worklist(self, view: View, limit: int = 200) -> pl.DataFrame:
+        """Denied lines still appealable, soonest deadline first (metrics.appealable_denials)."""
+        self.require("lines")
+        settings = self.settings_for(view)
+        return metrics.appealable_denials(self.lines(view.filters).lazy(), settings).head(
+            limit).collect()
+
+    def documentation_costs(self, view: View, by: str | None = None) -> pl.DataFrame:
+        """What documentation gaps cost in the view: charges, denied and lost expected allowed on
+        the lines lacking each element (queries/documentation_gaps.py), overall or by month or
+        provider."""
+        self.require("lines")
+        return self.cached(("gap costs", view.filters, by), lambda: documentation_gaps.costs(
+            self.lines(view.filters).lazy(), by).collect())  # fmt: skip
+
+    def documentation_earnings(self, view: View) -> pl.DataFrame:
+        """Net paid per adjudicated line, complete against incomplete notes."""
+        self.require("lines")
+        settings = self.settings_for(view)
+        return self.cached(("gap earnings", view.filters, settings.min_count),
+                           lambda: documentation_gaps.earnings(
+                               self.lines(view.filters).lazy(), settings).collect())  # fmt: skip
+
+    def mature_through(self, view: View) -> dt.date:
+        """The last mature date: lines dated after it are under maturity_days old at the view's
+        as-of date, so payers may still be answering them."""
+        return self.settings_for(view).as_of - dt.timedelta(days=self.maturity_days)
+
     def underpaid_summary(self, view: View) -> tuple[int, float]:
         """How many lines are underpaid and by how much in all."""
         self.require("lines")
@@ -377,6 +412,11 @@ class Data:
         self.require("lines")
         parts = {part: self.rows(f"claim/{part}", claim_id=claim_id)
                  for part in ("versions", "lines", "events", "notes", "findings")}  # fmt: skip
+        # Each element and the narrative in words, as the grid and the other exports say them.
+        lines = parts["lines"]
+        parts["lines"] = lines.with_columns(**{
+            name: pl.when(pl.col("adjudicated").is_not_null()).then(status)
+            for name, status in explore.element_statuses(lines.schema).items()})
         return self.shown(parts, parts["versions"]["claim_id"].to_list())
 
     def frame(self, view: View) -> sampling.Frame:
@@ -411,7 +451,8 @@ class Data:
     def files(self) -> dict[str, pl.DataFrame]:
         self.require("files")
         return self.cached(("files",), lambda: {
-            part: self.rows(f"files/{part}") for part in ("batches", "warnings", "rejects")})
+            part: self.rows(f"files/{part}")
+            for part in ("batches", "warnings", "rejects", "reconciliation")})
 
     # -- who signed in and what they did (the access store) --------------------------------------
     def users(self) -> pl.DataFrame:

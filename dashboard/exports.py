@@ -34,7 +34,9 @@ from .. import packet_writer
 from ..access.roles import Refused
 from ..access.store import AccessStore
 from ..queries import explore, packet
+from ..queries.documentation_gaps import BY, GAP_NAMES
 from ..queries.explore import Drill
+from ..queries.metrics import exact_rows
 from ..queries.spreadsheet import SLICE, neutralised, write_sheet
 from .data import Data, NoData
 from .labels import FIGURE_LABELS
@@ -49,8 +51,13 @@ def figures(by=None) -> Callable[[Data, View], pl.DataFrame]:
         frame = data.figures(view, by).with_columns(
             figure=pl.col("metric").replace_strict(FIGURE_LABELS, default=pl.col("metric")))
         index = [c for c in ("group", "subgroup") if c in frame.columns and by]
-        return frame.select("metric", "figure", *index, "numerator", "denominator", "value",
-                            "suppressed", "reason")  # fmt: skip
+        frame = frame.select("metric", "figure", *index, "numerator", "denominator", "value",
+                             "suppressed", "reason")  # fmt: skip
+        # As `unlisted metrics` prints them: money to the cent, counts whole, exact as text.
+        exact = exact_rows(frame)
+        return frame.with_columns(
+            pl.Series(part, [None if r[part] is None else str(r[part]) for r in exact],
+                      pl.String) for part in ("numerator", "denominator"))  # fmt: skip
     return make
 
 
@@ -59,6 +66,14 @@ def reasons(level: str) -> Callable[[Data, View], pl.DataFrame]:
         labels = data.labels().get(level, {})
         return data.reasons(view, level).with_columns(
             label=pl.col(level).replace_strict(labels, default=None, return_dtype=pl.String))
+    return make
+
+
+def gap_costs(by: str | None = None) -> Callable[[Data, View], pl.DataFrame]:
+    """What each documentation gap costs (queries/documentation_gaps.py), exact to the cent."""
+    def make(data: Data, view: View) -> pl.DataFrame:
+        return data.documentation_costs(view, by).with_columns(
+            gap_label=pl.col("gap").replace_strict(GAP_NAMES, default=pl.col("gap")))
     return make
 
 
@@ -77,6 +92,9 @@ DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
     **{f"reasons-{level}": reasons(level) for level in ("carc", "rarc", "group", "category")},
     "lines": drilled_lines(),
     "lines-incomplete": drilled_lines("documentation_incomplete"),
+    "documentation-gaps": gap_costs(),
+    **{f"documentation-gaps-by-{by}": gap_costs(by) for by in BY},
+    "documentation-earnings": lambda data, view: data.documentation_earnings(view),
     "underpaid": lambda data, view: data.underpaid(view),
     "variance": lambda data, view: data.variance_bins(view),
     "findings": lambda data, view: data.findings(view).filter(
@@ -93,7 +111,9 @@ PAGE_DATASETS = {
     "denials": ["by-payer-month", "by-provider-month", "by-provider", "reasons-category",
                 "reasons-carc", "reasons-rarc", "reasons-group"],
     "payments": ["by-payer", "variance", "underpaid", "figures"],
-    "documentation": ["by-month", "by-provider", "figures", "lines-incomplete"],
+    "documentation": ["documentation-gaps", "documentation-gaps-by-month",
+                      "documentation-gaps-by-provider", "documentation-earnings", "by-month",
+                      "by-provider", "figures", "lines-incomplete"],
     "compliance": ["findings"],
     "sampling": ["samples"],
     "claims": ["lines"],

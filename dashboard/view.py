@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
+from ..queries.documentation_gaps import SET_NAMES as GAP_SETS
 from ..queries.explore import Drill
 from ..queries.metrics import Filters, Settings, outcomes
 
 CODE = re.compile(r"^[A-Z0-9]{4,6}$")
 MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
-# The line sets a drill-down may name (metrics.outcomes).
-OUTCOMES = frozenset(outcomes(Settings()))
+# The line sets a drill-down may name (metrics.outcomes, documentation_gaps.outcomes).
+OUTCOMES = frozenset(outcomes(Settings())) | GAP_SETS
 # Query-string names of the drill-down parts that differ from the field names.
 DRILL_KEYS = {"outcome": "set", "variance_from": "vfrom", "variance_to": "vto"}
 WORD = re.compile(r"^[A-Za-z0-9_.:>\- ]{1,80}$")

@@ -33,12 +33,23 @@ def configured_app(db: Path, config: dict, as_of: dt.date | None = None) -> Dash
     try:
         policy = access_policy(config, db)
         settings = Settings(**metric_settings(config, as_of))
+        maturity = maturity_days(config)
     except (PolicyError, ConfigError) as exc:
         raise NotReady(str(exc)) from None
     if policy.open_store().user_count() == 0:
         raise NotReady(f"Nobody can sign in yet ({policy.store} has no user): add one first, "
                        "e.g. unlisted user add NAME --role admin --role compliance")
-    return create_app(db, settings, codes=tuple(config["metrics"]["codes"]), policy=policy)
+    return create_app(db, settings, codes=tuple(config["metrics"]["codes"]), policy=policy,
+                      maturity_days=maturity)
+
+
+def maturity_days(config: dict) -> int:
+    """[dashboard] maturity_days: a whole number of days, at least 1."""
+    value = config.get("dashboard", {}).get("maturity_days", 90)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"dashboard.maturity_days must be a whole number of days (at least "
+                          f"1), not {value!r}")
+    return value
 
 
 def application_from_environment():

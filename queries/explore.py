@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, fields
 import duckdb
 import polars as pl
 
-from .metrics import METRIC_COLUMNS, REASON_COLUMNS, Settings, outcomes, variance_cents
+from . import documentation_gaps
+from .documentation_gaps import OPTIONAL_COLUMNS  # noqa: F401 (readers add those the mart has)
+from .metrics import ELEMENTS, METRIC_COLUMNS, REASON_COLUMNS, Settings, outcomes, variance_cents
 from .sql import sql
 
 # What a person sees of a line (grid, drill-down, export), on top of what the figures use.
@@ -33,7 +35,9 @@ SHOWN = {
     "expected_allowed": "Expected allowed", "variance": "Variance",
     "patient_responsibility": "Patient share", "days_to_payment": "Days to payment",
     "elements_present": "Note elements", "documentation_complete": "Documentation complete",
-    "narrative_present": "Narrative", "description": "Description (SV101-7)",
+    # Each element of the note, and the claim's narrative: present, missing (or not required).
+    **{f"element_{e}": f"Note: {e}" for e in ELEMENTS},
+    "claim_narrative": "Claim narrative", "description": "Description (SV101-7)",
     "recoded": "Recoded", "adjudicated_code": "Paid as", "payer_id": "Payer id",
     "rendering_npi": "Provider NPI", "claim_line_id": "Line id",
 }  # fmt: skip
@@ -68,7 +72,8 @@ def line_details(con: duckdb.DuckDBPyConnection, ids: list[int]) -> pl.DataFrame
 
 
 def outcome_labels(settings: Settings) -> dict[str, str]:
-    return {name: label for name, (label, _) in outcomes(settings).items()}
+    named = {**outcomes(settings), **documentation_gaps.outcomes({})}
+    return {name: label for name, (label, _) in named.items()}
 
 
 def drilled(lines: pl.LazyFrame, drill: Drill, settings: Settings) -> pl.LazyFrame:
@@ -76,6 +81,8 @@ def drilled(lines: pl.LazyFrame, drill: Drill, settings: Settings) -> pl.LazyFra
     conditions = []
     if drill.outcome is not None:
         sets = outcomes(settings)
+        if drill.outcome in documentation_gaps.SET_NAMES:
+            sets = documentation_gaps.outcomes(lines.collect_schema())
         if drill.outcome not in sets:
             raise ValueError(f"no set of lines called {drill.outcome!r}")
         conditions.append(sets[drill.outcome][1])
@@ -117,9 +124,26 @@ def for_people(lines: pl.LazyFrame) -> pl.LazyFrame:
     )  # fmt: skip
     variance = pl.when(pl.col("has_contract") & pl.col("adjudicated")).then(
         pl.col("allowed") - pl.col("expected_allowed"))  # fmt: skip
+    schema = lines.collect_schema()
     # _row, when there, is the line's position in the selection (see grid_order).
-    kept = ["_row"] if "_row" in lines.collect_schema() else []
-    return lines.with_columns(status=status, variance=variance).select(*SHOWN, *kept)
+    kept = ["_row"] if "_row" in schema else []
+    return lines.with_columns(status=status, variance=variance,
+                              **element_statuses(schema)).select(*SHOWN, *kept)
+
+
+def element_statuses(schema: pl.Schema) -> dict[str, pl.Expr]:
+    """Each note element present or missing, and the claim narrative present, missing or not
+    required (documentation_gaps.narrative_needed)."""
+    def said(present: pl.Expr) -> pl.Expr:
+        return pl.when(present).then(pl.lit("present")).otherwise(pl.lit("missing"))
+
+    statuses = {f"element_{e}": said(pl.col(f"has_{e}")) for e in ELEMENTS}
+    statuses["claim_narrative"] = (
+        pl.when(pl.col("narrative_present")).then(pl.lit("present"))
+        .when(documentation_gaps.narrative_needed(schema)).then(pl.lit("missing"))
+        .otherwise(pl.lit("not required"))
+    )  # fmt: skip
+    return statuses
 
 
 NUMBER_TESTS = {

@@ -76,7 +76,7 @@ def reference_list(name: str, columns: tuple[str, ...]) -> pa.Table:
 
 
 def denial_categories() -> pa.Table:
-    """The editable reference list of denial categories (DOMAIN.md section 4)."""
+    """The editable reference list of denial categories (docs/denial-categories.md)."""
     table = reference_list("denial_category", ("carc", "category", "category_label", "is_denial"))
     flags = []
     for carc, flag in zip(table["carc"].to_pylist(), table["is_denial"].to_pylist(), strict=True):

@@ -1,10 +1,10 @@
-"""The figures of DESIGN.md "Metric definitions", computed with Polars over line_adjudication.
+"""The figures of README "The numbers", computed with Polars over line_adjudication.
 
 Every figure carries its numerator and denominator and is suppressed (value None, with the
 reason) when the denominator is below the minimum count. The dashboard and `unlisted metrics`
 call `compute`; neither computes a figure of its own.
 
-Choices where DESIGN.md leaves room (also in the README):
+Choices the README states with each figure:
 - Rates by charges use the billed line charge.
 - With date basis "payment", lines are selected by their first remittance date, so pending
   lines (no remittance yet) are not in the selection; A/R aging always uses service dates.
@@ -93,7 +93,8 @@ METRIC_COLUMNS = (
     "adjudicated", "initial_denied", "initial_denial_carc", "initial_denial_group",
     "initial_denial_category", "initial_remark_codes", "final_denied", "overturned", "net_paid",
     "has_contract", "allowed", "expected_allowed", "days_to_adjudication", "days_to_payment",
-    "reanswered", "recovered", "final_denial_date", "narrative_required",
+    "reanswered", "recovered", "final_denial_date", "final_denial_carc", "final_denial_category",
+    "narrative_required",
     "ever_paid", "documentation_complete", "narrative_present", "elements_present",
     "has_description",
     "has_purpose", "has_duration", "has_rationale", "has_credentials", "has_involvement",
@@ -473,3 +474,18 @@ def underpaid_lines(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()
                 "procedure_code", "charge", "expected_allowed", "allowed", "variance")
         .collect()
     )  # fmt: skip
+
+
+def appealable_denials(lines: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
+    """The appeal worklist: finally denied lines still inside their payer's appeal window, the
+    soonest deadline first (then the most at stake), with the last day to appeal and the dollars
+    at stake (the contract's expected allowed, else the charge)."""
+    return (
+        lines.filter(outcomes(settings)["appealable"][1])
+        .with_columns(
+            appeal_by=pl.col("final_denial_date") + pl.duration(days=appeal_window_days(settings)),
+            days_left=days_left_to_appeal(settings),
+            at_stake=pl.coalesce("expected_allowed", "charge"),
+        )
+        .sort(["days_left", "at_stake", "claim_line_id"], descending=[False, True, False])
+    )

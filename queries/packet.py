@@ -16,7 +16,8 @@ import polars as pl
 
 from .. import __version__
 from . import sampling
-from .metrics import Filters, selected_lines
+from .explore import element_statuses
+from .metrics import ELEMENTS, Filters, selected_lines
 from .sql import sql
 
 # The frame's columns (line_adjudication), in frame order (claim_line_id).
@@ -33,6 +34,8 @@ DETAIL_COLUMNS = (
     "payment_dates", "remark_codes", "description", "line_note", "narrative_present",
     "note_found", "note_id", "note_provider", "note_credentials", "note_minutes",
     "note_signed_date", "elements_present", "elements_found", "elements_missing",
+    # each element present or missing, the narrative present, missing or not required
+    *(f"element_{e}" for e in ELEMENTS), "claim_narrative",
     "element_evidence", "documentation_complete",
 )  # fmt: skip
 
@@ -100,7 +103,7 @@ def frame_lines(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFram
 
 def line_detail(con: duckdb.DuckDBPyConnection, ids: list[int]) -> pl.DataFrame:
     detail = rows(con, "packet/line_detail", ids=ids)
-    return detail.select(DETAIL_COLUMNS)
+    return detail.with_columns(**element_statuses(detail.schema)).select(DETAIL_COLUMNS)
 
 
 def findings_of(con: duckdb.DuckDBPyConnection, ids: list[int]) -> pl.DataFrame:

@@ -46,7 +46,8 @@ PAGES_OF = {
 FIGURE_EXPORTS = {"figures", "by-month", "by-payer", "by-provider", "by-location", "by-category",
                   "by-payer-month", "by-provider-month", "reasons-carc", "reasons-rarc",
                   "reasons-group", "reasons-category", "lines", "lines-incomplete", "underpaid",
-                  "variance"}  # fmt: skip
+                  "variance", "documentation-gaps", "documentation-gaps-by-month",
+                  "documentation-gaps-by-provider", "documentation-earnings"}  # fmt: skip
 EXPORTS_OF = {
     "admin": {"files", "warnings", "rejects", "users", "access-log"},
     "manager": FIGURE_EXPORTS,

@@ -56,7 +56,8 @@ PAGES = {
     "overview": ("/", 2, 1, "#overview-body .tile"),
     "denials": ("/denials", 4, 3, None),
     "payments": ("/payments", 4, 1, None),
-    "documentation": ("/documentation", 3, 1, None),
+    # the dollars first (tiles, table, two heatmaps, paid per line), then the shares
+    "documentation": ("/documentation", 6, 2, "#tile-gap-lost"),
     "compliance": ("/compliance", 1, 2, "#compliance-body .tile"),
     "sampling": ("/sampling", 0, 0, "#sampling-command"),
     "claims": ("/claims", 0, 0, "#claims-grid .ag-row .link-cell"),

@@ -95,6 +95,13 @@ def test_denials_page_lists_reasons_with_labels_and_links(client):
               and p["id"].get("type") == "drill-chart"]
     assert charts == ["denials-trend-payer", "denials-trend-provider", "denials-category",
                       "denials-outcome", "denials-provider"]
+    # B1 was finally denied (CO-16) by the payment of 2026-12-01: with the default 120-day
+    # window it can be appealed until 2027-03-31, 59 days after the as-of date; at stake is the
+    # contract's $45.00.
+    appeals = find(body, id={"type": "drill-table", "name": "appeal-worklist"})[0]["rowData"]
+    assert [(r["patient_control_number"], r["appeal_by"], r["days_left"], r["at_stake"],
+             r["denial"]) for r in appeals] == [
+        ("B1", "2027-03-31", 59, 45.0, "16 · Documentation / information")]  # fmt: skip
 
 
 def test_payments_page_worklist_and_aging(client):
@@ -183,6 +190,12 @@ def test_data_page_lists_every_file(client):
     files = find(body, id={"type": "drill-table", "name": "files"})[0]["rowData"]
     assert len(files) == 8
     assert {f["status"] for f in files} == {"loaded"}
+    # Four payments: RUN1 $70, RUN2 $90 (45 + 50 - 40 + 35), the secondary's $60, PAYER02's $70;
+    # every dollar reached a claim line.
+    money = find(body, id={"type": "drill-table", "name": "reconciliation"})[0]["rowData"]
+    assert [(r["file_name"], r["paid"], r["attributed"], r["difference"]) for r in money][0] == (
+        "All 4 files", 290.0, 290.0, 0.0)  # fmt: skip
+    assert len(money) == 5
 
 
 def test_filter_bar_and_url_stay_in_step(client):
@@ -228,7 +241,8 @@ def test_exports_hold_the_rows_and_the_filters(client):
     assert carc[1:] == [("16", 2, 200, "Claim lacks information"),
                         ("50", 1, 100, "Not medically necessary per payer")]  # fmt: skip
     figures = client.get("/export/figures.csv").get_data(as_text=True)
-    assert "initial_denial_rate,Initial denial rate,3.0,5.0,0.6,false," in figures
+    assert "initial_denial_rate,Initial denial rate,3,5,0.6,false," in figures
+    assert "charges_billed,Charges billed,600.00,6," in figures  # money to the cent, exact
     assert client.get("/export/nothing.csv").status_code == 404
 
 
@@ -470,3 +484,178 @@ def test_data_page_counts_the_warnings_it_does_not_list(tmp_path, loader, db):
     assert len(listed) == 1001
     (summary,) = [row["message"] for row in listed if row["location"] == "file"]
     assert summary.startswith("and 200 more claim_unbalanced warnings in this file")
+
+
+# -- documentation gaps in dollars, each element in the grid and exports, open periods --------------
+@pytest.fixture
+def noted_client(tmp_path, loader, db):
+    """The practice with the treatment notes of test_documentation_gaps.py, whose gap dollars
+    are worked out there by hand; one line's narrative starts with '='."""
+    from .test_documentation_gaps import load_notes
+    from .test_line_adjudication import build_scenario
+
+    build_scenario(tmp_path, loader, db)
+    load_notes(tmp_path, loader, db)
+    db.execute("UPDATE line_adjudication SET description = '=HYPERLINK(1)' "
+               "WHERE description IS NOT NULL AND claim_id = (SELECT min(claim_id) FROM "
+               "line_adjudication WHERE description IS NOT NULL)")  # fmt: skip
+    db.close()
+    app = create_app(tmp_path / "test.duckdb", Settings(min_count=1, as_of=AS_OF), check_every=0)
+    return signed_in(app)
+
+
+def test_documentation_page_leads_with_what_gaps_cost(noted_client):
+    body = page_body(noted_client, "documentation", pathname="/documentation")
+    shown = texts(body)
+    # The dollars come first, right after the period: tiles, then the table of each gap.
+    assert shown[1:4] == ["Billed on incomplete notes", "$500.00", "5 of 6 lines"]
+    assert texts(find(body, id="tile-gap-denied"))[:2] == ["Denied, incomplete notes", "$100.00"]
+    assert texts(find(body, id="tile-gap-lost"))[:2] == ["Lost vs contract, incomplete notes", "$55.00"]
+    assert texts(find(body, id="tile-paid-complete"))[:3] == [
+        "Paid per line, complete notes", "$45.00", "$45.00 over 1 adjudicated lines"]
+    assert texts(find(body, id="tile-paid-incomplete"))[1:4] == [
+        "$38.75", "$155.00 over 4 adjudicated lines", "-$6.25 per line against complete notes"]
+    assert shown.index("What each gap costs") < shown.index(
+        "Share of lines whose note shows each element, by service month")
+    table = find(body, id={"type": "drill-table", "name": "documentation-gaps"})[0]
+    rows = {r["gap"]: r for r in table["rowData"]}
+    assert [(r["label"], r["lines"], r["charges"], r["denied"], r["lost"])
+            for r in table["rowData"][:3]] == [
+        ("Involvement", 3, 300.0, 100.0, 55.0),  # costliest first
+        ("Rationale", 3, 300.0, 100.0, 45.0),
+        ("Narrative (where required)", 2, 200.0, 100.0, 45.0),
+    ]  # fmt: skip
+    assert [c["headerName"] for c in table["columnDefs"]] == [
+        "Element", "Lines lacking it", "Share of lines", "Charges", "Denied (final)",
+        "Lost expected allowed"]
+    # Each figure leads to the lines it counts, and the grid holds exactly those.
+    assert "set=lacks_involvement_lost" in rows["involvement"]["_href_lost"]
+    assert "set=lacks_involvement_denied" in rows["involvement"]["_href_denied"]
+    for column, count in (("charges", 3), ("denied", 1), ("lost", 2)):
+        search = rows["involvement"][f"_href_{column}"].removeprefix("/claims")
+        assert grid(noted_client, search)[0]["rowCount"] == count, column
+    banner = callback(noted_client, [("claims-drill", "children"), ("claims-exports", "children")],
+                      [("url", "search", "?set=lacks_involvement_lost")])["claims-drill"]
+    assert "Lacks involvement, below contract or denied" in texts(banner["children"])
+    heatmap = find(body, id={"type": "drill-chart", "name": "documentation-cost-month"})[0]
+    assert heatmap["figure"]["data"][0]["z"][5] == [55.0]  # involvement, Nov 2026
+    book = openpyxl.load_workbook(io.BytesIO(
+        noted_client.get("/export/page/documentation.xlsx").data))
+    assert book.sheetnames[1:5] == ["documentation-gaps", "documentation-gaps-by-month",
+                                    "documentation-gaps-by-provider", "documentation-earnings"]
+    gaps = {r[0]: r for r in book["documentation-gaps"].iter_rows(min_row=2, values_only=True)}
+    assert gaps["any"][1:6] == (6, 5, 500, 100, 55)
+
+
+def test_the_grid_and_every_export_carry_each_element(noted_client):
+    columns = ["element_description", "element_purpose", "element_duration", "element_rationale",
+               "element_credentials", "element_involvement", "claim_narrative"]
+    rows, _ = grid(noted_client, "", sort=[{"colId": "patient_control_number", "sort": "asc"}])
+    by_claim = {r["patient_control_number"]: r for r in rows["rowData"]}
+    assert [by_claim["B1"][c] for c in columns] == [
+        "present", "present", "present", "missing", "present", "missing", "missing"]
+    assert [by_claim["F1"][c] for c in columns] == ["missing"] * 6 + ["present"]  # no note
+    only, _ = grid(noted_client, "", filters={"element_rationale": {
+        "filterType": "text", "type": "equals", "filter": "missing"}})
+    assert only["rowCount"] == 3  # B1, D1, F1
+    text = noted_client.get("/export/lines.csv").get_data(as_text=True)
+    exported = list(csv.DictReader(line for line in text.splitlines()
+                                   if not line.startswith("#")))  # fmt: skip
+    assert all(c in exported[0] for c in columns)
+    assert {r["patient_control_number"]: r["element_involvement"] for r in exported}["E1"] \
+        == "missing"
+    # Text that a spreadsheet would run is still neutralised, next to the new columns.
+    assert "'=HYPERLINK(1)" in [r["description"] for r in exported]
+    state = json.dumps({"filterModel": {}, "sortModel": [], "search": ""})
+    book = openpyxl.load_workbook(io.BytesIO(noted_client.post(
+        "/export/grid.xlsx", data={"state": state}, headers=ORIGIN).data))
+    sheet = list(book["grid"].iter_rows(values_only=True))
+    assert all(c in sheet[0] for c in columns)
+    assert "'=HYPERLINK(1)" in [row[sheet[0].index("description")] for row in sheet[1:]]
+    grid_csv = noted_client.post("/export/grid.csv", data={"state": state},
+                                 headers=ORIGIN).get_data(as_text=True)
+    assert "claim_narrative" in grid_csv and "'=HYPERLINK(1)" in grid_csv
+    claim_book = openpyxl.load_workbook(io.BytesIO(noted_client.get(
+        f"/export/claim/{by_claim['B1']['claim_id']}.xlsx").data))
+    lines = list(claim_book["lines"].iter_rows(values_only=True))
+    assert lines[1][lines[0].index("element_rationale")] == "missing"
+
+
+@pytest.fixture
+def older_db(tmp_path, loader, db):
+    """The practice plus two 97139 lines of 2026-08-03: P1 paid, R1 ($50) never answered."""
+    from unlisted.queries.marts import rebuild_marts
+
+    from .test_line_adjudication import NARRATIVE, build_scenario, claim, svc
+    from .x12build import claim_header, interchange, remit_header, subscriber
+
+    build_scenario(tmp_path, loader, db)
+    claims = claim_header() + subscriber(2, payer="PAYER01") + [
+        *claim("P1", [("97139", NARRATIVE, "100")]), *claim("R1", [("97139", NARRATIVE, "50")])]
+    paid = remit_header("45", trace="RUNP") + [
+        "CLP*P1*1*100*45*0*12*ICN-P1", "NM1*QC*1*TESTER*PAT****MI*M0001",
+        *svc("97139", 100, 45, "CAS*CO*45*55", control="P1-1", allowed=45)]
+    for name, body, kind, control in (("old.837", claims, "837", 8), ("old.835", paid, "835", 9)):
+        august = [segment.replace("20261102", "20260803") for segment in body]
+        (tmp_path / name).write_text(interchange([august], kind=kind, control=control))
+        assert loader.load(tmp_path / name).status == "loaded"
+    rebuild_marts(db)
+    db.close()
+    return tmp_path / "test.duckdb"
+
+
+def change_of(tile_props: dict) -> list[dict]:
+    """The props of a tile's change line."""
+    return [p for p in find(tile_props["children"])
+            if "tile-change" in (p.get("className") or "")]  # fmt: skip
+
+
+def test_a_young_period_is_not_coloured_worse(older_db):
+    """Sep-Nov 2026 against Jun-Aug: pending A/R went from R1's $50 to H1's $100 (+100%). On
+    2027-01-30 the November lines are 89 days old: the period is still open, so the change is
+    neither shown nor coloured, and the page says how much of the open part is pending. Once
+    mature (as of 2027-06-30, or with a 30-day maturity) A/R still unpaid is a real change for
+    the worse."""
+    search = "?from=2026-09-01&to=2026-11-30"
+    young = page_body(signed_in(create_app(older_db, Settings(min_count=1, as_of=dt.date(
+        2027, 1, 30)), check_every=0)), "overview", search)  # fmt: skip
+    pending = find(young, id="tile-pending")[0]
+    assert texts(pending)[1:3] == ["$100.00", "1 lines without remittance"]
+    (changed,) = change_of(pending)
+    assert changed["className"] == "tile-change muted"
+    assert changed["children"] == "1 under 90 days old: period still open"
+    for metric in ("net_paid", "initial_denial_rate", "final_denial_rate", "underpaid_dollars"):
+        assert tile(young, metric)[-1] == "not compared: period still open", metric
+    assert tile(young, "charges_billed")[-1] == "+300.0% vs previous period"  # 600 against 150
+    note = texts(find(young, id="overview-open-period"))
+    assert note[0].startswith("Period still open: service dates after 2026-11-01 are under 90 "
+                              "days old on 2027-01-30. Those lines billed $600.00; $100.00 of "
+                              "it (17%, 1 lines) has no remittance yet.")
+    link = find(young, id="overview-mature-link")[0]
+    assert (link["children"], link["href"]) == ("See Aug 2026 to Oct 2026 instead (mature)",
+                                                "/?from=2026-08-01&to=2026-10-31")
+    money = find(young, id={"type": "drill-chart", "name": "overview-money"})[0]["figure"]
+    assert [a["text"] for a in money["layout"]["annotations"]] == ["still open"]
+
+    for app, asof in ((create_app(older_db, Settings(min_count=1, as_of=dt.date(2027, 1, 30)),
+                                  check_every=0, maturity_days=30), ""),
+                      (create_app(older_db, Settings(min_count=1, as_of=dt.date(2027, 1, 30)),
+                                  check_every=0), "&asof=2027-06-30")):  # fmt: skip
+        mature = page_body(signed_in(app), "overview", search + asof)
+        assert not find(mature, id="overview-open-period")
+        (changed,) = change_of(find(mature, id="tile-pending")[0])
+        assert (changed["children"], changed["className"]) == (
+            "+100.0% vs previous period", "tile-change worse")
+
+
+def test_on_payment_dates_pending_lines_are_said_to_have_no_payment_date(client):
+    body = page_body(client, "overview", "?basis=payment&from=2026-12-01&to=2026-12-31")
+    assert texts(find(body, id="tile-pending"))[1:3] == [
+        "—", "Pending lines have no payment date, so payment dates select none: choose "
+             "service dates to see them."]
+    assert "basis=payment" not in find(body, id="tile-pending")[0]["href"]
+    payments = page_body(client, "payments", "?basis=payment&from=2026-12-01&to=2026-12-31",
+                         pathname="/payments")
+    assert not find(payments, id={"type": "drill-chart", "name": "payments-aging"})
+    assert "Pending lines have no payment date, so payment dates select none of them." in \
+        texts(payments)

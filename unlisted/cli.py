@@ -412,7 +412,7 @@ def metrics(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """The figures of DESIGN.md, for scripts and analysts: denial rates, payment variance, days
+    """The figures of README "The numbers", for scripts and analysts: denial rates, payment variance, days
     to payment, A/R aging and documentation completeness, each with numerator and denominator."""
     from .queries.metrics import GROUPINGS, Settings, compute
 

@@ -115,13 +115,18 @@ def lines(frame: pl.DataFrame):
     return ui.table("claim-lines", rows, columns, clickable=False)
 
 
+# Answers that are not an adjudication of the service, by their adjudication_event.answer.
+EVENT_NAMES = {"reversal": "Reversal", "duplicate": "Duplicate submission",
+               "pended": "Pended (no decision yet)"}
+
+
 def events(frame: pl.DataFrame):
     if frame.height == 0:
         return ui.empty("No remittance yet: the claim is pending.")
     rows = ui.records(frame)
     for r in rows:
-        r["what"] = ("Reversal" if r["is_reversal"] else "Denial" if r["denied"]
-                     else "Secondary payment" if r["is_secondary"] else "Payment")  # fmt: skip
+        r["what"] = EVENT_NAMES.get(r["answer"]) or (
+            "Denial" if r["denied"] else "Secondary payment" if r["is_secondary"] else "Payment")
         if r["denial_carc"]:
             r["denial"] = f"{r['denial_carc']} {r['denial_label'] or ''}".strip()
     columns = [

@@ -27,7 +27,18 @@ KINDS = {
     "claim_line_id": "number", "service_date": "date", "first_remit_date": "date",
 }  # fmt: skip
 HIDDEN = {"claim_line_id", "payer_id", "rendering_npi", "description", "recoded",
-          "adjudicated_code", "initial_remark_codes", "narrative_present"}  # fmt: skip
+          "adjudicated_code", "initial_remark_codes"}  # fmt: skip
+# One column per note element and the claim narrative: present, missing or not required.
+DOCUMENTATION = {field for field in explore.SHOWN if field.startswith("element_")} | {
+    "claim_narrative"}
+MISSING_IN_RED = {"missing": "params.value == 'missing'"}
+DOCUMENTATION_TIPS = {
+    **{field: f"Whether the treatment note shows the {field.removeprefix('element_')} element "
+              "(present or missing; a line without a note has none)"
+       for field in DOCUMENTATION if field.startswith("element_")},
+    "claim_narrative": "Whether the claim describes the service (SV101-7 or line NTE): "
+                       "present, missing, or not required (codes with a descriptor of their own)",
+}  # fmt: skip
 
 
 def columns() -> list[dict]:
@@ -36,6 +47,10 @@ def columns() -> list[dict]:
         extra = {"hide": True} if field in HIDDEN else {}
         if field == "claim_id":
             extra.update(pinned="left", maxWidth=100, cellClass="link-cell")
+        if field in DOCUMENTATION:
+            extra.update(minWidth=115, maxWidth=140, cellClassRules=MISSING_IN_RED,
+                         filter="agTextColumnFilter", wrapHeaderText=True,
+                         autoHeaderHeight=True, headerTooltip=DOCUMENTATION_TIPS[field])
         specs.append(ui.column(field, header, KINDS.get(field, "text"), **extra))
     return specs
 

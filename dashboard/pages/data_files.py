@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 from dash import html
 
 from ...queries.explore import json_ready
@@ -29,6 +30,20 @@ WARNINGS = [
     ui.column("file_name", "File", flex=2), ui.column("location", "Where"),
     ui.column("code", "Code"), ui.column("message", "What", flex=3),
 ]  # fmt: skip
+RECONCILIATION = [
+    ui.column("file_name", "835 file", flex=2, minWidth=260, tooltipField="file_name"),
+    ui.column("payments", "Payments", "count", maxWidth=120),
+    ui.column("paid", "Paid (BPR02)", "money"),
+    ui.column("attributed", "To claim lines", "money"),
+    ui.column("interest", "Interest (AMT*I)", "money"),
+    ui.column("claim_not_found", "Claim not found", "money"),
+    ui.column("line_not_matched", "Line not matched", "money"),
+    ui.column("claim_amount_not_in_lines", "Claim amount not in lines", "money"),
+    ui.column("voided_claim", "Voided claims", "money"),
+    ui.column("provider_adjustment", "Provider adjustments (PLB)", "money"),
+    ui.column("payment_imbalance", "File out of balance", "money"),
+    ui.column("difference", "Unaccounted", "money"),
+]  # fmt: skip
 REJECTS = [
     ui.column("file_name", "File", flex=2), ui.column("scope", "Left out", maxWidth=130),
     ui.column("location", "Where"), ui.column("code", "Code"), ui.column("reason", "Why", flex=3),
@@ -48,6 +63,11 @@ def draw(data: Data, _view: View, search: str):
         html.P(f"{batches.height:,} files: {summary}.", className="period"),
         ui.card("Files", ui.table("files", batches.to_dicts(), BATCHES, clickable=False),
                 "files", search),
+        ui.card("Where each 835's money went", reconciliation(files["reconciliation"]),
+                "reconciliation", search,
+                note="Paid = to claim lines + every other column, to the cent. Money that "
+                     "reached no claim line is listed with its reason; interest and provider "
+                     "adjustments never count as a line's payment."),
         ui.card(f"Warnings ({shown})",
                 ui.table("warnings", files["warnings"].to_dicts(), WARNINGS, clickable=False,
                          empty_text="No warnings."), "warnings", search,
@@ -57,6 +77,18 @@ def draw(data: Data, _view: View, search: str):
                          empty_text="Nothing quarantined."), "rejects", search,
                 note="Left out of the database; fix the source and load the file again."),
     ]  # fmt: skip
+
+
+def reconciliation(frame):
+    """The files' reconciliation with a total row first (all 835 files together)."""
+    if frame.height == 0:
+        return ui.empty("No 835 file loaded yet.")
+    figures = [c["field"] for c in RECONCILIATION[1:]]
+    # Summed as exact decimals, then shown like the rows.
+    total = frame.select(pl.lit(f"All {frame.height:,} files").alias("file_name"),
+                         pl.col(figures).sum())  # fmt: skip
+    rows = json_ready(pl.concat([total, frame], how="vertical_relaxed")).to_dicts()
+    return ui.table("reconciliation", rows, RECONCILIATION, clickable=False)
 
 
 layout, register = figure_page(NAME, TITLE, INTRO, draw, needs_lines=False)

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
+from ...queries.explore import json_ready
 from .. import components as ui
 from ..data import Data
 from ..labels import GROUP_CODES
@@ -39,6 +40,11 @@ def draw(data: Data, view: View, search: str):
                             note="Lines denied at first: paid later (overturned) or denied at "
                                  "the latest adjudication."), lg=6),
         ], className="g-3"),
+        ui.card("Denials still appealable, soonest deadline first", appeal_worklist(data, view),
+                "appealable", search,
+                note="Finally denied lines inside their payer's appeal window (the denial's "
+                     "remittance date plus the window in the settings, [appeals]); the dollars "
+                     "at stake are the contract's expected allowed, else the charge."),
         dbc.Row([
             dbc.Col(ui.card("Reason codes (CARC)", reason_table(data, view, "carc"),
                             "reasons-carc", search), lg=6),
@@ -52,6 +58,33 @@ def draw(data: Data, view: View, search: str):
                             "reasons-group", search), lg=5),
         ], className="g-3"),
     ]  # fmt: skip
+
+
+APPEALS = [
+    ui.column("appeal_by", "Appeal by", "date", maxWidth=130),
+    ui.column("days_left", "Days left", "count", maxWidth=110),
+    ui.column("at_stake", "At stake", "money"), ui.column("charge", "Charge", "money"),
+    ui.column("patient_control_number", "Claim", maxWidth=130),
+    ui.column("payer_id", "Payer", maxWidth=130),
+    ui.column("service_date", "Service date", "date", maxWidth=130),
+    ui.column("procedure_code", "Code", maxWidth=90),
+    ui.column("denial", "Denial", flex=2, minWidth=220, tooltipField="denial"),
+    ui.column("final_denial_date", "Denied on", "date", maxWidth=130),
+]  # fmt: skip
+
+
+def appeal_worklist(data: Data, view: View):
+    lines = data.appeal_worklist(view)
+    if lines.height == 0:
+        return ui.empty("No denial in this selection is still inside its appeal window.")
+    categories = data.labels().get("category", {})
+    rows = []
+    for r in json_ready(lines).to_dicts():
+        reason = (r["final_denial_carc"], categories.get(r["final_denial_category"]))
+        rows.append({**{c["field"]: r.get(c["field"]) for c in APPEALS},
+                     "denial": " · ".join(filter(None, reason)),
+                     "_id": r["claim_line_id"], "_href": f"/claims/{r['claim_id']}"})
+    return ui.table("appeal-worklist", rows, APPEALS, height=360)
 
 
 def small_months(data: Data) -> str:

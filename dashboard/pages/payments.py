@@ -122,6 +122,11 @@ def days_by_payer(data: Data, view: View):
 
 
 def aging(data: Data, view: View):
+    if view.filters.basis == "payment":
+        # Pending lines have no remittance, so no payment date: a payment-date selection holds
+        # none of them, and bars of $0 would say there is no A/R.
+        return ui.empty("Pending lines have no payment date, so payment dates select none of "
+                        "them.", "Choose service dates in the filter bar to see the A/R aging.")
     figures = data.figures(view)
     bands = [label for _, _, label in AGING]
     lines = [ui.figure_row(figures, f"ar_aging_{b}")["numerator"] for b in bands]

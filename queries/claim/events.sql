@@ -17,7 +17,7 @@ SELECT e.payment_date, e.event_order, l.line_number, l.procedure_code, e.status_
             WHEN '19' THEN 'primary, forwarded' WHEN '20' THEN 'secondary, forwarded'
             WHEN '22' THEN 'reversal of previous payment' WHEN '23' THEN 'not our claim, forwarded'
             ELSE 'status ' || e.status_code END AS status,
-       e.is_reversal, e.is_secondary, r.payer_name, rc.payer_claim_number, r.trace_number,
+       e.is_reversal, e.is_secondary, e.answer, r.payer_name, rc.payer_claim_number, r.trace_number,
        r.payment_method, e.charge, e.allowed, e.paid, e.patient_resp, e.denied,
        e.denial_carc, cl.label AS denial_label, e.denial_category, e.recoded, e.adjudicated_code,
        e.remark_codes, coalesce(la.adjustments, ca.adjustments) AS adjustments, b.file_name

@@ -6,7 +6,8 @@ SELECT l.claim_line_id, l.line_number, l.line_control_number, l.procedure_code,
        a.adjudicated, a.initial_denied, a.initial_denial_carc, a.final_denied, a.overturned,
        a.net_paid, a.allowed, a.expected_allowed, a.patient_responsibility, a.recoded,
        a.adjudicated_code, a.documentation_complete, a.elements_present, a.narrative_present,
-       a.note_id
+       a.note_id, a.has_description, a.has_purpose, a.has_duration, a.has_rationale,
+       a.has_credentials, a.has_involvement, a.narrative_required
 FROM claim_line l
 LEFT JOIN line_adjudication a USING (claim_line_id)
 WHERE l.claim_id = $claim_id

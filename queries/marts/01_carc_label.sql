@@ -1,4 +1,4 @@
--- Short labels of the claim adjustment reason codes (DOMAIN.md section 4), written by the project:
+-- Short labels of the claim adjustment reason codes (docs/denial-categories.md), written by the project:
 -- queries/reference/carc.csv, or carc.csv in the folder named by $UNLISTED_REFERENCE_DIR
 -- (registered as carc_label_source). The official descriptions belong to X12/WPC.
 CREATE OR REPLACE TABLE carc_label AS

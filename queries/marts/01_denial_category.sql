@@ -1,4 +1,4 @@
--- Denial categories (DOMAIN.md section 4) from the editable reference file
+-- Denial categories (docs/denial-categories.md) from the editable reference file
 -- (queries/reference/denial_category.csv, or denial_category.csv in the folder named by
 -- $UNLISTED_REFERENCE_DIR; registered as denial_category_source); CARCs not listed are not
 -- denials (contractual reductions, patient shares, informational codes).
@@ -6,7 +6,7 @@ CREATE OR REPLACE TABLE denial_category AS
 SELECT carc::VARCHAR AS carc, category::VARCHAR AS category,
        category_label::VARCHAR AS category_label, is_denial::BOOLEAN AS is_denial
 FROM denial_category_source;
-COMMENT ON TABLE denial_category IS 'Denial categories of CARCs (DOMAIN.md section 4), from queries/reference/denial_category.csv, or denial_category.csv in the folder named by $UNLISTED_REFERENCE_DIR, which replaces it without a code change.';
+COMMENT ON TABLE denial_category IS 'Denial categories of CARCs (docs/denial-categories.md), from queries/reference/denial_category.csv, or denial_category.csv in the folder named by $UNLISTED_REFERENCE_DIR, which replaces it without a code change.';
 COMMENT ON COLUMN denial_category.carc IS 'Claim adjustment reason code.';
 COMMENT ON COLUMN denial_category.category IS 'Category key (documentation, medical_necessity, authorization, bundling, ...).';
 COMMENT ON COLUMN denial_category.category_label IS 'Category name for people.';

@@ -1,4 +1,4 @@
--- Short labels of the remittance advice remark codes (DOMAIN.md section 4), written by the project:
+-- Short labels of the remittance advice remark codes (docs/denial-categories.md), written by the project:
 -- queries/reference/rarc.csv, or rarc.csv in the folder named by $UNLISTED_REFERENCE_DIR
 -- (registered as rarc_label_source). The official descriptions belong to X12/WPC.
 CREATE OR REPLACE TABLE rarc_label AS

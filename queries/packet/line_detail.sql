@@ -27,7 +27,9 @@ SELECT a.claim_line_id, a.claim_id, a.patient_control_number, a.service_date, a.
        a.description, a.line_note, a.narrative_present, a.note_found, a.note_id,
        n.provider_name AS note_provider, n.credentials AS note_credentials,
        n.minutes AS note_minutes, n.signed_date AS note_signed_date,
-       a.elements_present, a.documentation_complete,
+       a.elements_present, a.documentation_complete, a.has_description, a.has_purpose,
+       a.has_duration, a.has_rationale, a.has_credentials, a.has_involvement,
+       a.narrative_required,
        array_to_string(list_filter(
            ['description', 'purpose', 'duration', 'rationale', 'credentials', 'involvement'],
            lambda x, i: [a.has_description, a.has_purpose, a.has_duration, a.has_rationale,
