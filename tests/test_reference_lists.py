@@ -15,11 +15,11 @@ from unlisted.queries.marts import (
     carc_labels,
     denial_categories,
     rarc_labels,
-    rebuild_marts,
 )
 from unlisted.queries.sql import ROOT
 
 from .test_cli import ERA, unlisted
+from .test_remittance_edge_cases import load
 from .x12build import claim_header, interchange, remit_header, subscriber
 
 REFERENCE = ROOT / "reference"
@@ -222,11 +222,8 @@ def test_a_zero_pay_line_is_denied_by_any_listed_refusal_and_not_by_a_non_denial
     for pcn, cas in (("R1", "CAS*CO*A1*100"), ("R2", "CAS*CO*125*100"), ("R3", "CAS*CO*246*100")):
         remits += [f"CLP*{pcn}*1*100*0*0*12*ICN-{pcn}", "NM1*QC*1*TESTER*PAT****MI*M0001",
                    "SVC*HC:97139:GP*100*0**1", "DTM*472*20261102", cas, f"REF*6R*{pcn}-1"]  # fmt: skip
-    for name, text in {"r.837": interchange([claims], control=1),
-                       "r.835": interchange([remits], kind="835", control=2)}.items():  # fmt: skip
-        (tmp_path / name).write_text(text)
-        assert loader.load(tmp_path / name).status == "loaded"
-    rebuild_marts(db)
+    load(tmp_path, loader, db, {"r.837": interchange([claims], control=1),
+                                "r.835": interchange([remits], kind="835", control=2)})
     assert db.execute(
         "SELECT c.patient_control_number, e.denied, e.denial_carc, e.denial_category "
         "FROM adjudication_event e JOIN claim_line USING (claim_line_id) JOIN claim c "

@@ -412,8 +412,9 @@ def metrics(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """The figures of README "The numbers", for scripts and analysts: denial rates, payment variance, days
-    to payment, A/R aging and documentation completeness, each with numerator and denominator."""
+    """The figures of README "The numbers", for scripts and analysts: denial rates, payment
+    variance, days to payment, A/R aging and documentation completeness, each with numerator and
+    denominator."""
     from .queries.metrics import GROUPINGS, Settings, compute
 
     if basis not in ("service", "payment"):  # before anything is read
