@@ -152,6 +152,20 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
             for model in MODELS:
                 cursor.execute(sql(f"marts/{model}"))
             cursor.execute("COMMIT")
-        except Exception:
-            cursor.execute("ROLLBACK")
+        except BaseException as exc:
+            try:
+                cursor.execute("ROLLBACK")
+            except (duckdb.Error, RuntimeError):
+                pass  # a second Ctrl-C, or a failed database: closing the cursor rolls back too
+            if interrupted(exc):
+                raise KeyboardInterrupt from None
             raise
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether a query stopped for Ctrl-C. DuckDB takes SIGINT during a query and raises
+    RuntimeError('Query interrupted') (InterruptException when interrupted from a thread) instead
+    of KeyboardInterrupt; the callers' Ctrl-C handling expects KeyboardInterrupt."""
+    if isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException)):
+        return True
+    return type(exc) is RuntimeError and str(exc) == "Query interrupted"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -69,3 +70,50 @@ def test_ctrl_c_keeps_the_files_before_says_so_and_the_next_run_catches_up(tmp_p
     assert load_again(command) == ["duplicate", "loaded"]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT loaded_through FROM mart_build").fetchone() == (2,)
+
+
+def test_ctrl_c_during_the_mart_rebuild_keeps_the_earlier_marts(tmp_path, loader, db, monkeypatch):
+    """DuckDB turns SIGINT during a query into RuntimeError('Query interrupted'): the command
+    still stops as for Ctrl-C during a load (exit 130, no traceback), the rebuild rolled back."""
+    from unlisted.queries.marts import rebuild_marts
+
+    from .test_pathological_shapes import one_patient_day
+
+    monkeypatch.delenv("UNLISTED_RULES", raising=False)
+    monkeypatch.delenv("UNLISTED_CONFIG", raising=False)
+    claims = tmp_path / "one-patient-day.837"
+    claims.write_text(one_patient_day(12_000))  # a rebuild of a few seconds
+    assert loader.load(claims).status == "loaded"
+    rebuild_marts(db)  # the earlier marts, with the shipped rules
+    earlier = db.execute("SELECT fingerprint, built_at FROM mart_build").fetchone()
+    db.close()
+    rules = tmp_path / "rules.toml"  # changed rules: the next load rebuilds the marts
+    rules.write_text("[missing_narrative]\nseverity = 'low'\n")
+    env = {**os.environ, "UNLISTED_RULES": str(rules)}
+    command = [sys.executable, "-m", "unlisted.cli", "load", str(claims), "--db",
+               str(tmp_path / "test.duckdb"), "--json"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)  # fmt: skip
+    assert json.loads(process.stdout.readline())["status"] == "duplicate"  # now the rebuild
+    time.sleep(0.25)
+    assert process.poll() is None, "the rebuild finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" not in err
+    assert " ".join(err.split()) == (
+        "Stopped while the marts were being rebuilt; 0 files of this run are loaded and kept. "
+        "Run the same command again: files already loaded are skipped, the others load, and "
+        "the marts are brought up to date."
+    )
+    with duckdb.connect(str(tmp_path / "test.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT fingerprint, built_at FROM mart_build").fetchone() == earlier
+        assert con.execute(
+            "SELECT DISTINCT severity FROM rule_finding WHERE rule = 'missing_narrative'"
+        ).fetchall() == [("high",)]  # the shipped rules' severity: the rebuild left nothing
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr
+    with duckdb.connect(str(tmp_path / "test.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "SELECT DISTINCT severity FROM rule_finding WHERE rule = 'missing_narrative'"
+        ).fetchall() == [("low",)]

@@ -299,3 +299,30 @@ def test_a_claim_level_payment_is_shared_by_charge_to_the_cent(
     assert tuple(str(p) for (p,) in got) == shares
     kinds = db.execute("SELECT typeof(paid), typeof(allowed) FROM adjudication_event LIMIT 1")
     assert kinds.fetchone() == ("DECIMAL(18,2)", "DECIMAL(18,2)")
+
+
+def test_a_control_number_repeated_on_a_claims_lines_pairs_them_one_to_one(tmp_path, loader, db):
+    """Y1 bills four 97110 lines that all carry REF*6R SAME; the payer pays each $10.00 echoing
+    SAME. Each line gets its own $10.00 (never every SVC on every line: $40.00 each), and the
+    payment's $40.00 is attributed once. Z1 carries one line with REF*6R ONE that the payer
+    splits into two SVCs ($6 + $4): one answer of $10.00 for that line."""
+    y1 = ["CLM*Y1*240***11:B:1*Y*A*Y*Y"]
+    for n in range(1, 5):
+        y1 += [f"LX*{n}", "SV1*HC:97110:GP*60*UN*1***1", "DTP*472*D8*20261102", "REF*6R*SAME"]
+    z1 = ["CLM*Z1*100***11:B:1*Y*A*Y*Y", "LX*1", "SV1*HC:97110:GP*100*UN*2***1",
+          "DTP*472*D8*20261102", "REF*6R*ONE"]  # fmt: skip
+    paid = [*clp("Y1", 1, 240, 40)]
+    for _ in range(4):
+        paid += svc("97110", 60, 10, "CAS*CO*45*50", control="SAME")
+    paid += [*clp("Z1", 1, 100, 10), *svc("97110", 50, 6, "CAS*CO*45*44", control="ONE"),
+             *svc("97110", 50, 4, "CAS*CO*45*46", control="ONE")]  # fmt: skip
+    load(tmp_path, loader, db, {
+        "claims.837": interchange([claims(y1, z1)]),
+        "run1.835": interchange([payment("50", "20261201", "RUN1") + paid], kind="835",
+                                control=2),
+    })  # fmt: skip
+    got = db.execute("SELECT patient_control_number, net_paid, adjudications "
+                     "FROM line_adjudication ORDER BY claim_line_id").fetchall()  # fmt: skip
+    assert got == [("Y1", D("10.00"), 1)] * 4 + [("Z1", D("10.00"), 1)]
+    assert db.execute("SELECT sum(amount) FROM remit_reconciliation "
+                      "WHERE destination = 'attributed'").fetchone()[0] == D("50.00")

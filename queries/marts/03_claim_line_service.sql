@@ -8,7 +8,9 @@ WITH lines AS (
     SELECT l.claim_line_id, l.claim_id, f.service_claim_id, l.procedure_code, l.service_date,
            l.line_control_number,
            row_number() OVER (PARTITION BY l.claim_id, l.procedure_code, l.service_date
-                              ORDER BY l.line_number, l.claim_line_id) AS nth
+                              ORDER BY l.line_number, l.claim_line_id) AS nth,
+           row_number() OVER (PARTITION BY l.claim_id, l.line_control_number
+                              ORDER BY l.line_number, l.claim_line_id) AS nth_of_control
     FROM claim_line l
     JOIN claim_in_force f USING (claim_id)
 ),
@@ -16,12 +18,13 @@ secondary AS (
     SELECT * FROM lines WHERE service_claim_id <> claim_id
 ),
 by_control AS (
-    SELECT s.claim_line_id, min(p.claim_line_id) AS service_line_id
+    -- Lines sharing a control number pair in order, one to one.
+    SELECT s.claim_line_id, p.claim_line_id AS service_line_id
     FROM secondary s
     JOIN lines p
       ON p.claim_id = s.service_claim_id
      AND p.line_control_number = s.line_control_number
-    GROUP BY s.claim_line_id
+     AND p.nth_of_control = s.nth_of_control
 ),
 by_position AS (
     SELECT s.claim_line_id, p.claim_line_id AS service_line_id

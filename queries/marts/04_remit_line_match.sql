@@ -1,5 +1,6 @@
 -- Each line payment (SVC) matched to its claim line, then to the line that stands for the
--- service (claim_line_service): by the line control number (REF*6R) when the payer echoed it,
+-- service (claim_line_service): by the line control number (REF*6R) when the payer echoed it
+-- (several lines of one claim with one control number pair with its SVCs in order),
 -- else by billed code (SVC06 when the payer recoded), service date and position among the lines
 -- with that code and date. A line payment without DTM*472 takes the claim payment's statement
 -- date (DTM*232/233) when it is one day; over a longer statement period, or with no date at all,
@@ -11,7 +12,13 @@ WITH claim_lines AS (
            row_number() OVER (PARTITION BY claim_id, procedure_code, service_date
                               ORDER BY line_number, claim_line_id) AS nth,
            row_number() OVER (PARTITION BY claim_id, procedure_code
-                              ORDER BY service_date, line_number, claim_line_id) AS nth_of_code
+                              ORDER BY service_date, line_number, claim_line_id) AS nth_of_code,
+           -- A control number on several lines of one claim pairs them with its SVCs in
+           -- order, one to one (never every SVC with every line); one on a single line takes
+           -- every SVC that echoes it.
+           row_number() OVER (PARTITION BY claim_id, line_control_number
+                              ORDER BY line_number, claim_line_id) AS nth_of_control,
+           count(*) OVER (PARTITION BY claim_id, line_control_number) = 1 AS unique_control
     FROM claim_line
 ),
 remit_lines AS (
@@ -28,26 +35,34 @@ remit_lines AS (
 numbered AS (
     SELECT *,
            row_number() OVER (PARTITION BY remit_claim_id, billed_code, service_date
-                              ORDER BY position) AS nth
+                              ORDER BY position) AS nth,
+           row_number() OVER (PARTITION BY remit_claim_id, line_control_number
+                              ORDER BY position) AS nth_of_control
     FROM remit_lines
 ),
 matched AS (
     SELECT r.remit_line_id, r.remit_claim_id,
-           coalesce(by_control.claim_line_id, by_date.claim_line_id, by_period.claim_line_id)
-               AS claim_line_id
+           coalesce(by_control.claim_line_id, by_control_order.claim_line_id,
+                    by_date.claim_line_id, by_period.claim_line_id) AS claim_line_id
     FROM numbered r
     LEFT JOIN claim_lines by_control
-      ON by_control.claim_id = r.claim_id
+      ON by_control.unique_control
+     AND by_control.claim_id = r.claim_id
      AND by_control.line_control_number = r.line_control_number
+    LEFT JOIN claim_lines by_control_order
+      ON NOT by_control_order.unique_control
+     AND by_control_order.claim_id = r.claim_id
+     AND by_control_order.line_control_number = r.line_control_number
+     AND by_control_order.nth_of_control = r.nth_of_control
     LEFT JOIN claim_lines by_date
-      ON by_control.claim_line_id IS NULL
+      ON coalesce(by_control.claim_line_id, by_control_order.claim_line_id) IS NULL
      AND r.service_date IS NOT NULL
      AND by_date.claim_id = r.claim_id
      AND by_date.procedure_code = r.billed_code
      AND by_date.service_date = r.service_date
      AND by_date.nth = r.nth
     LEFT JOIN claim_lines by_period
-      ON by_control.claim_line_id IS NULL
+      ON coalesce(by_control.claim_line_id, by_control_order.claim_line_id) IS NULL
      AND r.service_date IS NULL
      AND by_period.claim_id = r.claim_id
      AND by_period.procedure_code = r.billed_code

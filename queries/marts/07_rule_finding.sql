@@ -1,6 +1,11 @@
 -- rule_finding: the billing rule checks (rule_setting, README "Rule checks") on every line of a
 -- target code in the claims in force: one row per line and rule that fires, with what was seen.
 -- "Same patient" = the same subscriber member id, patient name and birth date (or the same claim).
+-- Cost: linear in the lines, whatever their shape (issue 16: one patient with thousands of lines on
+-- one day). No step pairs a line with the other lines of its patient-day: each patient-day is
+-- summed up once, and each line joins that summary. So evidence names at most 10 other lines
+-- (same_day_similar_code, ptp_never_allowed: by code, then line; minutes_units_mismatch: the
+-- visit's billed lines, by code, then line) and counts the rest: "and N more lines".
 CREATE OR REPLACE TABLE rule_finding AS
 WITH line AS (
     SELECT a.claim_line_id, a.claim_id, a.patient_control_number, a.payer_id,
@@ -47,17 +52,21 @@ missing_therapy_modifier AS (
     FROM target t JOIN setting s ON s.rule = 'missing_therapy_modifier'
     WHERE NOT list_has_any(t.modifier_list, s.therapy_modifiers)
 ),
--- Lines of the same patient on the same day as a target line (other than itself).
-same_day AS (
-    SELECT t.claim_line_id, t.claim_id, t.procedure_code, t.service_date,
-           t.modifier_list AS target_modifiers, o.claim_line_id AS other_line_id,
-           o.procedure_code AS other_code, o.modifier_list AS other_modifiers,
-           o.patient_control_number AS other_pcn, o.line_number AS other_line_number
-    FROM target t
-    JOIN line o
-      ON o.service_date = t.service_date
-     AND o.patient_key = t.patient_key
-     AND o.claim_line_id <> t.claim_line_id
+-- The same-day rules: the lines of a patient-day are read once for each target code billed that
+-- day (of the few [metrics] codes), NCCI edits looked up once per pair of codes billed on a date,
+-- and each target line joins one summary row of its day.
+-- The target codes billed on each patient-day.
+day_target_code AS (
+    SELECT DISTINCT patient_key, service_date, procedure_code AS target_code
+    FROM target
+),
+-- Each line of a patient-day on which a target code is billed, once per such target code (the
+-- target line itself included: it is taken out per target line below).
+day_line AS (
+    SELECT d.target_code, o.patient_key, o.service_date, o.claim_line_id, o.procedure_code,
+           o.modifier_list, o.patient_control_number, o.line_number
+    FROM day_target_code d
+    JOIN line o USING (patient_key, service_date)
 ),
 -- NCCI PTP edits that involve a target code, the pair in either column order.
 ptp AS (
@@ -69,75 +78,111 @@ ptp AS (
     WHERE upper(column1_code) IN (SELECT upper(code) FROM rule_target_code_source)
        OR upper(column2_code) IN (SELECT upper(code) FROM rule_target_code_source)
 ),
--- The edit in force for each same-day pair on its service date: of several versions loaded, the
--- one that took effect last (then the file loaded last).
-same_day_ptp AS (
-    SELECT d.claim_line_id, d.other_line_id, p.modifier_indicator,
+-- The edit in force for each pair of a target code and a code billed the same day, on that date:
+-- of several versions loaded, the one that took effect last (then the file loaded last).
+day_pair_ptp AS (
+    SELECT d.service_date, d.target_code, d.other_code, p.modifier_indicator,
            'NCCI PTP edit ' || p.column1_code || '/' || p.column2_code
            || ' (modifier indicator ' || p.modifier_indicator || ')' AS ptp_edit
-    FROM same_day d
+    FROM (SELECT DISTINCT service_date, target_code, procedure_code AS other_code
+          FROM day_line) d
     JOIN ptp p
-      ON p.low_code = least(d.procedure_code, d.other_code)
-     AND p.high_code = greatest(d.procedure_code, d.other_code)
+      ON p.low_code = least(d.target_code, d.other_code)
+     AND p.high_code = greatest(d.target_code, d.other_code)
      AND p.effective_from <= d.service_date
      AND (p.effective_to IS NULL OR d.service_date <= p.effective_to)
     QUALIFY row_number() OVER (
-        PARTITION BY d.claim_line_id, d.other_line_id
+        PARTITION BY d.service_date, d.target_code, d.other_code
         ORDER BY p.effective_from DESC, p.batch_id DESC, p.source_position DESC) = 1
 ),
-same_day_checked AS (
-    SELECT d.*, p.modifier_indicator, p.ptp_edit
-    FROM same_day d
-    LEFT JOIN same_day_ptp p USING (claim_line_id, other_line_id)
+-- The lines that count against the day's lines of a target code, per rule: same_day_similar_code,
+-- a similar code or a pair with modifier indicator 1, without a distinct-service modifier;
+-- ptp_never_allowed, a pair with modifier indicator 0. seen: the line as the evidence names it.
+day_other AS (
+    SELECT s.rule, d.patient_key, d.service_date, d.target_code,
+           d.claim_line_id AS other_line_id, d.procedure_code AS other_code,
+           d.procedure_code || ' on ' || strftime(d.service_date, '%Y-%m-%d')
+           || ' for the same patient (claim ' || d.patient_control_number || ' line '
+           || d.line_number || ')'
+           || CASE WHEN p.modifier_indicator = 1 OR s.rule = 'ptp_never_allowed'
+                   THEN ', ' || p.ptp_edit ELSE '' END AS seen
+    FROM day_line d
+    LEFT JOIN day_pair_ptp p
+      ON p.service_date = d.service_date
+     AND p.target_code = d.target_code
+     AND p.other_code = d.procedure_code
+    JOIN setting s
+      ON (s.rule = 'same_day_similar_code'
+          AND (list_contains(s.similar_codes, d.procedure_code) OR p.modifier_indicator = 1)
+          AND NOT list_has_any(d.modifier_list, s.distinct_modifiers))
+      OR (s.rule = 'ptp_never_allowed' AND p.modifier_indicator = 0)
 ),
-same_day_similar_code AS (
-    SELECT d.claim_line_id, d.claim_id, s.rule, s.severity, s.weight,
-           string_agg(d.other_code || ' on ' || strftime(d.service_date, '%Y-%m-%d')
-                      || ' for the same patient (claim ' || d.other_pcn || ' line '
-                      || d.other_line_number || ')'
-                      || CASE WHEN d.modifier_indicator = 1 THEN ', ' || d.ptp_edit ELSE '' END,
-                      '; ' ORDER BY d.other_code, d.other_line_id)
-           || ', no ' || array_to_string(s.distinct_modifiers, '/') || ' modifier on either line'
-               AS evidence
-    FROM same_day_checked d
-    JOIN setting s ON s.rule = 'same_day_similar_code'
-    WHERE (list_contains(s.similar_codes, d.other_code) OR d.modifier_indicator = 1)
-      AND NOT list_has_any(d.target_modifiers, s.distinct_modifiers)
-      AND NOT list_has_any(d.other_modifiers, s.distinct_modifiers)
-    GROUP BY d.claim_line_id, d.claim_id, s.rule, s.severity, s.weight, s.distinct_modifiers
+-- Per rule, patient-day and target code: how many lines count, and the first 11 of them (by code,
+-- then line): a target line that is itself among them leaves 10 to show.
+day_summary AS (
+    SELECT rule, patient_key, service_date, target_code, count(*) AS others,
+           list({'line': other_line_id, 'seen': seen} ORDER BY other_code, other_line_id)[1:11]
+               AS first_seen
+    FROM day_other
+    GROUP BY rule, patient_key, service_date, target_code
 ),
-ptp_never_allowed AS (
-    SELECT d.claim_line_id, d.claim_id, s.rule, s.severity, s.weight,
-           string_agg(d.other_code || ' on ' || strftime(d.service_date, '%Y-%m-%d')
-                      || ' for the same patient (claim ' || d.other_pcn || ' line '
-                      || d.other_line_number || '), ' || d.ptp_edit,
-                      '; ' ORDER BY d.other_code, d.other_line_id)
-           || ': never allowed together, whatever the modifiers' AS evidence
-    FROM same_day_checked d
-    JOIN setting s ON s.rule = 'ptp_never_allowed'
-    WHERE d.modifier_indicator = 0
-    GROUP BY d.claim_line_id, d.claim_id, s.rule, s.severity, s.weight
-),
--- The MUE of each target line's code in force on its service date (the one that took effect
--- last, then the file loaded last); none: the rules file's max_units_per_day applies.
-line_mue AS (
-    SELECT t.claim_line_id, m.max_units, m.adjudication_indicator
+-- Each target line and what counts against it: its day's summary, less the line itself.
+same_day_seen AS (
+    SELECT t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight, s.distinct_modifiers,
+           d.others - (me.other_line_id IS NOT NULL)::INTEGER AS others,
+           list_transform(list_filter(d.first_seen, lambda x: x.line <> t.claim_line_id)[1:10],
+                          lambda x: x.seen) AS shown
     FROM target t
+    JOIN setting s ON s.rule IN ('same_day_similar_code', 'ptp_never_allowed')
+    JOIN day_summary d
+      ON d.rule = s.rule
+     AND d.patient_key = t.patient_key
+     AND d.service_date = t.service_date
+     AND d.target_code = t.procedure_code
+    LEFT JOIN day_other me
+      ON me.rule = s.rule
+     AND me.other_line_id = t.claim_line_id
+     AND me.target_code = t.procedure_code
+    WHERE s.rule = 'ptp_never_allowed' OR NOT list_has_any(t.modifier_list, s.distinct_modifiers)
+),
+same_day_evidence AS (
+    SELECT claim_line_id, claim_id, rule, severity, weight,
+           array_to_string(shown, '; ')
+           || CASE WHEN others > len(shown)
+                   THEN '; and ' || (others - len(shown)) || ' more lines' ELSE '' END
+           || CASE rule WHEN 'same_day_similar_code'
+                        THEN ', no ' || array_to_string(distinct_modifiers, '/')
+                             || ' modifier on either line'
+                        ELSE ': never allowed together, whatever the modifiers' END AS evidence
+    FROM same_day_seen
+    WHERE others > 0
+),
+-- Units of each target code per patient-day, over all claims.
+day_units AS (
+    SELECT patient_key, service_date, procedure_code, sum(units) AS units, count(*) AS lines,
+           count(DISTINCT claim_id) AS claims
+    FROM target
+    GROUP BY patient_key, service_date, procedure_code
+),
+-- The MUE of each target code in force on each date it is billed (the one that took effect
+-- last, then the file loaded last); none: the rules file's max_units_per_day applies.
+day_mue AS (
+    SELECT d.procedure_code, d.service_date, m.max_units, m.adjudication_indicator
+    FROM (SELECT DISTINCT procedure_code, service_date FROM target) d
     JOIN mue_limit m
-      ON upper(m.code) = t.procedure_code
-     AND (m.effective_from IS NULL OR m.effective_from <= t.service_date)
-     AND (m.effective_to IS NULL OR t.service_date <= m.effective_to)
+      ON upper(m.code) = d.procedure_code
+     AND (m.effective_from IS NULL OR m.effective_from <= d.service_date)
+     AND (m.effective_to IS NULL OR d.service_date <= m.effective_to)
     QUALIFY row_number() OVER (
-        PARTITION BY t.claim_line_id
+        PARTITION BY d.procedure_code, d.service_date
         ORDER BY m.effective_from DESC NULLS LAST, m.batch_id DESC, m.source_position DESC) = 1
 ),
 units_above_daily_max AS (
     SELECT t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight,
            format('{:g} units of {} on {} for the same patient ({} line(s) on {} claim(s)), '
                   || 'above the daily maximum of {:g}',
-                  sum(o.units)::DOUBLE, t.procedure_code, strftime(t.service_date, '%Y-%m-%d'),
-                  count(*), count(DISTINCT o.claim_id),
-                  coalesce(m.max_units, s.max_units_per_day)::DOUBLE)
+                  u.units::DOUBLE, t.procedure_code, strftime(t.service_date, '%Y-%m-%d'),
+                  u.lines, u.claims, coalesce(m.max_units, s.max_units_per_day)::DOUBLE)
            || CASE WHEN m.max_units IS NULL THEN ''
                    ELSE ' (MUE ' || m.max_units || CASE WHEN m.max_units = 1 THEN ' unit'
                                                        ELSE ' units' END
@@ -145,14 +190,14 @@ units_above_daily_max AS (
                         || ')' END AS evidence
     FROM target t
     JOIN setting s ON s.rule = 'units_above_daily_max'
-    JOIN target o
-      ON o.service_date = t.service_date
-     AND o.procedure_code = t.procedure_code
-     AND o.patient_key = t.patient_key
-    LEFT JOIN line_mue m ON m.claim_line_id = t.claim_line_id
-    GROUP BY t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight, t.procedure_code,
-             t.service_date, s.max_units_per_day, m.max_units, m.adjudication_indicator
-    HAVING sum(o.units) > coalesce(m.max_units, s.max_units_per_day)
+    JOIN day_units u
+      ON u.patient_key = t.patient_key
+     AND u.service_date = t.service_date
+     AND u.procedure_code = t.procedure_code
+    LEFT JOIN day_mue m
+      ON m.procedure_code = t.procedure_code
+     AND m.service_date = t.service_date
+    WHERE u.units > coalesce(m.max_units, s.max_units_per_day)
 ),
 missing_prior_authorization AS (
     SELECT t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight,
@@ -200,8 +245,10 @@ late_signature AS (
 ),
 visit_units AS (
     SELECT l.patient_control_number, l.service_date, sum(l.units) AS timed_units,
-           string_agg(l.procedure_code || ' x' || l.units_text, ', '
-                      ORDER BY l.procedure_code, l.claim_line_id) AS billed
+           array_to_string(list(l.procedure_code || ' x' || l.units_text
+                                ORDER BY l.procedure_code, l.claim_line_id)[1:10], ', ')
+           || CASE WHEN count(*) > 10 THEN ', and ' || (count(*) - 10) || ' more lines'
+                   ELSE '' END AS billed
     FROM line l JOIN setting s ON s.rule = 'minutes_units_mismatch'
     WHERE list_contains(s.timed_codes, l.procedure_code)
     GROUP BY l.patient_control_number, l.service_date
@@ -234,8 +281,7 @@ recoded_by_payer AS (
 )
 SELECT claim_line_id, claim_id, rule, severity, weight, evidence FROM missing_narrative
 UNION ALL BY NAME SELECT * FROM missing_therapy_modifier
-UNION ALL BY NAME SELECT * FROM same_day_similar_code
-UNION ALL BY NAME SELECT * FROM ptp_never_allowed
+UNION ALL BY NAME SELECT * FROM same_day_evidence
 UNION ALL BY NAME SELECT * FROM units_above_daily_max
 UNION ALL BY NAME SELECT * FROM missing_prior_authorization
 UNION ALL BY NAME SELECT * FROM missing_documentation
