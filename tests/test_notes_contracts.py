@@ -44,8 +44,8 @@ def test_notes_csv_elements_and_evidence(tmp_path, loader, db):
         "Performed instrument assisted soft tissue mobilization to the R knee, moderate "
         "tenderness reduced",
         "Goal: improve knee flexion ROM so pt can climb stairs at home",
-        "25 min this session; plan 2x/wk",
-        "failed to change knee flexion over 4 visits, so this technique was chosen",
+        "25 min this session; plan 2x/wk for 6 wks",
+        "no listed code describes it",
         "Electronically signed Ada Okafor, DPT",
         "One-on-one, hands-on throughout",
         25, date(2026, 11, 2),

@@ -3,6 +3,7 @@ load to the cent, and the same bytes for the same seed."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -24,7 +25,7 @@ from .pyx12_validate import validate_x12
 SEED, CLAIMS, START, MONTHS = 11, 300, dt.date(2025, 3, 1), 5
 # Rare events made common, so that a small practice exercises every path of the generator.
 BUSY = {"reversal_share": 0.08, "duplicate_share": 0.03, "late_submission_share": 0.03,
-        "lost_share": 0.03}  # fmt: skip
+        "lost_share": 0.03, "corrected_claim_share": 1.0}  # fmt: skip
 
 
 def busy_practice():
@@ -158,8 +159,9 @@ def test_same_seed_same_bytes_and_another_seed_differs(practice, tmp_path):
 
 def test_notes_and_contracts_are_written(practice):
     folder, truth = practice
-    notes = (folder / "notes" / "notes.csv").read_text().splitlines()
-    assert notes[0].startswith("patient_control_number,service_date,provider_npi")
+    with (folder / "notes" / "notes.csv").open(newline="") as f:
+        notes = list(csv.reader(f))  # a note holds line breaks: count rows, not lines
+    assert notes[0][:3] == ["patient_control_number", "service_date", "provider_npi"]
     assert len(notes) - 1 == truth["counts"]["visits"]
     contracts = (folder / "contracts.csv").read_text().splitlines()
     assert "LKSHR01,LAKESHORE MUTUAL PPO,97139,,2025-03-01,,comparator,,97140" in contracts

@@ -1,4 +1,18 @@
-"""Treatment notes as a clinician writes them, with each documentation element present or not."""
+"""Treatment notes as clinicians write them, with each documentation element present or not.
+
+Notes come in the styles a real practice mixes (SOAP, EMR templates, check-box lists, terse
+one-liners, narrative and dictated prose), with the forms the reader has to cope with: minutes
+and frequency written many ways ("18 min", "in 14:10 / out 14:52", "Total time: 45", "3x/wk x 4
+wks", "twice weekly for 6 weeks"), signatures in every shape ("-- A. Rivera OTR/L", "J. Chen,
+PT", "Authenticated by: CHEN, JAMIE (PT)"), and missing elements written as missing ones are:
+left out, negated ("pt not seen 1:1"), unticked ("[ ] 1:1"), an empty header ("Goal:"), a
+pointer ("see flowsheet") or a name without a credential. Whether an element is there follows
+the present dict exactly (docs/documentation-elements.md says what counts), so the demo's figures
+measure the practice, not one way of writing.
+
+Each note draws from its own random stream, seeded by one draw of the simulation's: the note is
+the same for the same seed, and how notes are worded never shifts the rest of the simulation.
+"""
 
 from __future__ import annotations
 
@@ -7,47 +21,66 @@ import random
 
 from .practice import Provider
 
-PHRASES = {
-    "description": (
-        "Performed {what} to the {part}, {detail}.",
-        "Pt received {what} at {part}; {detail}.",
-    ),
-    "purpose": (
-        "Goal: improve {goal} so pt can {task}.",
-        "Purpose is to restore {goal} for {task}.",
-    ),
-    "duration": (
-        "{minutes} min this session; plan {freq}x/wk for {weeks} wks.",
-        "Treatment time {minutes} minutes, frequency {freq} visits per week x {weeks} weeks.",
-    ),
-    "rationale": (
-        "Standard manual therapy failed to change {goal} over {visits} visits, so this technique "
-        "was chosen; no listed code describes it.",
-        "Nonstandard approach indicated: {part} remained irritable with conventional exercise.",
-    ),
-    "credentials": ("Electronically signed {name}, {credential}.",),
-    "involvement": (
-        "One-on-one, hands-on throughout, therapist present for the entire intervention.",
-        "Direct contact with patient for all of the timed service.",
-    ),
-}
-WHAT = (
-    "instrument assisted soft tissue mobilization",
-    "blood flow restriction training",
-    "graded motor imagery",
-    "neural glides",
-    "antigravity treadmill gait training",
+STYLES = ("soap", "emr_template", "checkbox", "terse", "narrative", "dictated")
+
+# What was done: technique, where, how (the description element needs the technique with a where
+# or a how).
+TECHNIQUES = (
+    ("instrument assisted soft tissue mobilization", "IASTM"),
+    ("blood flow restriction training", "BFR"),
+    ("graded motor imagery", "GMI"),
+    ("neural glides", "nerve glides"),
+    ("anti-gravity treadmill gait training", "AlterG"),
+    ("dry needling", "DN"),
+    ("cupping", "cupping"),
+    ("Kinesio taping", "KT tape"),
 )
-PART = ("lumbar paraspinals", "R knee", "L shoulder", "cervical region", "L ankle")
-DETAIL = ("pt tolerated well", "moderate tenderness reduced", "no adverse reaction")
-GOAL = ("knee flexion ROM", "lumbar mobility", "shoulder elevation", "gait tolerance")
-TASK = ("climb stairs at home", "return to work lifting", "reach overhead shelves", "walk 1 mile")
+PARTS = (
+    "R knee",
+    "L shoulder",
+    "lumbar paraspinals",
+    "R lateral thigh",
+    "L ankle",
+    "cervical paraspinals",
+    "R forearm flexors",
+    "L quad",
+)
+HOW = (
+    "3 passes with convex tool",
+    "cuff at 80% LOP, 30/15/15/15",
+    "3 x 10",
+    "2 sets of 15",
+    "supine, 4 cups, static",
+    "50% tension, 2 I-strips",
+    "at 70% body weight, 2.0 mph",
+)
+GOALS = (
+    "knee flexion ROM to 115°",
+    "lumbar mobility",
+    "shoulder elevation to 150°",
+    "gait tolerance to 20 min",
+)
+TASKS = (
+    "climb 12 steps to her apartment",
+    "return to work lifting 30 lb boxes",
+    "reach overhead shelves at home",
+    "walk 1 mile with his dog",
+    "sleep through the night",
+    "drive and check her blind spot",
+)
+STANDARD = (
+    "manual therapy (97140)",
+    "standard ther ex (97110)",
+    "neuro re-ed (97112)",
+    "standard stretching and strengthening",
+)
+CLINICS = ("Lakeshore Rehab", "Northside PT & Hand", "Summit Physical Therapy")
 FILLER = (
     "Pt reports pain 4/10 today.",
     "HEP reviewed.",
-    "Continue per POC.",
     "Pt arrived on time.",
     "Vitals WNL.",
+    "Tolerated session well.",
 )
 
 
@@ -62,25 +95,8 @@ def write_note(
     lines,
 ) -> None:
     """One CSV row: the note for a visit. Signed the same day, or late for a few notes."""
-    values = {
-        "what": rng.choice(WHAT),
-        "part": rng.choice(PART),
-        "detail": rng.choice(DETAIL),
-        "goal": rng.choice(GOAL),
-        "task": rng.choice(TASK),
-        "minutes": minutes,
-        "freq": rng.choice((2, 3)),
-        "weeks": rng.choice((4, 6, 8)),
-        "visits": rng.randint(3, 6),
-        "name": f"{provider.first.title()} {provider.last.title()}",
-        "credential": provider.credential,
-    }
-    sentences = [rng.choice(FILLER)]
-    for element, phrases in PHRASES.items():
-        if present[element]:
-            sentences.append(rng.choice(phrases).format(**values))
-    if not present["credentials"]:
-        sentences.append(f"{provider.first.title()} {provider.last.title()}")
+    note_rng = random.Random(rng.getrandbits(64))
+    text = Note(note_rng, day, provider, present, minutes, lines).write()
     signed = day + dt.timedelta(days=0 if rng.random() < 0.93 else rng.randint(3, 21))
     out.writerow(
         [
@@ -91,6 +107,295 @@ def write_note(
             provider.credential,
             minutes,
             signed.isoformat(),
-            " ".join(sentences),
+            text,
         ]
     )
+
+
+class Note:
+    """One note: the style picks the layout, each element its wording (present or missing)."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        day: dt.date,
+        provider: Provider,
+        present: dict[str, bool],
+        minutes: int,
+        lines,
+    ) -> None:
+        self.rng, self.day, self.provider, self.present = rng, day, provider, present
+        self.minutes = minutes
+        self.units = next((line.units for line in lines if line.code == "97139"), 1)
+        technique, short = rng.choice(TECHNIQUES)
+        self.v = {
+            "what": technique,
+            "short": short,
+            "part": rng.choice(PARTS),
+            "how": rng.choice(HOW),
+            "goal": rng.choice(GOALS),
+            "task": rng.choice(TASKS),
+            "standard": rng.choice(STANDARD),
+            "visits": rng.randint(4, 8),
+            "freq": rng.choice((2, 3)),
+            "weeks": rng.choice((4, 6, 8)),
+            "minutes": minutes,
+        }
+        start = dt.datetime.combine(day, dt.time(rng.randint(8, 16), rng.choice((0, 10, 20, 30))))
+        self.time_in = start.strftime("%H:%M")
+        self.time_out = (start + dt.timedelta(minutes=minutes)).strftime("%H:%M")
+
+    def pick(self, *choices: str) -> str:
+        return self.rng.choice(choices).format(**self.v)
+
+    def write(self) -> str:
+        style = self.rng.choice(STYLES)
+        return getattr(self, style)()
+
+    # -- styles ---------------------------------------------------------------------------------
+    def soap(self) -> str:
+        p = self.present
+        lines = [
+            f"S: {self.rng.choice(FILLER)}",
+            "O: "
+            + (
+                self.pick("{what} to {part}, {how}.", "{short} {part}, {how}.")
+                if p["description"]
+                else self.pick("97139 per flowsheet.", "Tx per POC.")
+            ),
+            "A: "
+            + (
+                self.rationale_prose()
+                if p["rationale"]
+                else self.pick("Tolerated well.", "Progressing.", "Service medically necessary.")
+            ),
+            "P: "
+            + (self.frequency() if p["duration"] and self.rng.random() < 0.6 else "Continue POC."),
+        ]
+        if p["duration"] and (lines[-1] == "P: Continue POC." or self.rng.random() < 0.3):
+            lines.append(self.session_time())
+        if p["purpose"]:
+            lines.append(self.pick("Goal: {task}.", "Goal: improve {goal} so pt can {task}."))
+        elif self.rng.random() < 0.5:
+            lines.append("Goal:")
+        lines.append(
+            self.involvement_prose()
+            if p["involvement"]
+            else self.rng.choice(("", "Supervised only.", "1:1: [ ]"))
+        )
+        lines.append(self.signature())
+        return "\n".join(line for line in lines if line)
+
+    def emr_template(self) -> str:
+        p, pick = self.present, self.pick
+        clinic = self.rng.choice(CLINICS)
+        head = f"Daily Treatment Note | {clinic}\nDOS: {self.day:%m/%d/%Y}"
+        if p["duration"] and self.rng.random() < 0.4:
+            head += f"   Time in: {self.time_in}  Time out: {self.time_out}"
+            time = "Frequency: " + self.frequency() if self.rng.random() < 0.5 else ""
+        elif p["duration"]:
+            time = pick(
+                "Time: {minutes} min", "Total time: {minutes}", "Minutes: {minutes}"
+            ) + self.rng.choice(("", f"\nFreq: {self.frequency()}"))
+        else:
+            time = self.rng.choice(("Time: ___", "Minutes:", f"97139 x{self.units} unit"))
+        rows = [
+            head,
+            "Technique: "
+            + (
+                pick("{what}, {part}, {how}", "{short} to {part}, {how}")
+                if p["description"]
+                else pick("see flowsheet", "97139 unlisted")
+            ),
+            "Goal: "
+            + (
+                pick("{task}", "improve {goal} so pt can {task}")
+                if p["purpose"]
+                else self.rng.choice(("", "N/A", "see POC"))
+            ),
+            time,
+            "Rationale: "
+            + (
+                self.rationale_prose()
+                if p["rationale"]
+                else self.rng.choice(("", "N/A", "no rationale documented"))
+            ),
+            "Involvement: "
+            + (
+                "[x] 1:1  [ ] group"
+                if p["involvement"]
+                else self.rng.choice(("[ ] 1:1  [x] group", "supervised"))
+            ),
+            self.signature(),
+        ]
+        return "\n".join(row.rstrip() for row in rows if row)
+
+    def checkbox(self) -> str:
+        p, pick = self.present, self.pick
+        rows = [
+            "97139 Documentation Checklist",
+            pick("[x] Technique: {what} to {part}, {how}")
+            if p["description"]
+            else "[ ] Technique described",
+            pick("[x] Goal: {task}") if p["purpose"] else "[ ] Functional goal stated",
+            f"[x] Time: {self.minutes} min" if p["duration"] else "[ ] Minutes recorded",
+            pick(
+                "[x] Rationale: {standard} x {visits} visits without change; no listed code "
+                "describes {short}"
+            )
+            if p["rationale"]
+            else "[ ] Rationale for unlisted code",
+            "[x] 1:1 direct contact" if p["involvement"] else "[ ] 1:1 direct contact",
+            self.signature(),
+        ]
+        return "\n".join(row for row in rows if row)
+
+    def terse(self) -> str:
+        p = self.present
+        parts = [
+            self.pick("{short} {part} {how}") if p["description"] else f"97139 x{self.units} unit"
+        ]
+        if p["involvement"]:
+            parts.append(self.rng.choice(("1:1", "1:1 hands-on", "hands-on throughout")))
+        if p["duration"]:
+            parts.append(
+                self.rng.choice((f"{self.minutes} min", f"{self.minutes}'", self.frequency()))
+            )
+        if p["purpose"]:
+            parts.append(self.pick("goal: {task}"))
+        if p["rationale"]:
+            parts.append(self.pick("std {standard} x{visits} visits no change -> {short}"))
+        if not any(p[e] for e in ("involvement", "duration", "purpose", "rationale")):
+            parts.append("tol well. cont POC")
+        sign = self.signature()
+        return ". ".join(parts) + ("." if not sign else ". " + sign)
+
+    def narrative(self) -> str:
+        p = self.present
+        sentences = [self.rng.choice(FILLER)]
+        if p["description"]:
+            sentences.append(
+                self.pick(
+                    "Performed {what} to the {part}, {how}.",
+                    "Pt received {what} at the {part}, {how}.",
+                )
+            )
+        else:
+            sentences.append(self.pick("Pt seen for the unlisted procedure.", "{short} performed."))
+        if p["purpose"]:
+            sentences.append(
+                self.pick("The goal is for pt to {task}.", "Working on {goal} so pt can {task}.")
+            )
+        if p["duration"]:
+            sentences.append(
+                self.pick(
+                    "Session lasted {minutes} minutes.",
+                    "Plan: twice weekly for {weeks} weeks.",
+                    "Treatment time {minutes} minutes; {freq}x/wk x {weeks} wks.",
+                )
+            )
+        if p["rationale"]:
+            sentences.append(self.rationale_prose())
+        if p["involvement"]:
+            sentences.append(self.involvement_prose())
+        elif self.rng.random() < 0.4:
+            sentences.append(
+                self.pick(
+                    "Pt in group class, not seen 1:1 today.",
+                    "Pt did HEP independently while supervised.",
+                )
+            )
+        body, rest = sentences[:2], sentences[2:]
+        self.rng.shuffle(rest)
+        sign = self.signature()
+        return " ".join(body + rest) + ("\n" + sign if sign else "")
+
+    def dictated(self) -> str:
+        p = self.present
+        sentences = ["Dictated note."]
+        sentences.append(
+            self.pick("I performed {what} to the {part}, {how}.")
+            if p["description"]
+            else "Patient seen for the unlisted procedure."
+        )
+        if p["involvement"]:
+            sentences.append("I was hands-on with the patient throughout.")
+        if p["rationale"]:
+            sentences.append(
+                self.pick(
+                    "The patient had {visits} visits of {standard} without "
+                    "change, which is why this technique is used."
+                )
+            )
+        if p["purpose"]:
+            sentences.append(self.pick("The goal is for the patient to {task}."))
+        if p["duration"]:
+            sentences.append(
+                self.pick(
+                    "We worked for about {minutes} minutes.",
+                    "We will continue twice weekly for {weeks} weeks.",
+                )
+            )
+        sign = self.signature()
+        return " ".join(sentences) + ("\n" + sign if sign else "")
+
+    # -- elements -------------------------------------------------------------------------------
+    def frequency(self) -> str:
+        return self.pick(
+            "{freq}x/wk x {weeks} wks",
+            "twice weekly for {weeks} weeks",
+            "{freq}x/week",
+            "{freq} times a week for {weeks} weeks",
+        )
+
+    def session_time(self) -> str:
+        return self.pick(
+            "Time: {minutes} min",
+            "Total time: {minutes}",
+            f"in {self.time_in} / out {self.time_out}",
+            "Timed minutes {minutes}",
+        )
+
+    def rationale_prose(self) -> str:
+        return self.pick(
+            "{standard} x {visits} visits without change in {goal}; {short} chosen.",
+            "Pt cannot tolerate {standard} due to pain, so {short} is used.",
+            "{standard} plateaued over {visits} visits; no listed code describes {short}.",
+        )
+
+    def involvement_prose(self) -> str:
+        return self.rng.choice(
+            (
+                "1:1 throughout.",
+                "One-on-one, hands-on throughout.",
+                "Therapist in constant attendance.",
+                "Hands-on: yes.",
+            )
+        )
+
+    def signature(self) -> str:
+        first, last = self.provider.first.title(), self.provider.last.title()
+        cred = self.provider.credential
+        when = f"{self.day:%m/%d/%Y} {self.rng.randint(12, 18)}:{self.rng.randint(10, 59)}"
+        if self.present["credentials"]:
+            return self.rng.choice(
+                (
+                    f"-- {first[0]}. {last} {cred}",
+                    f"{first[0]}. {last}, {cred}",
+                    f"Authenticated by: {last.upper()}, {first.upper()} ({cred})",
+                    f"Electronically signed by {first} {last}, {cred} on {when}",
+                    f"Signed: {first} {last} {cred}",
+                    f"Therapist: {first} {last}, {cred}",
+                )
+            )
+        return self.rng.choice(
+            (
+                f"Electronically signed by {first} {last} on {when}",
+                f"{first} {last}",
+                f"-- {cred}",
+                f"Signature pending: {first[0]}. {last}, {cred}",
+                f"DRAFT - not signed. {first[0]}. {last}, {cred}",
+                "Signed: ____",
+                "",
+            )
+        )
