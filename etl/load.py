@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from ..queries.sql import sql
-from .archives import Unreadable
+from .archives import Unreadable, not_a_file, not_a_file_error
 from .context import FileContext
 from .errors import DatabaseWriteError, InputError, exception_reason
 from .ncci import is_ncci_header
@@ -58,13 +59,28 @@ class FileResult:
     total_paid: Decimal | None = None
     warnings: list[Finding] = field(default_factory=list)  # as listed in load_warning
     warning_counts: Counter = field(default_factory=Counter)  # by code, listed or not
-    rejects: list[Finding] = field(default_factory=list)
+    rejects: list[Finding] = field(default_factory=list)  # as listed in reject
+    reject_counts: Counter = field(default_factory=Counter)  # by (scope, code), listed or not
     message: str = ""
     seconds: float = 0.0  # wall time of this file: read, checked, written and committed
+
+    def __post_init__(self):
+        if not self.reject_counts:  # rejects listed in full (a file rejected whole, say)
+            self.reject_counts = Counter((r.scope, r.code) for r in self.rejects)
 
     @property
     def warning_total(self) -> int:
         return sum(self.warning_counts.values())
+
+    @property
+    def reject_total(self) -> int:
+        return sum(self.reject_counts.values())
+
+    def reject_codes(self) -> Counter:
+        codes = Counter()
+        for (_, code), count in self.reject_counts.items():
+            codes[code] += count
+        return codes
 
     def to_json(self) -> dict:
         return {
@@ -79,7 +95,8 @@ class FileResult:
             "total_paid": None if self.total_paid is None else str(self.total_paid),
             "warnings": self.warning_total,
             "warning_codes": dict(self.warning_counts),
-            "rejects": len(self.rejects),
+            "rejects": self.reject_total,
+            "reject_codes": dict(self.reject_codes()),
             "reject_reasons": [
                 {"location": r.location, "scope": r.scope, "code": r.code, "reason": r.message}
                 for r in self.rejects[:20]
@@ -90,14 +107,22 @@ class FileResult:
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the files below folders (recursively, sorted, hidden ones skipped)."""
+    """Files as given, and the files below folders (recursively, sorted, hidden ones skipped).
+
+    A path given that is a device, pipe or socket raises InputError `not_a_file` (a usage
+    error, like a path that does not exist); one found in a folder is yielded, and the loader
+    rejects it with that reason without opening it."""
     for path in paths:
         if path.is_dir():
             for found in sorted(path.rglob("*")):
                 hidden = any(p.startswith(".") for p in found.relative_to(path).parts)
-                if found.is_file() and not hidden:  # nor files in hidden folders
-                    yield found
+                if hidden or found.is_dir():  # nor files in hidden folders
+                    continue
+                if found.is_file() or not_a_file(found) is not None:
+                    yield found  # a broken symbolic link is skipped, as before
         else:
+            if (error := not_a_file(path)) is not None:
+                raise error
             yield path
 
 
@@ -184,9 +209,14 @@ class Loader:
     def load_once(self, path: Path, shown: str) -> FileResult:
         self.con.execute(sql("load/session_settings"))
         try:
+            info = path.stat()
+            # A device or a pipe is never opened (reading one may never end); nothing of it
+            # can be recorded in load_batch, which keeps files by the SHA-256 of their bytes.
+            if not stat.S_ISREG(info.st_mode):
+                return rejected(shown, not_a_file_error(shown))
             # Same bytes, same size: only a size seen before calls for hashing the file before
             # reading it; otherwise the X12 reader hashes it as it goes.
-            sha = file_sha256(path) if self.loaded_file_of_size(path.stat().st_size) else None
+            sha = file_sha256(path) if self.loaded_file_of_size(info.st_size) else None
         except OSError as exc:
             return FileResult(shown, "rejected", message=f"cannot read the file: {exc.strerror}")
         earlier = self.earlier_load(sha) if sha else None
@@ -354,7 +384,8 @@ class Loader:
             total_paid=tally.total_paid if loaded else None,
             warnings=ctx.warnings,
             warning_counts=ctx.warning_counts,
-            rejects=ctx.rejects,
+            rejects=ctx.listed_rejects(),
+            reject_counts=ctx.reject_counts,
         )
         result.message = summary_message(result)
         self.record(result, path.name, path.stat().st_size, sha, envelope, segments, writer)
@@ -407,7 +438,7 @@ class Loader:
             sql("load/insert_load_batch"),
             {
                 "batch_id": result.batch_id,
-                "file_name": file_name,
+                "file_name": storable(file_name),
                 "sha256": sha,
                 "kind": result.kind,
                 **envelope,
@@ -420,8 +451,8 @@ class Loader:
                 "total_charge": result.total_charge,
                 "total_paid": result.total_paid,
                 "warnings": result.warning_total,
-                "rejects": len(result.rejects),
-                "message": result.message,
+                "rejects": result.reject_total,
+                "message": storable(result.message),
             },
         )
         for table, findings, columns in (
@@ -443,15 +474,26 @@ def findings_table(batch_id: int, findings: list[Finding], columns: tuple[str, .
     values = {"batch_id": pa.array([batch_id] * len(findings), pa.int64())}
     for column in columns:
         field = "message" if column == "reason" else column
-        values[column] = [getattr(f, field) for f in findings]
+        values[column] = [storable(getattr(f, field)) for f in findings]
     return pa.table(values)
+
+
+def storable(text: str | None) -> str | None:
+    """Text the database can keep: the bytes of a file name that are not UTF-8 (os.fsdecode
+    makes them lone surrogates, which DuckDB and Arrow refuse) as \\xNN."""
+    if text is None or text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def summary_message(result: FileResult) -> str:
     if result.status == "rejected":
         if result.rejects:
             first = result.rejects[0].message
-            others = len(result.rejects) - 1
+            others = result.reject_total - 1
             return first + (f" (and {others} more problems)" if others else "")
         return "nothing in the file could be loaded: it holds no claims or remittances"
     kind = result.kind or ""
@@ -467,7 +509,9 @@ def summary_message(result: FileResult) -> str:
         noun = "claim payments" if "835" in kind or "remits" in kind else "claims"
         parts = [f"loaded {result.claims} {noun}, {result.lines} lines"]
     if result.rejects:
-        scopes = Counter(r.scope for r in result.rejects)
+        scopes = Counter()
+        for (scope, _), n in result.reject_counts.items():
+            scopes[scope] += n
         parts.append(
             "quarantined "
             + ", ".join(f"{n} {s}" + ("s" if n > 1 else "") for s, n in sorted(scopes.items()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import secrets
 import sys
 from dataclasses import replace
@@ -14,12 +15,13 @@ from typing import Annotated, NoReturn
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import audit_cli, users_cli
 from .access.policy import PolicyError, access_policy
-from .etl.archives import Unreadable, files_in
+from .etl.archives import ArchiveLimits, Unreadable, files_in, remove_stale_unpack_folders
 from .etl.database import connect
 from .etl.errors import DatabaseWriteError, InputError
 from .etl.load import FileResult, Loader, expand_paths
@@ -54,6 +56,32 @@ app.add_typer(users_cli.user_app, name="user")
 app.command("access-log")(users_cli.access_log)
 HostOption = Annotated[str, typer.Option(help="Address the dashboard listens on.")]
 PortOption = Annotated[int, typer.Option(help="Port of the dashboard.")]
+# What must not reach a terminal as it is: C0 controls (ESC starts an escape sequence, BEL, CR,
+# backspace rewrite the line), DEL, C1 controls (U+009B is a one-character CSI), the
+# bidirectional overrides and isolates that make text read otherwise than it is stored, and the
+# lone surrogates that stand for the bytes of a file name that are not UTF-8.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: object) -> str:
+    """Text that came from a file or a file name (names, messages, reasons, values), fit for a
+    terminal: what must not reach one shown as \\xNN (\\uNNNN), a byte of a name that is not
+    UTF-8 as that byte. Ordinary Unicode stays. For rich markup, safe_text."""
+
+    def visible(found: re.Match) -> str:
+        code = ord(found.group())
+        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return UNPRINTABLE.sub(visible, str(text))
+
+
+def safe_text(text: object) -> str:
+    """printable(text), its square brackets escaped: ready for a rich markup string or table
+    cell, where rich shows it as it is instead of reading it as markup (print it with a Console
+    made with emoji=False, or :cat: becomes a cat)."""
+    return escape(printable(text))
 
 
 @app.callback()
@@ -82,20 +110,29 @@ def load(
     Exit status: 0 when every file loaded or was already loaded, 1 when any was rejected."""
     target = database_path(db).resolve()
     database_files = {target, target.with_name(target.name + ".wal")}
-    files = [f for f in expand_paths(paths) if f.resolve() not in database_files]
-    err = Console(stderr=True)
+    err = Console(stderr=True, emoji=False)
+    try:
+        files = [f for f in expand_paths(paths) if f.resolve() not in database_files]
+        limits = ArchiveLimits.from_config(load_config())
+    except InputError as exc:  # a path given that is a device, a pipe or a socket
+        err.print(f"[red]{safe_text(exc.message)}[/red]")
+        raise typer.Exit(2) from None
+    except ConfigError as exc:
+        err.print(f"[red]{safe_text(exc)}[/red]")
+        raise typer.Exit(2) from None
     if not files:
         err.print("[red]No files found in the paths given.[/red]")
         raise typer.Exit(2)
+    remove_stale_unpack_folders(target.parent)  # what loads killed while unpacking left
     try:
         con = connect(database_path(db))
     except InputError as exc:
-        err.print(f"[red]{exc.message}[/red]")
+        err.print(f"[red]{safe_text(exc.message)}[/red]")
         raise typer.Exit(1) from None
     results: list[FileResult] = []
     show_progress = not as_json and sys.stderr.isatty()
     with Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),  # a name, as it is
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
@@ -113,14 +150,14 @@ def load(
 
         def record(result: FileResult) -> None:
             results.append(result)
-            if as_json:
-                print(json.dumps(result.to_json()), flush=True)
+            if as_json:  # json.dumps escapes every control character but DEL
+                print(json.dumps(result.to_json()).replace("\x7f", "\\u007f"), flush=True)
 
         for path in files:
-            progress.update(task, description=path.name[:40])
+            progress.update(task, description=printable(path.name[:40]))
             before = progress.tasks[0].completed
             try:
-                for item, shown, unreadable in files_in(path, workdir=target.parent):
+                for item, shown, unreadable in files_in(path, target.parent, limits):
                     # an archive's progress is its own size, not that of the files inside
                     loader.on_bytes = advance if item == path else None
                     if unreadable is None:
@@ -129,8 +166,8 @@ def load(
                         record(reject_unreadable(loader, shown, unreadable, err, results))
             except KeyboardInterrupt:  # while a member was being unpacked, before its load
                 con.close()
-                stopped(err, f"while unpacking {path.name} (the member it was at is not loaded)",
-                        results)  # fmt: skip
+                stopped(err, f"while unpacking {safe_text(path.name)} (the member it was at is "
+                        "not loaded)", results)  # fmt: skip
             progress.update(task, completed=before + sizes[path])
     if not marts_current(con):
         try:
@@ -139,7 +176,8 @@ def load(
             con.close()
             stopped(err, "while the marts were being rebuilt", results)
         except ReferenceListError as exc:
-            err.print(f"[red]The files are loaded, but the marts were not rebuilt: {exc}[/red]")
+            err.print(f"[red]The files are loaded, but the marts were not rebuilt: "
+                      f"{safe_text(exc)}[/red]")  # fmt: skip
             raise typer.Exit(1) from None
         except duckdb.Error as exc:
             err.print(
@@ -162,13 +200,13 @@ def reject_unreadable(
     try:
         return loader.record_unreadable(shown, unreadable)
     except DatabaseWriteError as exc:
-        database_failed(loader, Path(shown).name, exc, results, err)
+        database_failed(loader, safe_text(Path(shown).name), exc, results, err)
 
 
 def load_one(loader: Loader, path: Path, shown: str, err: Console, results) -> FileResult:
     """Load one file; Ctrl-C or a database that cannot take it stops the run, with a word on
     what the database holds."""
-    name = Path(shown).name
+    name = safe_text(Path(shown).name)
     try:
         return loader.load(path, shown)
     except KeyboardInterrupt:
@@ -181,7 +219,8 @@ def load_one(loader: Loader, path: Path, shown: str, err: Console, results) -> F
 
 def database_failed(loader: Loader, name: str, exc: DatabaseWriteError, results, err) -> NoReturn:
     close_quietly(loader.con)
-    what = f"at {name}: the database could not take it ({exc.reason}); nothing of it is kept"
+    what = (f"at {name}: the database could not take it ({safe_text(exc.reason)}); nothing of "
+            "it is kept")  # fmt: skip
     advice = "Free disk space or memory, then run the same command again"
     stopped(err, what, results, status=1, advice=advice)
 
@@ -194,7 +233,7 @@ def stopped(
     advice: str = "Run the same command again",
 ) -> NoReturn:
     """A run cut short (Ctrl-C: status 130, as shells do): say what the database holds and how
-    to go on."""
+    to go on. `what` is markup: names in it went through safe_text."""
     loaded = sum(r.status == "loaded" for r in results)
     kept = f"{loaded} file of this run is" if loaded == 1 else f"{loaded} files of this run are"
     err.print(
@@ -527,15 +566,15 @@ def summary_rows(results: list[FileResult], by_kind: bool) -> list[tuple]:
     if not by_kind:
         return [
             (
-                Path(r.file).name,
-                r.kind or "",
+                safe_text(Path(r.file).name),
+                safe_text(r.kind or ""),
                 f"[{style[r.status]}]{r.status}[/]",
                 r.claims,
                 r.lines,
                 r.total_charge,
                 r.total_paid,
                 r.warning_total,
-                len(r.rejects),
+                r.reject_total,
             )
             for r in results
         ]
@@ -552,7 +591,7 @@ def summary_rows(results: list[FileResult], by_kind: bool) -> list[tuple]:
         rows.append(
             (
                 f"{len(group)} files",
-                kind,
+                safe_text(kind),
                 statuses,
                 sum(r.claims for r in group),
                 sum(r.lines for r in group),
@@ -561,15 +600,15 @@ def summary_rows(results: list[FileResult], by_kind: bool) -> list[tuple]:
                 if any(r.total_paid is not None for r in group)
                 else None,
                 sum(r.warning_total for r in group),
-                sum(len(r.rejects) for r in group),
+                sum(r.reject_total for r in group),
             )
         )
     return rows
 
 
 def print_summary(results: list[FileResult], db: Path, by_kind: bool = False) -> None:
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    table = Table(title=f"Loaded into {db}", title_justify="left", show_lines=False)
+    console = Console(width=None if sys.stdout.isatty() else 160, emoji=False)
+    table = Table(title=f"Loaded into {safe_text(db)}", title_justify="left", show_lines=False)
     for column, justify in (
         ("file", "left"),
         ("kind", "left"),
@@ -606,12 +645,14 @@ def print_summary(results: list[FileResult], db: Path, by_kind: bool = False) ->
     console.print(table)
     for r in results:
         if r.rejects or r.status != "loaded":
-            console.print(f"[bold]{Path(r.file).name}[/bold]: {r.message}", highlight=False)
-            if len(r.rejects) > 1 or r.status == "loaded":
+            console.print(f"[bold]{safe_text(Path(r.file).name)}[/bold]: {safe_text(r.message)}",
+                          highlight=False)  # fmt: skip
+            if r.reject_total > 1 or r.status == "loaded":
                 for finding in r.rejects[:5]:
-                    console.print(f"  - {finding.location}: {finding.message}", highlight=False)
-                if len(r.rejects) > 5:
-                    console.print(f"  ... {len(r.rejects) - 5} more in the reject table")
+                    console.print(f"  - {safe_text(finding.location)}: "
+                                  f"{safe_text(finding.message)}", highlight=False)  # fmt: skip
+                if r.reject_total > 5:  # beyond 1,000 of a code, counted in one row
+                    console.print(f"  ... {r.reject_total - 5:,} more: see the reject table")
     counts = {s: sum(r.status == s for r in results) for s in ("loaded", "duplicate", "rejected")}
     console.print(
         f"{counts['loaded']} loaded, {counts['duplicate']} already loaded, "

@@ -59,6 +59,9 @@ def draw(data: Data, _view: View, search: str):
     # beyond 1,000 of a code in a file, warnings are counted, not listed one by one
     listed, counted = files["warnings"].height, int(batches["warnings"].sum() or 0)
     shown = f"{counted:,}; {listed:,} listed" if counted > listed else f"{listed:,}"
+    # rejects too, by scope and code
+    listed, counted = files["rejects"].height, int(batches["rejects"].sum() or 0)
+    quarantined = f"{counted:,}; {listed:,} listed" if counted > listed else f"{listed:,}"
     return [
         html.P(f"{batches.height:,} files: {summary}.", className="period"),
         ui.card("Files", ui.table("files", batches.to_dicts(), BATCHES, clickable=False),
@@ -72,7 +75,7 @@ def draw(data: Data, _view: View, search: str):
                 ui.table("warnings", files["warnings"].to_dicts(), WARNINGS, clickable=False,
                          empty_text="No warnings."), "warnings", search,
                 note="The file loaded; something in it deserves a look."),
-        ui.card(f"Quarantined input ({files['rejects'].height:,})",
+        ui.card(f"Quarantined input ({quarantined})",
                 ui.table("rejects", files["rejects"].to_dicts(), REJECTS, clickable=False,
                          empty_text="Nothing quarantined."), "rejects", search,
                 note="Left out of the database; fix the source and load the file again."),

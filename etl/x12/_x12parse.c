@@ -9,7 +9,9 @@
  * that DuckDB stores them without parsing text again; take() hands the buffers themselves over,
  * uncopied. A claim or transaction with a value that cannot be read is quarantined by
  * truncating the buffers back to where it began, so nothing half-parsed is ever handed to
- * Python. Findings (warnings and rejects) go to Python lists.
+ * Python. Findings (warnings and rejects) go to Python lists: every one is counted (warnings by
+ * code, rejects by scope and code) and the first LISTED_PER_CODE of each are listed
+ * (count_warning, count_reject).
  *
  * feed() parses without the GIL, so that DuckDB can insert the previous batch on the other core
  * meanwhile: memory comes from the raw allocator, and Python objects (findings, errors, kinds)
@@ -34,11 +36,17 @@
  * inside a large one between two claims (the transaction's rows then leave in parts, and should
  * it be quarantined later, the parts already written are discarded: see discarded()). */
 #define FLUSH_VALUES 3000000
-/* Warnings of one code listed per file; the rest are counted. A systematic problem (every line
- * of a payer unbalanced) would otherwise make the list grow with the file, and each listed
- * warning costs the GIL. */
+/* Warnings of one code, and rejects of one scope and code, listed per file; the rest are
+ * counted. A systematic problem (every line of a payer unbalanced) or a hostile file (a million
+ * segments outside any transaction, a million unreadable claims) would otherwise make the lists
+ * grow with the file, at a few hundred bytes of Python objects per finding, and each listed
+ * finding costs the GIL. Python passes its own constant (etl/context.py); this is the default. */
 #define LISTED_PER_CODE 1000
 #define MAX_WARNING_CODES 64
+#define MAX_REJECT_KINDS 64
+/* Kinds of unknown transaction sets named in a file's kind ('277', '999', ...); more become
+ * "other", so that a file of many made-up ST01 values does not make its kind grow with it. */
+#define MAX_OTHER_KINDS 8
 
 typedef struct { const char *p; Py_ssize_t n; } Str;
 /* Sums of cents: one amount may reach 10^18 cents, so totals need more than 64 bits. */
@@ -708,16 +716,23 @@ typedef struct {
     int txn_flushed;                   /* some of its rows were taken before it ended */
     PyObject *discards;                /* (first, last) segments of quarantined, taken transactions */
     Py_ssize_t flush_values;
-    int txn_failed, txn_errors;
+    int txn_failed;
+    int64_t txn_errors;                /* problems counted (a hostile file may hold billions) */
     int64_t txn_err_seg;
     char txn_err_code[40], txn_err_msg[300];
-    int claim_errors;
+    int64_t claim_errors;
     Py_ssize_t txn_warn_mark, claim_warn_mark;
     /* warnings counted by code, and the counts when the transaction and the claim began */
     int warning_codes;
     char warning_code[MAX_WARNING_CODES][40];
     int64_t warning_count[MAX_WARNING_CODES], txn_warning_count[MAX_WARNING_CODES],
             claim_warning_count[MAX_WARNING_CODES];
+    /* rejects counted by scope and code (never dropped again), and how many to list of each */
+    int reject_kinds;
+    char reject_scope[MAX_REJECT_KINDS][16], reject_code[MAX_REJECT_KINDS][40];
+    int64_t reject_count[MAX_REJECT_KINDS];
+    Py_ssize_t listed_per_code;
+    int other_kinds;                   /* unknown transaction sets named in kinds */
     int64_t claim_err_seg;
     char claim_err_code[40], claim_err_msg[300];
     /* tallies: pending for the open transaction, then committed */
@@ -767,7 +782,7 @@ static int finding(Parser *P, PyObject *list, int64_t seg, const char *scope, co
     );
     return rc;
 }
-/* Counts a warning; whether to list it too (the first LISTED_PER_CODE of its code). */
+/* Counts a warning; whether to list it too (the first listed_per_code of its code). */
 static int count_warning(Parser *P, const char *code) {
     int i = 0;
     while (i < P->warning_codes && strcmp(P->warning_code[i], code)) i++;
@@ -776,7 +791,23 @@ static int count_warning(Parser *P, const char *code) {
         snprintf(P->warning_code[i], sizeof P->warning_code[i], "%s", code);
         P->warning_codes++;
     }
-    return P->warning_count[i]++ < LISTED_PER_CODE;
+    return P->warning_count[i]++ < P->listed_per_code;
+}
+
+/* Counts a reject; whether to list it too (the first listed_per_code of its scope and code).
+ * Scopes and codes are the parser's own literals, so the table never fills in practice. */
+static int count_reject(Parser *P, const char *scope, const char *code) {
+    int i = 0;
+    while (i < P->reject_kinds &&
+           (strcmp(P->reject_code[i], code) || strcmp(P->reject_scope[i], scope)))
+        i++;
+    if (i == MAX_REJECT_KINDS) return 1;  /* more kinds than the parser has: list them all */
+    if (i == P->reject_kinds) {
+        snprintf(P->reject_scope[i], sizeof P->reject_scope[i], "%s", scope);
+        snprintf(P->reject_code[i], sizeof P->reject_code[i], "%s", code);
+        P->reject_kinds++;
+    }
+    return P->reject_count[i]++ < P->listed_per_code;
 }
 
 static void mark_claim_warnings(Parser *P) {
@@ -791,6 +822,7 @@ static int drop_warnings_since(Parser *P, Py_ssize_t mark, const int64_t *counts
     if (P->old_format_warned > mark) P->old_format_warned = 0;
     if (P->composite_warned > mark) P->composite_warned = 0;
     memcpy(P->warning_count, counts, sizeof P->warning_count);
+    if (PyList_GET_SIZE(P->warnings) <= mark) return 0;  /* the usual case: no GIL needed */
     int rc;
     WITH_GIL(rc = PyList_SetSlice(P->warnings, mark, PyList_GET_SIZE(P->warnings), NULL));
     return rc;
@@ -799,27 +831,28 @@ static int drop_warnings_since(Parser *P, Py_ssize_t mark, const int64_t *counts
 #define WARN(seg, code, ...) do { if (count_warning(P, (code))) { char _m[400]; \
     snprintf(_m, sizeof _m, __VA_ARGS__); \
     if (finding(P, P->warnings, (seg), NULL, (code), _m) < 0) return -1; } } while (0)
-#define REJECT(seg, scope, code, ...) do { char _m[500]; snprintf(_m, sizeof _m, __VA_ARGS__); \
-    if (finding(P, P->rejects, (seg), (scope), (code), _m) < 0) return -1; } while (0)
+#define REJECT(seg, scope, code, ...) do { if (count_reject(P, (scope), (code))) { char _m[500]; \
+    snprintf(_m, sizeof _m, __VA_ARGS__); \
+    if (finding(P, P->rejects, (seg), (scope), (code), _m) < 0) return -1; } } while (0)
 
-/* A problem inside an open claim quarantines the claim, elsewhere the transaction. */
+/* A problem inside an open claim quarantines the claim, elsewhere the transaction. Only the
+ * first problem's message is kept (and formatted): the others are counted. */
 static void fail(Parser *P, int64_t seg, const char *code, const char *fmt, ...) {
-    char msg[300];
+    int claim_open = P->kind == K_837P ? P->c7.open : P->kind == K_835 ? P->c5.open : 0;
+    int64_t *errors = claim_open ? &P->claim_errors : &P->txn_errors;
+    if ((*errors)++ > 0) return;
+    char *msg = claim_open ? P->claim_err_msg : P->txn_err_msg;
+    size_t size = claim_open ? sizeof P->claim_err_msg : sizeof P->txn_err_msg;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, size, fmt, ap);
     va_end(ap);
-    int claim_open = P->kind == K_837P ? P->c7.open : P->kind == K_835 ? P->c5.open : 0;
     if (claim_open) {
-        if (P->claim_errors++ == 0) {
-            P->claim_err_seg = seg;
-            snprintf(P->claim_err_code, sizeof P->claim_err_code, "%s", code);
-            snprintf(P->claim_err_msg, sizeof P->claim_err_msg, "%s", msg);
-        }
-    } else if (P->txn_errors++ == 0) {
+        P->claim_err_seg = seg;
+        snprintf(P->claim_err_code, sizeof P->claim_err_code, "%s", code);
+    } else {
         P->txn_err_seg = seg;
         snprintf(P->txn_err_code, sizeof P->txn_err_code, "%s", code);
-        snprintf(P->txn_err_msg, sizeof P->txn_err_msg, "%s", msg);
     }
 }
 
@@ -920,7 +953,7 @@ static void location(int64_t seg, char *out, size_t size) {
 static int reject_claim(Parser *P, const char *noun, const char *where) {
     char more[64] = "";
     if (P->claim_errors > 1)
-        snprintf(more, sizeof more, " (and %d more problems)", P->claim_errors - 1);
+        snprintf(more, sizeof more, " (and %lld more problems)", (long long)(P->claim_errors - 1));
     if (drop_warnings_since(P, P->claim_warn_mark, P->claim_warning_count) < 0) return -1;
     REJECT(P->claim_err_seg, "claim", P->claim_err_code, "%s at %s quarantined: %s%s", noun, where,
            P->claim_err_msg, more);
@@ -1555,11 +1588,20 @@ static int commit835(Parser *P) {
 
 /* ---------------------------------------------------------------- envelopes */
 
-static int add_kind(Parser *P, const char *kind) {
+/* `other`: an unknown transaction set, named as such once MAX_OTHER_KINDS are named. */
+static int add_kind(Parser *P, const char *kind, int other) {
     int rc = -1;
     WITH_GIL(
         PyObject *k = PyUnicode_FromString(kind);
-        if (k) { rc = PySet_Add(P->kinds, k); Py_DECREF(k); }
+        int known = k && other ? PySet_Contains(P->kinds, k) : 1;
+        if (known == 0 && P->other_kinds >= MAX_OTHER_KINDS) {
+            Py_DECREF(k);
+            k = PyUnicode_FromString("other");
+        } else if (known == 0) {
+            P->other_kinds++;
+        }
+        if (k && known >= 0) rc = PySet_Add(P->kinds, k);
+        Py_XDECREF(k);
     );
     return rc;
 }
@@ -1602,6 +1644,7 @@ static int start_transaction(Parser *P, int64_t n) {
     fset(&P->st02, E(P, 2));
     const char *kind;
     char other[16];
+    int unknown = 0;
     P->kind = K_REFUSED;
     int has_x222 = 0, has_x098 = 0, inst = 0, dental = 0;
     for (Py_ssize_t i = 0; i + 4 <= version.n; i++) {
@@ -1626,9 +1669,10 @@ static int start_transaction(Parser *P, int64_t n) {
         quoted(st01, q, sizeof q);
         quoted(S(st01.p, st01.n > 6 ? 6 : st01.n), other, sizeof other);
         kind = other;
+        unknown = 1;
         snprintf(P->refusal, sizeof P->refusal, "transaction set %s: unlisted loads 837P claims and 835 remittances", q);
     }
-    if (add_kind(P, kind) < 0) return -1;
+    if (add_kind(P, kind, unknown) < 0) return -1;
     if (P->kind == K_835) P->remit_id = P->next_remit++;
     if (has_x098 && P->kind == K_837P && !P->old_format_warned) {
         P->old_format_warned = (int)PyList_GET_SIZE(P->warnings) + 1;
@@ -1686,7 +1730,7 @@ static int end_transaction(Parser *P, int64_t n) {
     if (P->txn_errors) {
         char q[32], more[64] = "";
         quoted(fstr(&P->st02), q, sizeof q);
-        if (P->txn_errors > 1) snprintf(more, sizeof more, " (and %d more problems)", P->txn_errors - 1);
+        if (P->txn_errors > 1) snprintf(more, sizeof more, " (and %lld more problems)", (long long)(P->txn_errors - 1));
         if (quarantine_transaction(P, n) < 0) return -1;
         REJECT(P->txn_err_seg, "transaction", P->txn_err_code,
                "transaction %s at segment %lld quarantined: %s%s", q, (long long)P->st_seg,
@@ -1870,17 +1914,23 @@ static void Parser_dealloc(Parser *P) {
 
 static int Parser_init(Parser *P, PyObject *args, PyObject *kw) {
     static char *names[] = {"element", "component", "segment", "batch_id", "next_ids",
-                            "flush_values", NULL};
+                            "flush_values", "listed_per_code", NULL};
     const char *e, *c, *s;
     Py_ssize_t ne, nc, ns;
     PyObject *ids;
     if (P->ready) { PyErr_SetString(PyExc_RuntimeError, "a Parser reads one file: make a new one"); return -1; }
     P->flush_values = FLUSH_VALUES;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s#s#s#LO!|n", names, &e, &ne, &c, &nc, &s, &ns,
-                                     &P->batch_id, &PyDict_Type, &ids, &P->flush_values))
+    P->listed_per_code = LISTED_PER_CODE;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s#s#s#LO!|nn", names, &e, &ne, &c, &nc, &s, &ns,
+                                     &P->batch_id, &PyDict_Type, &ids, &P->flush_values,
+                                     &P->listed_per_code))
         return -1;
     if (P->flush_values < 1) {
         PyErr_SetString(PyExc_ValueError, "flush_values must be positive");
+        return -1;
+    }
+    if (P->listed_per_code < 0) {
+        PyErr_SetString(PyExc_ValueError, "listed_per_code must not be negative");
         return -1;
     }
     if (ne != 1 || nc != 1 || ns != 1) {
@@ -2099,14 +2149,24 @@ static PyObject *Parser_tally(Parser *P, PyObject *unused) {
         }
         Py_DECREF(n);
     }
-    return Py_BuildValue("{s:L,s:L,s:L,s:s,s:s,s:O,s:L,s:n,s:n,s:L,s:L,s:L,s:L,s:L,s:N}",
+    PyObject *rejects = PyDict_New();  /* rejects by (scope, code), listed or not */
+    if (!rejects) { Py_DECREF(counts); return NULL; }
+    for (int i = 0; i < P->reject_kinds; i++) {
+        PyObject *key = Py_BuildValue("(ss)", P->reject_scope[i], P->reject_code[i]);
+        PyObject *n = PyLong_FromLongLong((long long)P->reject_count[i]);
+        int rc = key && n ? PyDict_SetItem(rejects, key, n) : -1;
+        Py_XDECREF(key); Py_XDECREF(n);
+        if (rc < 0) { Py_DECREF(rejects); Py_DECREF(counts); return NULL; }
+    }
+    return Py_BuildValue("{s:L,s:L,s:L,s:s,s:s,s:O,s:L,s:n,s:n,s:L,s:L,s:L,s:L,s:L,s:N,s:N}",
         "transactions", (long long)P->transactions, "claims", (long long)P->claims,
         "lines", (long long)P->lines, "charge", charge, "paid", paid, "paid_seen", P->paid_seen ? Py_True : Py_False,
         "segments", (long long)P->seg_no, "replaced_bytes", P->replaced,
         "truncated_values", P->truncated,
         "next_claim", (long long)P->next_claim, "next_claim_line", (long long)P->next_line,
         "next_remit", (long long)P->next_remit, "next_remit_claim", (long long)P->next_remit_claim,
-        "next_remit_line", (long long)P->next_remit_line, "warning_counts", counts);
+        "next_remit_line", (long long)P->next_remit_line, "warning_counts", counts,
+        "reject_counts", rejects);
 }
 
 static PyMethodDef Parser_methods[] = {

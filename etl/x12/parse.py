@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..context import FileContext
+from ..context import LISTED_PER_CODE, FileContext
 from ..errors import InputError
 from ..tables import Finding
 from ._x12parse import Parser
@@ -134,7 +134,7 @@ class X12File:
         d = self.delimiters
         parser = Parser(
             d.element, d.component, d.segment, ctx.batch_id, dict(ctx.next_ids),
-            flush_values=FLUSH_VALUES,
+            flush_values=FLUSH_VALUES, listed_per_code=LISTED_PER_CODE,
         )  # fmt: skip
 
         def drain(data: bytes, final: bool) -> int:
@@ -195,7 +195,8 @@ class X12File:
                     f"and {count - shown[code]:,} more {code} warnings in this file, counted but "
                     f"not listed one by one (the first {shown[code]:,} are)",
                 ))  # fmt: skip
-        ctx.rejects.extend(Finding(*r) for r in parser.rejects)
+        # the first LISTED_PER_CODE of each scope and code, and the counts of all of them
+        ctx.add_rejects((Finding(*r) for r in parser.rejects), tally["reject_counts"])
         t = ctx.tally
         t.transactions += tally["transactions"]
         t.claims += tally["claims"]
