@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ..access.pseudonyms import masked, scrubbed
+from ..access.pseudonyms import identities_scrubbed, identity_words, masked, scrubbed
 from ..access.roles import Refused, Viewer
 from ..access.store import (
     ACCESS_LOG_COLUMNS,
@@ -136,7 +136,30 @@ class Data:
             return frames
         names = self.rows("claim/patient_names", claim_ids=claim_ids)["name"].to_list()
         key = self.pseudonym_key
-        return {part: masked(scrubbed(frame, names, key), key) for part, frame in frames.items()}
+        words = self.identity_words().lazy().filter(pl.col("claim_id").is_in(claim_ids))
+        return {part: masked(identities_scrubbed(scrubbed(frame, names, key).lazy(), words,
+                                                 any_claim=True).collect(), key)
+                for part, frame in frames.items()}  # fmt: skip
+
+    def identity_words(self) -> pl.DataFrame:
+        """Every claim's identities as words free text must not show (pseudonyms.py), held
+        while the data stays the same."""
+        return self.cached(("identity words",), lambda: identity_words(
+            self.rows("claim/identities"), self.pseudonym_key))  # fmt: skip
+
+    def private(self, frame):
+        """Free text (SV101-7 narratives, notes, remarks) as the person asking may see it: for
+        roles that see pseudonyms, the claim's member ids, names and birth dates written in it
+        become their pseudonyms and phone numbers "[phone]". A DataFrame or a LazyFrame, as
+        given."""
+        if self.viewer is None:
+            return frame
+        viewer = self.viewer()
+        if viewer is not None and viewer.sees_identities:
+            return frame
+        lazy = isinstance(frame, pl.LazyFrame)
+        out = identities_scrubbed(frame.lazy(), self.identity_words().lazy())
+        return out if lazy else out.collect()
 
     def shown_packet(self, made: Packet) -> Packet:
         """An audit packet as the person asking may see it (see shown())."""
@@ -295,7 +318,7 @@ class Data:
         # One data version for the lines and the keys: a load in between must not pair the kept
         # order of one version with the lines of another.
         version = self.snapshot.current_version()
-        lines = self.lines(view.filters, detail=True, version=version)
+        lines = self.private(self.lines(view.filters, detail=True, version=version))
         settings = self.settings_for(view)
         shown = explore.for_people(self.narrowed(view, lines.lazy().with_row_index("_row")))
         rows = explore.grid_rows(shown, filter_model, sort_model, search)
@@ -310,7 +333,8 @@ class Data:
     def drilled(self, view: View) -> pl.LazyFrame:
         """The shown columns of the lines behind the view's drill-down."""
         self.require("lines")
-        return explore.for_people(self.narrowed(view, self.lines(view.filters, detail=True).lazy()))
+        return self.private(explore.for_people(
+            self.narrowed(view, self.lines(view.filters, detail=True).lazy())))
 
     def narrowed(self, view: View, lines: pl.LazyFrame) -> pl.LazyFrame:
         """The lines behind the view's drill-down, among `lines`."""
@@ -335,7 +359,7 @@ class Data:
         """The first `limit` lines of an ordered worklist, with what people see of them (read
         for those lines only)."""
         ids = ordered.head(limit).select("claim_line_id").collect()["claim_line_id"].to_list()
-        shown = explore.for_people(self.details_of(ids))
+        shown = self.private(explore.for_people(self.details_of(ids)))
         return explore.json_ready(shown.sort(sort, descending=descending,
                                               nulls_last=False).collect())  # fmt: skip
 

@@ -13,11 +13,16 @@ POST /export/grid.<csv|xlsx>?<filters>  the Claims grid as shown: its column fil
 
 Every download needs a signed-in person whose roles read its data (403 otherwise), shows
 identities as that person may see them, and goes to the access log with its filters and rows.
+A GET download must come from this site (signin.py: a link on another site gets 403), and every
+cell of every file, the '#' preamble and the Filters sheet included, is neutralised against
+spreadsheet formulas and quoted by the CSV rules (csv_stream).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -37,7 +42,7 @@ from ..queries import explore, packet
 from ..queries.documentation_gaps import BY, GAP_NAMES
 from ..queries.explore import Drill
 from ..queries.metrics import exact_rows
-from ..queries.spreadsheet import SLICE, neutralised, write_sheet
+from ..queries.spreadsheet import SLICE, neutral_text, neutralised, write_sheet
 from .data import Data, NoData
 from .labels import FIGURE_LABELS
 from .signin import current_viewer, log_export
@@ -135,14 +140,24 @@ def described(data: Data, view: View, dataset: str) -> list[tuple[str, str]]:
 
 
 def csv_stream(frame: pl.DataFrame, preamble: list[tuple[str, str]]) -> Iterator[bytes]:
+    """The frame as CSV after a preamble of '# key: value' lines. Every cell is neutralised
+    (queries/spreadsheet.py) and quoted by the CSV rules: a preamble line is one cell (it starts
+    with '#', so it never runs, and a comma or quote in a filter value cannot split it into
+    cells that would); numbers stay numbers."""
     for key, value in preamble:
         # One line each, whatever the value holds (a search text could hold a line break).
         flat = " ".join(str(value).split())
-        yield f"# {key}: {flat}\n".encode()
-    yield neutralised(frame.head(0)).write_csv().encode()
+        yield csv_line([neutral_text(f"# {key}: {flat}")])
+    yield csv_line([neutral_text(name) for name in frame.columns])
     for offset in range(0, frame.height, SLICE):
         part = neutralised(frame.slice(offset, SLICE))
         yield part.write_csv(include_header=False).encode()
+
+
+def csv_line(cells: list[str]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue().encode()
 
 
 def workbook(data: Data, view: View, datasets: list[str], title: str) -> tuple[str, int]:
@@ -162,8 +177,8 @@ def workbook_of(filters: list[tuple[str, str]] | None, sheets: dict[str, pl.Data
         if filters is not None:
             sheet = book.add_worksheet("Filters")
             for row, (key, value) in enumerate(filters):
-                sheet.write_string(row, 0, key)
-                sheet.write_string(row, 1, value)
+                sheet.write_string(row, 0, neutral_text(key))
+                sheet.write_string(row, 1, neutral_text(str(value)))
         for name, frame in sheets.items():
             write_sheet(book, name, frame)
     finally:

@@ -5,6 +5,11 @@ the role that the page or callback asks for. Refusals and sign-ins go to the acc
 
 The session cookie holds a random token only; the store keeps its hash, the user and the
 times, so signing out, removing a user or changing a password or role ends it at once.
+
+Before all of that, a request naming a host that is not in [access] allowed_hosts gets 400
+(DNS rebinding); every answer carries a Content-Security-Policy (scripts of this site only, with
+the hashes of Dash's own inline scripts); a download (GET /export/...) must come from this
+site's pages; and after sign-in only a path of one of the app's pages is followed.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import traceback
-from collections.abc import Callable
-from urllib.parse import urlencode, urlsplit
+import unicodedata
+from collections.abc import Callable, Iterable
+from urllib.parse import unquote, urlencode, urlsplit
 
 from dash import Dash
 from flask import Flask, Response, g, redirect, request
@@ -36,6 +43,18 @@ PUBLIC_ENDPOINTS = {"sign_in_page", "sign_in", "sign_out", "sign_in_oidc", "sign
 STATIC_ENDPOINTS = ("_dash_assets.static", "/_dash-component-suites/")
 # Styling only, no data: the sign-in page needs them before anyone has signed in.
 PUBLIC_ASSETS = {"00_bootstrap.min.css", "app.css"}
+# Downloads: a GET of these must come from this site's own pages (a file lands on the disk, so a
+# link on another site must not start one in a signed-in browser).
+DOWNLOADS = "/export/"
+# Sec-Fetch-Site values of a request this site's pages made, or the person typed or bookmarked.
+OWN_FETCH_SITES = ("same-origin", "none")
+# Content-Security-Policy. Scripts: files of this site, and Dash's inline scripts by their
+# hashes (made at start; Dash needs no eval). Styles: Dash's renderer, its dropdown and its date
+# picker insert <style> elements (in Chromium every page reports violations without it), so
+# 'unsafe-inline' for styles only. Images: Plotly and Bootstrap draw some as data: URLs.
+CSP = ("default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+       "base-uri 'self'; form-action 'self'")  # fmt: skip
 
 # Component id prefixes -> the page whose callbacks write them; "shell" is the frame around
 # every page (filter bar, navigation, address), open to anyone signed in.
@@ -99,6 +118,12 @@ class Gate:
     # -- setting up ----------------------------------------------------------------------------
     def install(self) -> None:
         server = self.server
+        # After every callback is registered: the hashes of the inline scripts Dash renders.
+        self.csp = CSP.format(hashes=" ".join(self.app.csp_hashes()))
+        # The host check sees the host as the app does: the proxy's X-Forwarded-Host when
+        # trusted, the Host header otherwise; it answers before Flask, Dash or the gate.
+        server.wsgi_app = AllowedHosts(server.wsgi_app, self.policy.allowed_hosts,
+                                       self.security_headers)  # fmt: skip
         if self.policy.proxies:
             n = self.policy.proxies
             server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -150,6 +175,12 @@ class Gate:
         g.viewer = viewer
         if request.endpoint == "/_dash-update-component":
             return self.check_callback(viewer)
+        if request.method in ("GET", "HEAD") and self.is_download() and not self.own_fetch():
+            # The endpoint only: the address may carry filters, ids or a search.
+            self.store.log("refused", viewer, address=address(),
+                           detail={"why": "cross-site download", "endpoint": request.endpoint})
+            return refusal(403, "Refused: downloads start from this site's own pages. Open "
+                                "the page in the dashboard and use its export link.")
         return None
 
     def check_callback(self, viewer: Viewer) -> Response | None:
@@ -177,6 +208,19 @@ class Gate:
             return False
         return urlsplit(source).netloc == request.host
 
+    def own_fetch(self) -> bool:
+        """A GET that this site's pages started, or that the person typed or bookmarked: the
+        browser's Sec-Fetch-Site says so; a browser that does not send it must name this host
+        in Origin or Referer (the pages send Referer to this site: Referrer-Policy
+        same-origin). Anything else, a request naming neither included, is refused."""
+        site = request.headers.get("Sec-Fetch-Site")
+        if site is not None:
+            return site.strip().lower() in OWN_FETCH_SITES
+        return self.same_origin()
+
+    def is_download(self) -> bool:
+        return request.url_rule is not None and request.url_rule.rule.startswith(DOWNLOADS)
+
     def public_asset(self) -> bool:
         if request.endpoint == "_dash_assets.static":
             return (request.view_args or {}).get("filename") in PUBLIC_ASSETS
@@ -188,13 +232,16 @@ class Gate:
     def protect(self, response: Response) -> Response:
         """Headers on every answer: nothing that carries data kept by any cache (downloads
         included), not framed, no sniffing, no address (with its filters) sent to other
-        sites."""
+        sites, and only this site's scripts run (Content-Security-Policy)."""
         if not request.endpoint or not request.endpoint.startswith(STATIC_ENDPOINTS):
             response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
+        for name, value in self.security_headers():
+            response.headers[name] = value
         return response
+
+    def security_headers(self) -> list[tuple[str, str]]:
+        return [("Content-Security-Policy", self.csp), ("X-Content-Type-Options", "nosniff"),
+                ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")]
 
     def failed(self, exc: Exception) -> Response:
         """Any error not handled elsewhere: the server log gets its type and where it happened,
@@ -209,6 +256,7 @@ class Gate:
     # -- signing in and out ----------------------------------------------------------------------
     def sign_in_page(self, message: str = "", status: int = 200, name: str = "") -> Response:
         target = safe_next(request.values.get("next"))
+        target = None if target == "/" else target  # "/" is where a sign-in goes anyway
         return Response(sign_in_html(message, name, target, self.policy.oidc), status=status,
                         mimetype="text/html")  # fmt: skip
 
@@ -236,7 +284,9 @@ class Gate:
         token = self.store.open_session(viewer, method)
         self.store.log("sign-in", viewer, address=address(), detail={"method": method})
         first = viewer.first_page
-        response = redirect(target or ("/" if first == "overview" else f"/{first}"))
+        if target in (None, "/"):  # the viewer's own first page ("/" for most)
+            target = "/" if first == "overview" else f"/{first}"
+        response = redirect(target)
         response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/",
                             secure=self.secure_cookie(),
                             max_age=int(self.policy.session_hours * 3600))  # fmt: skip
@@ -282,6 +332,55 @@ class Gate:
         return self.start_session(viewer, "oidc", None)
 
 
+class AllowedHosts:
+    """WSGI middleware: a request whose host (its Host header, or the X-Forwarded-Host of a
+    trusted proxy, as the app sees it) is not one of `hosts` gets 400 before the app reads it.
+    A page on another site that a rebound DNS name points at this server names its own host,
+    so it cannot reach the app. `hosts` entries are "name" (any port) or "name:port"."""
+
+    def __init__(self, app, hosts: Iterable[str], headers: Callable[[], list]) -> None:
+        self.app = app
+        self.names = {h.lower() for h in hosts if not port_of(h)[1]}
+        self.exact = {h.lower() for h in hosts if port_of(h)[1]}
+        self.headers = headers
+        self.told: set[str] = set()
+
+    def allowed(self, host: str | None) -> bool:
+        if not host:
+            return False
+        host = host.strip().lower()
+        name, port = port_of(host)
+        if name is None or (port and not port.isdigit()):
+            return False
+        return name in self.names or host in self.exact
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if self.allowed(host):
+            return self.app(environ, start_response)
+        shown = repr((host or "")[:100])
+        if shown not in self.told and len(self.told) < 100:  # once per name: no log flood
+            self.told.add(shown)
+            log.warning("refused a request for the host %s: not in [access] allowed_hosts",
+                        shown)  # fmt: skip
+        body = (b"Refused: this server does not answer to that host name. If it is this "
+                b"server's name, an administrator adds it to [access] allowed_hosts.")
+        start_response("400 Bad Request", [
+            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"), *self.headers()])  # fmt: skip
+        return [body]
+
+
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.\-_]+)(?::([0-9]*))?")
+
+
+def port_of(host: str) -> tuple[str | None, str]:
+    """("name", "port") of "name:port", "[v6]:port", "name" (port ""); (None, "") when the
+    host is not a host name."""
+    found = _HOST.fullmatch(host.strip().lower())
+    return (found.group(1), found.group(2) or "") if found else (None, "")
+
+
 class FlowCookie(SecureCookieSessionInterface):
     """Flask's signed cookie, Secure by the same rule as the session cookie."""
 
@@ -296,11 +395,54 @@ def refusal(status: int, text: str) -> Response:
     return Response(text, status=status, mimetype="text/plain")
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only a path of this site (never another site's address) is followed after sign-in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target if not target.startswith("/login") else None
+# The longest address followed after sign-in (the app's own are far shorter).
+NEXT_MAX = 2048
+# Characters refused anywhere in `next`, as sent or once decoded: control characters and
+# whitespace (a browser drops tab and newline from an address: "/\t/evil.example" would lead to
+# "//evil.example"; CR and LF would split the Location header).
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after sign-in: `target` when it is the path (and query) of one of the app's
+    own pages, else "/" (the viewer's first page). Refused, never repaired: anything with a
+    scheme or a host, a backslash, a control character or whitespace (as sent or decoded), a
+    path not starting with a single "/", a dot segment, a fragment, and a path that no page of
+    the app serves (so never /login, nor a download)."""
+    if not target or len(target) > NEXT_MAX or not target.isascii():
+        return "/"
+    path = unquote(target.split("?", 1)[0])
+    if _UNSAFE.search(target) or "\\" in target or _UNSAFE.search(path) or "\\" in path:
+        return "/"
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unbalanced "[" read as an IPv6 host
+        return "/"
+    if parts.scheme or parts.netloc or parts.fragment or "#" in target:
+        return "/"
+    if not path.startswith("/") or "//" in path or "%" in path:
+        return "/"
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return "/"
+    if any(unicodedata.category(ch).startswith("C") for ch in unquote(parts.query)):
+        return "/"
+    return target if routed(path) else "/"
+
+
+def routed(path: str) -> bool:
+    """The path is one of the app's pages, as the app's own router (pages.page_for) reads it:
+    "/", a page of the registry, or a claim or a sample under Claims or Sampling; the router
+    falls back to the Overview for any other path, which is not one of them."""
+    from .pages import overview, page_for
+
+    return path == "/" or page_for(path) is not overview
+
+
+def page_segments() -> Iterable[str]:
+    """The first path segments of the app's pages (for the docs and tests)."""
+    from .pages import PAGES
+
+    return sorted({p.PATH.strip("/").split("/")[0] for p in PAGES})
 
 
 def sign_in_html(message: str, name: str, target: str | None, oidc: dict | None) -> str:

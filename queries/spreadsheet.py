@@ -5,29 +5,45 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 
 import polars as pl
 
 SLICE = 20_000
-# Spreadsheet programs run cells that begin with these as formulas.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheet programs run cells that begin with = + - @ as formulas (tab and carriage return
+# start a few more). A text cell is risky when it begins with one of = + - @, also after leading
+# whitespace or control characters (some programs trim them on import), or with a tab or a
+# carriage return ...
+RISKY = r"(?:[\s\x00-\x1f\x7f]*[=+\-@]|[\t\r])"
+# ... unless the whole cell is a plain decimal number ("-12.50", "+3"): every spreadsheet reads
+# that as the number, never as a formula, so exact figures kept as text stay numbers.
+NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_RISKY = re.compile(RISKY)
+_NUMBER = re.compile(NUMBER)
 
 
 def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    text = [name for name, kind in frame.schema.items() if kind == pl.String]
+    """Text cells that a spreadsheet could run as a formula get a leading apostrophe (the rule
+    of neutral_text, for a whole frame). Categorical text is written as text. Numbers, dates and
+    booleans stay as they are: they cannot be formulas."""
+    text = [name for name, kind in frame.schema.items()
+            if kind == pl.String or isinstance(kind, pl.Categorical | pl.Enum)]  # fmt: skip
     return frame.with_columns(
-        pl.when(pl.col(name).str.starts_with(FORMULA_START[0]).or_(
-            *[pl.col(name).str.starts_with(s) for s in FORMULA_START[1:]]))
-        .then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        pl.when(pl.col(name).cast(pl.String).str.contains(f"^{RISKY}")
+                & ~pl.col(name).cast(pl.String).str.contains(f"^{NUMBER}$"))
+        .then(pl.lit("'") + pl.col(name).cast(pl.String))
+        .otherwise(pl.col(name).cast(pl.String)).alias(name)
         for name in text
     )  # fmt: skip
 
 
 def neutral_text(value: str) -> str:
-    """One text cell as neutralised() writes it."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """One text cell as neutralised() writes it: a leading apostrophe when a spreadsheet could
+    run it (see RISKY and NUMBER)."""
+    if _RISKY.match(value) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def formats(book) -> dict:
@@ -74,7 +90,7 @@ def write_sheet(book, name: str, frame: pl.DataFrame):
     sheet = book.add_worksheet(name[:31])
     bold = formats(book)["bold"]
     for col, header in enumerate(frame.columns):
-        sheet.write_string(0, col, header, bold)
+        sheet.write_string(0, col, neutral_text(header), bold)
     row = 1
     for offset in range(0, frame.height, SLICE):
         part = neutralised(frame.slice(offset, SLICE))

@@ -3,11 +3,15 @@ Every request comes from a signed-in user, as in the browser."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 # The Flask test client's requests come from http://localhost; the dashboard's pages send
 # this Origin with every POST (a browser does).
 ORIGIN = {"Origin": "http://localhost"}
+# What a browser sends with a request that the dashboard's own pages start (links, downloads).
+SAME_ORIGIN_FETCH = {"HTTP_SEC_FETCH_SITE": "same-origin"}
 PASSWORD = "a test password, long enough"
 EVERY_PAGE = ("admin", "compliance")
 
@@ -23,6 +27,8 @@ def signed_in(app, roles: tuple[str, ...] = EVERY_PAGE, name: str | None = None)
     name = name or "-".join(roles)
     add_user(app, name, roles)
     client = app.server.test_client()
+    # As a browser on the dashboard's pages: its links (downloads included) are same-origin.
+    client.environ_base.update(SAME_ORIGIN_FETCH)
     answer = client.post("/login", data={"username": name, "password": PASSWORD},
                          headers=ORIGIN)
     assert answer.status_code == 302, answer.data[:300]
@@ -108,3 +114,12 @@ def find(tree, **wanted) -> list[dict]:
 
     walk(tree)
     return found
+
+
+def exported_csv(text: str) -> tuple[list[str], list[dict]]:
+    """A CSV export read as its format says: the preamble (rows of one cell starting with '#',
+    quoted by the CSV rules when a filter holds a comma or a quote), then the table."""
+    rows = list(csv.reader(io.StringIO(text)))
+    preamble = [row[0] for row in rows if len(row) == 1 and row[0].startswith("#")]
+    table = rows[len(preamble):]
+    return preamble, [dict(zip(table[0], row, strict=True)) for row in table[1:]]

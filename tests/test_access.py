@@ -28,7 +28,17 @@ from unlisted.access import store as store_module
 from unlisted.access.policy import Policy
 from unlisted.access.store import AccessStore, Throttle, store_path
 
-from .dash_calls import ORIGIN, PASSWORD, add_user, find, signed_in, texts
+from .dash_calls import (
+    ORIGIN,
+    PASSWORD,
+    SAME_ORIGIN_FETCH,
+    add_user,
+    exported_csv,
+    find,
+    signed_in,
+    texts,
+)
+from .x12build import claim_header, interchange, subscriber
 
 AS_OF = dt.date(2027, 1, 31)
 GRID_REQUEST = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
@@ -66,14 +76,24 @@ NOTE = ("Pat Tester seen for instrument assisted soft tissue mobilization to red
         "Ada Okafor, DPT.")
 
 
+NARRATIVE = "PAT TESTER M0001 DOB 1970-01-01 19700101 01/01/1970 TEL 555-201-3344"
+
+
 @pytest.fixture
 def app(scenario_db):
     notes = scenario_db.parent / "notes.csv"
     notes.write_text("patient_control_number,service_date,provider_npi,provider_name,credentials,"
                      f'minutes,signed_date,note_text\nA1,2026-11-02,2234567014,"OKAFOR, ADA",DPT,'
                      f'25,2026-11-02,"{NOTE}"\n')  # fmt: skip
+    # A claim whose SV101-7 narrative quotes the patient's name, member id, birth date (three
+    # ways) and a phone number, as a careless biller may write it.
+    claims = scenario_db.parent / "narrative.837"
+    claims.write_text(interchange([claim_header() + subscriber(2, payer="PAYER09") + [
+        "CLM*N9*100***11:B:1*Y*A*Y*Y", "LX*1", f"SV1*HC:97139:GP::::{NARRATIVE}*100*UN*1***1",
+        "DTP*472*D8*20261102", "REF*6R*N9-1"]], control=9))  # fmt: skip
     con = connect(scenario_db)
-    assert Loader(con).load(notes).status == "loaded"
+    for path in (notes, claims):
+        assert Loader(con).load(path).status == "loaded"
     rebuild_marts(con)
     con.close()
     return create_app(scenario_db, Settings(min_count=1, as_of=AS_OF), check_every=0)
@@ -302,7 +322,8 @@ def test_the_analyst_never_receives_an_identity(app, scenario_db):
     seen = set()
     for _what, _status, body in every_response(app, signed_in(app, ("compliance",)), claim_ids):
         seen.update(leaks(body, found))
-    assert seen == {"member id", "last name", "first name", "birth date"}
+    # (claim N9's narrative also writes the birth date as X12 does)
+    assert seen == {"member id", "last name", "first name", "birth date", "birth date (X12)"}
 
 
 # -- requests from elsewhere -----------------------------------------------------------------------
@@ -428,8 +449,9 @@ def test_the_access_log_records_each_event(app, store):
     client = app.server.test_client()
     assert sign_in(client, "analyst", "wrong password!").status_code == 401
     assert sign_in(client, "analyst", PASSWORD).status_code == 302
+    client.environ_base.update(SAME_ORIGIN_FETCH)  # downloads from the app's own pages
     text = client.get("/export/lines.csv?payer=PAYER01&set=initial_denied").get_data(as_text=True)
-    rows = [line for line in text.splitlines() if not line.startswith("#")][1:]
+    rows = exported_csv(text)[1]
     assert client.get("/export/users.csv").status_code == 403
     client.post("/logout", headers=ORIGIN)
     store.set_roles("analyst", ["analyst", "manager"], actor="cli:tester")
@@ -517,7 +539,7 @@ def test_behind_a_tls_proxy_the_public_address_counts(scenario_db):
     scheme, host and address: cookies are Secure, the same-origin check sees the public host,
     the access log the person's address."""
     app = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0, policy=Policy(
-        store=store_path(scenario_db), proxies=1))
+        store=store_path(scenario_db), proxies=1, allowed_hosts=("unlisted.clinic.example",)))
     add_user(app, "analyst", ("analyst",))
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "unlisted.clinic.example",
                  "X-Forwarded-For": "203.0.113.9"}  # fmt: skip
@@ -616,6 +638,22 @@ def signed_in_with(app, name: str, password: str):
     assert client.post("/login", headers=ORIGIN, data={"username": name,
                                                        "password": password}).status_code == 302
     return client
+
+
+def test_a_narrative_quoting_the_patient_shows_pseudonyms_to_the_analyst(app):
+    """The SV101-7 narrative of claim N9 names its patient, member id, birth date (three ways)
+    and a phone number: the analyst's Claims grid shows pseudonyms and "[phone]" in their place,
+    the compliance officer's the narrative as billed."""
+    def narrative(role):
+        got = post_callback(signed_in(app, (role,)), app, body_key(app, "claims"),
+                            {**page_values("claims"), "url.search": "?set=billed&payer=PAYER09"})
+        rows = json.loads(got.get_data(as_text=True))["response"]["claims-grid"]["getRowsResponse"]
+        return rows["rowData"][0]["description"]
+
+    assert narrative("compliance") == NARRATIVE
+    masked = narrative("analyst")
+    assert re.fullmatch(r"NAME-[A-Z2-7]{10} NAME-[A-Z2-7]{10} MBR-[A-Z2-7]{10} DOB "
+                        r"(DOB-[A-Z2-7]{10}) \1 \1 TEL \[phone\]", masked), masked
 
 
 def test_free_text_names_no_patient_for_the_analyst(app):

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import duckdb
 import openpyxl
@@ -400,6 +400,41 @@ def test_a_claim_opens_from_the_grid(browser, app_url):
     wait(browser, lambda b: "Remittance events" in text_of(b, "#page"),
          message="the claim page shows no remittance events")
     assert text_of(browser, "#claim-body h1").startswith("Claim ")
+
+
+# -- the Content-Security-Policy and downloads from elsewhere ------------------------------------------
+def test_pages_run_under_the_content_security_policy(browser, app_url):
+    """Two pages with charts, grids, dropdowns and the date picker draw with no Content Security
+    Policy report in the console, and the policy is in force: a script that the page did not
+    ship does not run."""
+    for name in ("overview", "claims"):
+        path, charts, tables, extra = PAGES[name]
+        browser.get_log("browser")  # forget what earlier tests logged
+        open_page(browser, app_url + path, charts, tables, extra)
+        click_first(browser, "#filter-payer")  # a dropdown opens (its menu is styled inline)
+        browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+        time.sleep(0.3)
+        entries = browser.get_log("browser")
+        assert [e for e in entries if "Content Security Policy" in e["message"]] == [], name
+        assert [e for e in entries if e["level"] == "SEVERE"] == [], name
+    ran = browser.execute_script(
+        "const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+        "document.body.appendChild(s); return window.injected === 1;")  # fmt: skip
+    assert not ran
+    assert any("Content Security Policy" in e["message"] for e in browser.get_log("browser"))
+
+
+def test_a_link_on_another_site_downloads_nothing(browser, app_url, downloads):
+    """A signed-in browser that follows another site's link to an export gets a refusal, not
+    the file (the same link on the app's pages downloads: the export tests above)."""
+    elsewhere = '<a id="bait" href="' + app_url + '/export/lines.csv?set=billed">report</a>'
+    browser.get("data:text/html," + quote(elsewhere))
+    click_first(browser, "#bait")
+    wait(browser, lambda b: "Refused" in text_of(b, "body"),
+         message="a link on another site was not refused")
+    time.sleep(0.5)
+    assert list(downloads.iterdir()) == []
+    browser.get_log("browser")  # the refusal's 403 is logged: not a page error
 
 
 # -- signing in and out ------------------------------------------------------------------------------

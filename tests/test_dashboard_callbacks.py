@@ -3,7 +3,6 @@ practice of test_line_adjudication.py, whose figures are worked out by hand in t
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -16,8 +15,9 @@ from unlisted.dashboard.exports import neutralised
 from unlisted.dashboard.view import View, parse, previous_period, resolved
 from unlisted.queries.explore import Drill
 from unlisted.queries.metrics import Filters, Settings
+from unlisted.queries.spreadsheet import neutral_text
 
-from .dash_calls import ORIGIN, callback, find, page_body, signed_in, texts
+from .dash_calls import ORIGIN, callback, exported_csv, find, page_body, signed_in, texts
 
 AS_OF = dt.date(2027, 1, 31)
 
@@ -225,10 +225,8 @@ def test_filter_bar_and_url_stay_in_step(client):
 
 def test_exports_hold_the_rows_and_the_filters(client):
     answer = client.get("/export/lines.csv?set=initial_denied&payer=PAYER01")
-    text = answer.get_data(as_text=True)
-    preamble = [line for line in text.splitlines() if line.startswith("#")]
+    preamble, rows = exported_csv(answer.get_data(as_text=True))
     assert "# payers: PAYER01" in preamble and "# drill-down outcome: initial_denied" in preamble
-    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
     assert sorted(r["patient_control_number"] for r in rows) == ["A1", "B1", "D1"]
     assert answer.headers["Content-Disposition"].startswith("attachment;")
 
@@ -247,11 +245,23 @@ def test_exports_hold_the_rows_and_the_filters(client):
 
 
 def test_exported_text_cannot_run_as_a_formula():
-    frame = pl.DataFrame({"note": ["=HYPERLINK(1)", "+1", "-2", "@x", "\tx", "plain", None],
-                          "amount": [-1, 2, 3, 4, 5, 6, 7]})
+    frame = pl.DataFrame({"note": ["=HYPERLINK(1)", "+1+1", "-2-1", "@x", "\tx", "plain", None,
+                                   " =1", "\n@SUM(1)", "\u00a0+cmd|' /C calc'!A0", "\rx", "-",
+                                   "-12.50", "+3", "1-2", "#=x"],
+                          "amount": [-1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]})
     assert neutralised(frame).rows() == [
-        ("'=HYPERLINK(1)", -1), ("'+1", 2), ("'-2", 3), ("'@x", 4), ("'\tx", 5), ("plain", 6),
-        (None, 7)]  # fmt: skip
+        ("'=HYPERLINK(1)", -1), ("'+1+1", 2), ("'-2-1", 3), ("'@x", 4), ("'\tx", 5),
+        ("plain", 6), (None, 7), ("' =1", 8), ("'\n@SUM(1)", 9),
+        ("'\u00a0+cmd|' /C calc'!A0", 10), ("'\rx", 11), ("'-", 12),
+        # A plain decimal number is read as that number, never run: it stays as it is (exact
+        # figures are kept as text so that they stay exact).
+        ("-12.50", 13), ("+3", 14), ("1-2", 15), ("#=x", 16)]  # fmt: skip
+    # One rule for a frame (CSV, sheets) and for one cell (Filters sheet, packets, preamble).
+    assert [neutral_text(v) for v in frame["note"].drop_nulls()] == [
+        v for v in neutralised(frame)["note"].drop_nulls()]
+    # Categorical text is text too.
+    categorical = pl.DataFrame({"c": pl.Series(["=1", "a"], dtype=pl.Categorical)})
+    assert neutralised(categorical)["c"].to_list() == ["'=1", "a"]
 
 
 def test_views_round_trip_through_the_address_and_drop_junk():
@@ -298,10 +308,12 @@ def test_the_grid_exports_as_shown(client):
              "sortModel": [{"colId": "patient_control_number", "sort": "desc"}], "search": "1"}
     answer = client.post("/export/grid.csv?set=billed", data={"state": json.dumps(state)}, headers=ORIGIN)
     text = answer.get_data(as_text=True)
-    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    preamble, rows = exported_csv(text)
     # Every 97139 line (each claim number holds a "1"), by claim number, last first.
     assert [r["patient_control_number"] for r in rows] == ["H1", "F1", "E1", "D1", "B1", "A1"]
-    assert '# grid search: 1' in text and "# drill-down outcome: billed" in text
+    assert "# grid search: 1" in preamble and "# drill-down outcome: billed" in preamble
+    # The grid's filters hold quotes and commas: their line is one quoted cell.
+    assert f"# grid column filters: {json.dumps(state['filterModel'])}" in preamble
     got = callback(client, [("grid-export-state", "value"), ("grid-export-csv", "formAction"),
                             ("grid-export-xlsx", "formAction")],
                    [("claims-grid", "getRowsRequest", {"startRow": 0, "endRow": 100,
@@ -558,9 +570,7 @@ def test_the_grid_and_every_export_carry_each_element(noted_client):
     only, _ = grid(noted_client, "", filters={"element_rationale": {
         "filterType": "text", "type": "equals", "filter": "missing"}})
     assert only["rowCount"] == 3  # B1, D1, F1
-    text = noted_client.get("/export/lines.csv").get_data(as_text=True)
-    exported = list(csv.DictReader(line for line in text.splitlines()
-                                   if not line.startswith("#")))  # fmt: skip
+    _, exported = exported_csv(noted_client.get("/export/lines.csv").get_data(as_text=True))
     assert all(c in exported[0] for c in columns)
     assert {r["patient_control_number"]: r["element_involvement"] for r in exported}["E1"] \
         == "missing"

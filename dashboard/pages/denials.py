@@ -64,7 +64,7 @@ APPEALS = [
     ui.column("appeal_by", "Appeal by", "date", maxWidth=130),
     ui.column("days_left", "Days left", "count", maxWidth=110),
     ui.column("at_stake", "At stake", "money"), ui.column("charge", "Charge", "money"),
-    ui.column("patient_control_number", "Claim", maxWidth=130),
+    ui.column("patient_control_number", "Claim", minWidth=150),
     ui.column("payer_id", "Payer", maxWidth=130),
     ui.column("service_date", "Service date", "date", maxWidth=130),
     ui.column("procedure_code", "Code", maxWidth=90),

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from .store import AccessStore, Throttle, store_path
 
+# The names the app answers to when [access] allowed_hosts does not say (unlisted/defaults.toml).
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
 
 class PolicyError(ValueError):
     """An [access] setting that cannot be used; the message names it."""
@@ -23,6 +26,8 @@ class Policy:
     throttle: Throttle = field(default_factory=Throttle)
     oidc: dict | None = None  # [access.oidc]: name, metadata_url, client_id, username_claim
     secret_key: str | None = None  # $UNLISTED_SECRET_KEY; else a key kept in the store
+    # Host names (optionally "name:port") that requests may name; others get 400.
+    allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
 
     def open_store(self) -> AccessStore:
         return AccessStore(self.store, self.throttle)
@@ -48,12 +53,22 @@ def access_policy(config: dict, database: Path) -> Policy:
             throttle=throttle,
             oidc=oidc_settings(a.get("oidc")),
             secret_key=os.environ.get("UNLISTED_SECRET_KEY") or None,
+            allowed_hosts=allowed_hosts(a.get("allowed_hosts", LOCAL_HOSTS)),
         )  # fmt: skip
     except (TypeError, ValueError) as exc:
         raise PolicyError(f"the [access] configuration cannot be used: {exc}") from None
     if policy.secure_cookies not in ("auto", "always", "never"):
         raise PolicyError("access.secure_cookies is auto, always or never")
     return policy
+
+
+def allowed_hosts(value) -> tuple[str, ...]:
+    """[access] allowed_hosts: a non-empty list of host names, each maybe with ":port"."""
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not value or not all(
+            isinstance(v, str) and v.strip() for v in value):
+        raise PolicyError("access.allowed_hosts must be a list of host names, e.g. "
+                          '["unlisted.clinic.example", "127.0.0.1", "localhost"]')
+    return tuple(v.strip().lower() for v in value)
 
 
 def oidc_settings(table: dict | None) -> dict | None:
