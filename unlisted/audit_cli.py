@@ -33,6 +33,7 @@ from .options import (
     ToOption,
     fail,
     line_filters,
+    safe_text,
 )
 from .queries.sql import sql
 from .settings import ConfigError, database_path, load_config
@@ -149,14 +150,15 @@ def draw(
         sample_id = record_sample(con, fr, drawn)
     finally:
         con.close()
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     console.print(f"Sample {sample_id}: {len(drawn.positions)} of {fr.size:,} lines "
                   f"(frame net paid ${fr.total_paid:,.2f}), {drawn.method}"
                   + (f" by {stratify}, {allocation} allocation" if stratify else "")
                   + f", seed {seed}.")  # fmt: skip
     if drawn.strata:
         for s in drawn.strata:
-            console.print(f"  {s['stratum']}: {s['sample_size']} of {s['frame_size']:,} lines")
+            console.print(f"  {safe_text(s['stratum'])}: {s['sample_size']} of "
+                          f"{s['frame_size']:,} lines")
     console.print(f"Lines: unlisted sample show {sample_id}; results: unlisted sample review "
                   f"{sample_id} FILE.csv (claim_line_id,audited_amount[,note]).")  # fmt: skip
 
@@ -195,7 +197,7 @@ def show(
                            for row in lines.iter_rows(named=True)]  # fmt: skip
         print(json.dumps(header, indent=1))
         return
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     console.print(f"Sample {sample_id}: {record['method']}"
                   + (f" by {record['stratify_by']} ({record['allocation']})"
                      if record["stratify_by"] else "")
@@ -224,9 +226,9 @@ def show(
     for row in lines.iter_rows(named=True):
         table.add_row(
             str(row["selection_order"]), str(row["claim_line_id"]),
-            *([row["stratum"] or ""] if stratified else []),
-            row["patient_control_number"] or "", row["payer_id"] or "",
-            row["rendering_npi"] or "", str(row["service_date"] or ""),
+            *([safe_text(row["stratum"] or "")] if stratified else []),
+            safe_text(row["patient_control_number"] or ""), safe_text(row["payer_id"] or ""),
+            safe_text(row["rendering_npi"] or ""), str(row["service_date"] or ""),
             f"{row['paid_amount']:,.2f}",
             "" if row["audited_amount"] is None else f"{row['audited_amount']:,.2f}",
             "" if row["in_error"] is None else ("yes" if row["in_error"] else "no"),
@@ -252,10 +254,10 @@ def review(
             rows = validate_review(con, sample_id, read_review_csv(csv_file))
         except ReviewError as exc:
             err = Console(stderr=True, highlight=False)
-            err.print(f"[red]{csv_file.name}: not imported, nothing written "
+            err.print(f"[red]{safe_text(csv_file.name)}: not imported, nothing written "
                       f"({len(exc.problems)} problem(s)):[/red]")  # fmt: skip
             for problem in exc.problems[:50]:
-                err.print(f"  - {problem}")
+                err.print(f"  - {safe_text(problem)}")
             if len(exc.problems) > 50:
                 err.print(f"  ... {len(exc.problems) - 50} more")
             raise typer.Exit(1) from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 import secrets
 import sys
 from dataclasses import replace
@@ -15,7 +14,6 @@ from typing import Annotated, NoReturn
 import duckdb
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -38,6 +36,8 @@ from .options import (
     ToOption,
     fail,
     line_filters,
+    printable,
+    safe_text,
 )
 from .queries.data_dictionary import data_dictionary
 from .queries.marts import ReferenceListError, marts_current, rebuild_marts
@@ -56,34 +56,6 @@ app.add_typer(users_cli.user_app, name="user")
 app.command("access-log")(users_cli.access_log)
 HostOption = Annotated[str, typer.Option(help="Address the dashboard listens on.")]
 PortOption = Annotated[int, typer.Option(help="Port of the dashboard.")]
-# What must not reach a terminal as it is: C0 controls (ESC starts an escape sequence, BEL, CR,
-# backspace rewrite the line), DEL, C1 controls (U+009B is a one-character CSI), the
-# bidirectional overrides and isolates that make text read otherwise than it is stored, and the
-# lone surrogates that stand for the bytes of a file name that are not UTF-8.
-UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def printable(text: object) -> str:
-    """Text that came from a file or a file name (names, messages, reasons, values), fit for a
-    terminal: what must not reach one shown as \\xNN (\\uNNNN), a byte of a name that is not
-    UTF-8 as that byte. Ordinary Unicode stays. For rich markup, safe_text."""
-
-    def visible(found: re.Match) -> str:
-        code = ord(found.group())
-        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
-            return f"\\x{code - 0xDC00:02x}"
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return UNPRINTABLE.sub(visible, str(text))
-
-
-def safe_text(text: object) -> str:
-    """printable(text), its square brackets escaped: ready for a rich markup string or table
-    cell, where rich shows it as it is instead of reading it as markup (print it with a Console
-    made with emoji=False, or :cat: becomes a cat)."""
-    return escape(printable(text))
-
-
 @app.callback()
 def main() -> None:
     """unlisted: load claims and remittances, then analyse 97139 denials, payments and
@@ -510,7 +482,7 @@ def print_figures(figures, by: str | None) -> None:
         value = "suppressed: " + row["reason"] if row["suppressed"] else figure(row)
         cells = [
             row["metric"],
-            *([row["group"] or ""] if by else []),
+            *([safe_text(row["group"] or "")] if by else []),
             value,
             f"{row['numerator']:,.2f}".removesuffix(".00"),
             f"{row['denominator']:,.0f}",

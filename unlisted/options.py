@@ -4,11 +4,13 @@ and the filters they make."""
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 DbOption = Annotated[
     Path | None,
@@ -64,3 +66,31 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Says what went wrong on standard error; the caller raises the returned exit."""
     Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
     return typer.Exit(code)
+
+
+# What must not reach a terminal as it is: C0 controls (ESC starts an escape sequence, BEL, CR,
+# backspace rewrite the line), DEL, C1 controls (U+009B is a one-character CSI), the
+# bidirectional overrides and isolates that make text read otherwise than it is stored, and the
+# lone surrogates that stand for the bytes of a file name that are not UTF-8.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: object) -> str:
+    """Text that came from a file or a file name (names, messages, reasons, values), fit for a
+    terminal: what must not reach one shown as \\xNN (\\uNNNN), a byte of a name that is not
+    UTF-8 as that byte. Ordinary Unicode stays. For rich markup, safe_text."""
+
+    def visible(found: re.Match) -> str:
+        code = ord(found.group())
+        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return UNPRINTABLE.sub(visible, str(text))
+
+
+def safe_text(text: object) -> str:
+    """printable(text), its square brackets escaped: ready for a rich markup string or table
+    cell, where rich shows it as it is instead of reading it as markup (print it with a Console
+    made with emoji=False, or :cat: becomes a cat)."""
+    return escape(printable(text))

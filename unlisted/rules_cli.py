@@ -25,6 +25,7 @@ from .options import (
     ProviderOption,
     ToOption,
     line_filters,
+    safe_text,
 )
 from .settings import ConfigError, database_path, load_config
 
@@ -110,15 +111,15 @@ def print_findings(found) -> None:
         table.add_column(column, justify="right" if column == "score" else "left")
     for row in found.iter_rows(named=True):
         table.add_row(
-            row["patient_control_number"],
+            safe_text(row["patient_control_number"]),
             str(row["service_date"] or ""),
-            row["procedure_code"],
+            safe_text(row["procedure_code"]),
             f"{row['claim_score']:g}",
             row["severity"],
             row["rule"],
-            row["evidence"],
+            safe_text(row["evidence"]),  # quotes the file: no markup, no control characters
         )
-    Console().print(table)
+    Console(emoji=False).print(table)
     claims = found["claim_id"].n_unique()
     Console().print(f"{found.height} findings on {claims} claims.")
 
