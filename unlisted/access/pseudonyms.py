@@ -128,6 +128,9 @@ def identities_scrubbed(frame: pl.LazyFrame, words: pl.LazyFrame,
     if not columns or "claim_id" not in schema:
         return frame
     for column in columns:
+        # The frame is read twice below: materialise it once per column, or the plan of the
+        # next column would hold two copies of this one (2^columns in all).
+        frame = frame.collect().lazy()
         texts = frame.select(pl.col("claim_id").cast(pl.Int64), column).drop_nulls().unique()
         texts = texts.with_row_index("_text")
         tokens = (texts.select("_text", "claim_id", pl.col(column).str.extract_all(TOKEN)
