@@ -1,4 +1,4 @@
-"""Find the six documentation elements (DOMAIN.md section 7) in treatment notes.
+"""Find the six documentation elements (docs/documentation-elements.md) in treatment notes.
 
 The note is read as clinical text by etl/note_reader.py (sections, check boxes, negation,
 signatures), with the vocabulary of documentation_rules.toml or of the file named by

@@ -1,4 +1,4 @@
-"""What documentation gaps cost, in dollars (DESIGN.md "Cost of a gap"), with Polars over the
+"""What documentation gaps cost, in dollars (README, "The numbers"), with Polars over the
 lines of metrics.selected_lines().
 
 A gap is one of the six note elements missing (has_<element> false; a line without a note has

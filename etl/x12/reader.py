@@ -1,6 +1,6 @@
 """What an X12 file is before any segment is parsed: its encoding and its delimiters.
 
-Delimiters come from the fixed-width ISA header (DOMAIN.md section 3): the element separator is the
+Delimiters come from the fixed-width ISA header (docs/x12-loading.md): the element separator is the
 character after "ISA", the component separator is ISA16 and the segment terminator follows it.
 """
 

@@ -25,7 +25,7 @@ CREATE TABLE treatment_note (
     involvement_evidence    VARCHAR,
     elements_present        INTEGER NOT NULL
 );
-COMMENT ON TABLE treatment_note IS 'One row per treatment note (one visit), with the six documentation elements of DOMAIN.md section 7 found or missing and the phrase that showed each.';
+COMMENT ON TABLE treatment_note IS 'One row per treatment note (one visit), with the six documentation elements of docs/documentation-elements.md found or missing and the phrase that showed each.';
 COMMENT ON COLUMN treatment_note.note_id IS 'Identifier given by the loader.';
 COMMENT ON COLUMN treatment_note.batch_id IS 'load_batch.batch_id of the notes file.';
 COMMENT ON COLUMN treatment_note.source_position IS 'Line number of the note in its CSV or JSON-lines file.';
