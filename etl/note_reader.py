@@ -10,9 +10,9 @@ How a note is read (docs/note-detection.md says more):
 1. Clauses. The text is cut at line ends, sentence ends, ";", "|" and fill-in blanks ("___").
    A clause is the scope of a negation and the evidence kept for a finding.
 2. Sections. A header of [sections] at the start of a clause, followed by ":" or " - " (or alone
-   on its line), opens a section. Its content is what follows, up to the next header; a header
-   whose first content is empty, an empty value ("N/A", "see prior note") or a signature shows
-   nothing.
+   on its line, or in a table cell: "| Purpose | ... |"), opens a section. Its content is what
+   follows, up to the next header; a header whose first content is empty, an empty value ("N/A",
+   "see prior note") or a signature shows nothing.
 3. Check boxes. A ticked box ("[x]", "☒", "(X)") or an unticked one ("[ ]", "☐", "( )")
    answers for the text after it, up to the next box or the line end; a label followed by boxes
    ("1:1: [x] Yes [ ] No", "1:1: [ ]") takes the answer of its boxes.
@@ -21,19 +21,23 @@ How a note is read (docs/note-detection.md says more):
    between, the cue is more than max_scope_words away, or the cue is part of the finding itself
    ("no change with standard care"); a pseudo-negation ("no pain") is no cue. Hypothetical
    ("will", "next visit") and historical ("standard", "tried") cues void a finding for the
-   elements that ask for it.
+   elements that ask for it, and so do an element's exclude_after phrases ("STG indep stairs").
 5. Findings. Per element: phrases (a finding each, or only together with another phrase of the
    same clause), cues that need content after them, sections whose filled-in content is the
-   element, and for credentials a person's name with a credential beside it.
+   element, and for credentials a person's name with a credential beside it. In a list of
+   services whose 97139 item is only a pointer ("- 97139 per plan"), the other items show
+   nothing of the 97139 service (for the elements with skip_other_services).
 
 Speed: every phrase list is indexed by the first word its phrases can start with; one scan of
-the note finds the places where some phrase could start, and only those are tried.
+the note's words (and one of its numbers) finds the places where some phrase could start, and
+only those are tried, each list once per note and only when an element first needs it.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 
 EVIDENCE_CHARS = 200
@@ -44,6 +48,8 @@ BUILTIN = {
     "n": r"\d(?<![\d.]\d)\d{0,3}(?:\.\d+)?(?:[ \t]*(?:-|–|to)[ \t]*\d{1,4}(?:\.\d+)?)?(?![\d])",
     "clock": r"(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d(?:[ \t]*[ap]\.?m\.?)?(?![\d:])",
     "date": r"(?<![\d/])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])",
+    # any one word, between other words: "increases <word> pain" finds "increases her pain"
+    "word": r"[^\W\d_][\w'’]*",
 }
 NUMBER_KEY = "<n>"  # the index key of phrases that start with a number (never a word)
 # What follows a number in a note: the word right after its digits ("30-" -> "-"), and the word
@@ -53,6 +59,7 @@ AFTER_NUMBER = re.compile(
     r"(?:\.\d+)?(?:[ \t]*(?:-|–|to)[ \t]*\d{1,4}(?:\.\d+)?)?[ \t\u00a0\-]*"
     r"([^\W\d_]+|\d+|[^\w\s])?"
 )
+NUMBER = re.compile(rf"\d+(?={AFTER_NUMBER.pattern})")  # a number, and what follows it
 PLACEHOLDER = re.compile(r"<([a-z_]+)>")
 PIECES = re.compile(r"(<[a-z_]+>|\s+)")
 TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
@@ -82,6 +89,8 @@ BLOCK = " \t:-–—="  # what may follow a header that stands alone on its line
 # indented or listed ("  walk 500 ft", "- walk 500 ft", "1. walk 500 ft"); else it is empty.
 LIST_ITEM = re.compile(r"[ \t]+\S|[-–•*][ \t]+\S|\d{1,2}[.)][ \t]*\S|[a-z][.)][ \t]+\S")
 LIST_NUMBER = re.compile(r"[ \t]*(?:\d{1,2}|[a-z])[.)](?:[ \t]+|$)")  # "1. ", "a) "
+# How a list item starts: its indent and marker (" - ", "  ", "1. "); empty for a plain line.
+LIST_SHAPE = re.compile(r"[ \t]*(?:[-–•*][ \t]+|\d{1,2}[.)][ \t]*)?(?<=[ \t])|")
 
 
 class RulesError(ValueError):
@@ -187,6 +196,8 @@ class PhraseCompiler:
         if not found:
             return frozenset({TOKEN.match(pieces[0].lower()).group()})
         key = found[1]
+        if key == "word":
+            raise RulesError(f"{where}: a phrase cannot start with <word> ({phrase})")
         if key in ("clock", "date"):
             return frozenset({NUMBER_KEY + (":" if key == "clock" else "/")})
         if key == "n":
@@ -259,11 +270,13 @@ class Element:
     not_alone: re.Pattern | None
     content_lead: re.Pattern | None
     exclude: int | None
+    exclude_after: int | None
     hypothetical: bool
     historical: bool
     negation_wins: bool
     negations_are_findings: bool
     join_next: bool
+    skip_other_services: bool
 
 
 class NoteReader:
@@ -313,9 +326,11 @@ class NoteReader:
         self.header = re.compile(
             rf"[ \t\u00a0*•>#\-–—]*(?:(?P<box>{box})[ \t]*)?(?P<h>{headers})"
             r"[ \t]*(?:#?\d{1,2}[ \t]*)?(?:\([^)\n]{0,40}\)[ \t]*)?"
-            r"(?::|[ \t]*[\-–—=](?=[ \t]|$)|(?=[ \t]*(?:\n|$))"
-            # a header and up to three more words before its colon: "Goals for today:"
-            r"|(?:[ \t]+[a-z][\w'/&\-]*){1,3}[ \t]*:)"
+            # a table cell: "| Purpose | tolerate WB for 30 min |"
+            r"(?::|[ \t]*[\-–—=](?=[ \t]|$)|[ \t]*(?P<cell>\|)|(?=[ \t]*(?:\n|$))"
+            # a header and up to four more words before its colon: "Goals for today:",
+            # "Rationale for the unlisted service:"
+            r"|(?:[ \t]+[a-z][\w'/&\-]*){1,4}[ \t]*:)"
         )
         self.yes = self.compiled(boxes, "yes", "[boxes].yes")
         self.no = self.compiled(boxes, "no", "[boxes].no")
@@ -331,6 +346,10 @@ class NoteReader:
         self.max_scope_after = number(
             context, "max_scope_words_after", "[context].max_scope_words_after", 4
         )
+        # The 97139 service, named in a list of services with only a pointer ("- 97139 per plan").
+        services = table(raw, "services")
+        self.service = self.listed(services, "code", "[services].code")
+        self.service_pointer = self.listed(services, "pointer", "[services].pointer")
         # 5. Elements.
         self.rules: dict[str, Element] = {}
         for name in elements:
@@ -357,19 +376,13 @@ class NoteReader:
                 credentials.get("not_after_title") or ["-"], "[credentials].not_after_title"
             )
         )
-        # One scan finds where any phrase could start: its first word is an index key.
-        letters = [k for k in self.keys_used if k[0].isalpha()]
-        others = [k for k in self.keys_used if not k[0].isalpha() and not k.startswith(NUMBER_KEY)]
-        alternatives = [r"\d+", *map(re.escape, sorted(others, key=len, reverse=True))]
-        if letters:
-            words = trie(
-                [
-                    [re.escape(k[0]), r"(?<![^\W\d_].)", *map(re.escape, k[1:]), r"(?![^\W\d_])"]
-                    for k in letters
-                ]
-            )
-            alternatives.append(words)
-        self.keys = re.compile("|".join(alternatives))
+        # One scan of the note's words (letters, numbers and the signs that start a phrase)
+        # finds where any phrase could start: its first word is an index key.
+        self.word_keys = frozenset(k for k in self.keys_used if not k.startswith(NUMBER_KEY))
+        signs = sorted({k for k in self.word_keys if not k[0].isalnum()})
+        self.words = re.compile(
+            r"[^\W\d_]+" + ("|[" + "".join(map(re.escape, signs)) + "]" if signs else "")
+        )
 
     def compiled(self, raw: dict, key: str, where: str) -> re.Pattern | None:
         """A list matched as a whole, at the start of (lower-case) content."""
@@ -429,6 +442,7 @@ class NoteReader:
             "negation_wins",
             "negations_are_findings",
             "join_next",
+            "skip_other_services",
         ):
             if not isinstance(raw.get(key, False), bool):
                 raise RulesError(f"[{name}].{key} must be true or false")
@@ -444,11 +458,13 @@ class NoteReader:
             not_alone=self.compiled(raw, "not_alone", f"[{name}].not_alone"),
             content_lead=self.compiled(raw, "content_lead", f"[{name}].content_lead"),
             exclude=self.listed(raw, "exclude", f"[{name}].exclude"),
+            exclude_after=self.listed(raw, "exclude_after", f"[{name}].exclude_after"),
             hypothetical=raw.get("hypothetical", False),
             historical=raw.get("historical", False),
             negation_wins=raw.get("negation_wins", False),
             negations_are_findings=raw.get("negations_are_findings", False),
             join_next=raw.get("join_next", False),
+            skip_other_services=raw.get("skip_other_services", False),
         )
 
     def read(self, text: str | None) -> tuple[str | None, ...]:
@@ -457,8 +473,10 @@ class NoteReader:
             return (None,) * len(self.elements)
         note = Note(self, text)
         return tuple(
-            note.signature() if name == "credentials" else note.find(self.rules[name])
-            for name in self.elements
+            [
+                note.signature() if name == "credentials" else note.find(self.rules[name])
+                for name in self.elements
+            ]
         )
 
 
@@ -479,20 +497,34 @@ class Note:
                     continue  # "..." or " . " ends nothing
                 space = max(low.rfind(" ", 0, at), low.rfind("\n", 0, at), low.rfind("\t", 0, at))
                 word = low[space + 1 : at].lstrip("([-*")
-                if len(word) == 1 and word.isalpha() or word in abbreviations:
+                if word in abbreviations:
                     continue
+                if len(word) == 1 and word.isalpha():
+                    # an initial ("A. Rivera"), unless a unit after a number ("within 30 s.")
+                    j = space
+                    while j >= 0 and low[j] in " \t":
+                        j -= 1
+                    if j < 0 or not low[j].isdigit():
+                        continue
                 ends.append(m.end())
             else:
                 ends.append(at)
             starts.append(m.end())
         ends.append(len(text))
         self.starts, self.ends = starts, ends
-        # Sections: (header start, header word start, content start, section, block).
+        # Sections: (header start, header word start, content start, section, block, reach):
+        # reach is where an inline header's content ends (its clause, or a table cell).
         headers = []
         match_header, section_of = reader.header.match, reader.section_of
         for start in starts:
             head = low[start : start + 64]
-            if ":" not in head and " -" not in head and "–" not in head and "\n" not in head:
+            if (
+                ":" not in head
+                and " -" not in head
+                and "–" not in head
+                and "\n" not in head
+                and "|" not in head
+            ):
                 if start + 64 < len(low) or not head.strip():
                     continue  # no ":" or " - " after a header, and not alone on its line
             m = match_header(low, start)
@@ -508,6 +540,11 @@ class Note:
                         and bool(LIST_ITEM.match(text, line_end + 1))
                     )
                 )
+                if m["cell"]:
+                    reach = low.find("|", m.end(), None if line_end < 0 else line_end)
+                    reach = (len(low) if line_end < 0 else line_end) if reach < 0 else reach
+                else:
+                    reach = ends[bisect_right(starts, start) - 1]
                 headers.append(
                     (
                         m.start("box") if m["box"] else m.start("h"),
@@ -515,38 +552,39 @@ class Note:
                         m.end(),
                         section,
                         block,
+                        reach,
                     )
                 )
         self.headers = headers
         self.header_starts = [h[0] for h in headers]
         # One scan finds where some phrase could start (its first word is a key of the index);
         # a phrase list is matched there when first asked for.
-        at: dict[str, list[int]] = {}
-        after_number = AFTER_NUMBER.match
+        at: defaultdict[str, list[int]] = defaultdict(list)
+        keys = reader.word_keys
+        for m in reader.words.finditer(low):  # words and signs
+            if (key := m[0]) in keys:
+                at[key].append(m.start())
         plain = NUMBER_KEY if NUMBER_KEY in reader.keys_used else None
-        for m in reader.keys.finditer(low):
-            key, pos = m.group(), m.start()
-            if key in at:
+        for m in NUMBER.finditer(low):  # numbers: by themselves, and by what follows them
+            pos = m.start()
+            if (key := m[0]) in keys:
                 at[key].append(pos)
-            else:
-                at[key] = [pos]
-            if key[0].isdigit():
-                right_after, after_all = after_number(low, m.end()).group(1, 2)
-                for number in (
-                    plain,
-                    right_after and NUMBER_KEY + right_after,
-                    after_all and NUMBER_KEY + after_all,
-                ):
-                    if number:
-                        positions = at.get(number)
-                        if positions is None:
-                            at[number] = [pos]
-                        elif positions[-1] != pos:
-                            positions.append(pos)
+            right_after, after_all = m.group(1, 2)
+            for number in (
+                plain,
+                right_after and NUMBER_KEY + right_after,
+                after_all and NUMBER_KEY + after_all,
+            ):
+                if number:
+                    positions = at[number]
+                    if not positions or positions[-1] != pos:
+                        positions.append(pos)
         self.at = at
         self.local_spans: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
         self.spans: dict[int, list[tuple[int, int]]] = {}
+        self.places: dict[int, list[int]] = {}  # list id -> where its phrases could start
         self._boxes: list[tuple[int, int, bool]] | None = None
+        self._other_services: list[tuple[int, int]] | None = None
 
     # -- where things are ---------------------------------------------------------------------
     def clause(self, pos: int) -> tuple[int, int]:
@@ -559,8 +597,8 @@ class Note:
         i = bisect_right(self.header_starts, pos) - 1
         if i < 0:
             return None
-        start, _, _, section, block = self.headers[i]
-        return section if block or self.clause(start) == self.clause(pos) else None
+        _, _, _, section, block, reach = self.headers[i]
+        return section if block or pos < reach else None
 
     def section_end(self, index: int) -> int:
         return self.headers[index + 1][0] if index + 1 < len(self.headers) else len(self.text)
@@ -591,27 +629,26 @@ class Note:
         """A phrase list's matches, in order, as finditer would give them (the longest at one
         place, none inside another): tried only where one of its first words was seen."""
         pattern, keys, case = self.r.by_list[ident]
-        at = self.at
-        if end is None:
-            places = [pos for key in keys & at.keys() for pos in at[key]]
-        else:
-            places = []
-            for key in keys & at.keys():
-                positions = at[key]
-                i = bisect_left(positions, start)
-                while i < len(positions) and positions[i] < end:
-                    places.append(positions[i])
-                    i += 1
-        if len(places) > 1:
-            places = sorted(set(places))
+        places = self.places.get(ident)
+        if places is None:
+            at = self.at
+            places = [pos for key in keys.intersection(at) for pos in at[key]]
+            places.sort()  # (a place seen twice is skipped when its first try matched)
+            self.places[ident] = places
+        if end is not None:
+            places = places[bisect_left(places, start) : bisect_left(places, end)]
+        if not places:
+            return []
         match, text = pattern.match, self.text if case else self.low
         hits = []
+        last = -1  # where the previous match ends
         for pos in places:
-            if hits and pos < hits[-1][1]:
+            if pos < last:
                 continue  # inside the previous match
             hit = match(text, pos) if end is None else match(text, pos, end)
             if hit:
-                hits.append(hit.span())
+                hits.append(span := hit.span())
+                last = span[1]
         return hits
 
     def boxes(self) -> list[tuple[int, int, bool]]:
@@ -621,6 +658,57 @@ class Note:
                 for m in self.r.box.finditer(self.low)
             ]
         return self._boxes
+
+    def other_service(self, pos: int) -> bool:
+        """pos is in another item of a list of services whose 97139 item is only a pointer
+        ("- 97139 per plan (see care plan)" beside "- Gait training 2 x 75 ft"): another
+        service, not the 97139 one. Items are the lines of the list, with the same indent and
+        marker."""
+        if self._other_services is None:
+            items: set[tuple[int, int]] = set()
+            r, low = self.r, self.low
+            if r.service is not None and r.service_pointer is not None:
+                done = -1  # the end of the list last read
+                for _, end in self.found(r.service):
+                    if end < done:
+                        continue
+                    ls = low.rfind("\n", 0, end) + 1
+                    le = low.find("\n", end)
+                    le = len(low) if le < 0 else le
+                    shape = self.shape(ls, le)
+                    if not shape or not self.found(r.service_pointer, end, le):
+                        continue
+                    siblings = self.siblings(ls, le, shape)
+                    items.update(siblings)
+                    done = max([le, *(b for _, b in siblings)])
+            self._other_services = sorted(items)
+        i = bisect_right(self._other_services, (pos, len(self.low) + 1)) - 1
+        return i >= 0 and pos < self._other_services[i][1]
+
+    def siblings(self, ls: int, le: int, shape: str) -> list[tuple[int, int]]:
+        """The lines next to ls..le that are items of the same list (the same indent and
+        marker), up to a line of another shape."""
+        low, out = self.low, []
+        a = ls
+        while a > 0:  # upwards
+            b = a - 1
+            a = low.rfind("\n", 0, b) + 1
+            if self.shape(a, b) != shape or not low[a:b].strip():
+                break
+            out.append((a, b))
+        b = le
+        while b < len(low):  # downwards
+            a = b + 1
+            b = low.find("\n", a)
+            b = len(low) if b < 0 else b
+            if self.shape(a, b) != shape or not low[a:b].strip():
+                break
+            out.append((a, b))
+        return out
+
+    def shape(self, a: int, b: int) -> str:
+        """A line's list shape: its indent and marker, any number as "#" ("1. " is "#. ")."""
+        return "".join("#" if c.isdigit() else c for c in LIST_SHAPE.match(self.low, a, b)[0])
 
     # -- context ------------------------------------------------------------------------------
     def out_of_scope(self, start: int, end: int, words: int) -> bool:
@@ -635,14 +723,26 @@ class Note:
         return any(p <= a and b <= q for p, q in self.found(self.r.pseudo, cs, ce))
 
     def preceded(self, ident: int | None, start: int) -> bool:
-        """A cue of this list before the finding, in its clause and in scope."""
+        """A cue of this list before the finding, in its clause and in scope. A cue that starts
+        before the finding and runs into it still counts ("not seen individually"); one that
+        starts inside it is part of the finding."""
         if ident is None:
             return False
         cs, ce = self.clause(start)
         for a, b in self.found(ident, cs, ce):
-            if b > start:
+            if a >= start:
                 break
             if not self.pseudo(a, b) and not self.out_of_scope(b, start, self.r.max_scope):
+                return True
+        return False
+
+    def follows(self, ident: int, start: int) -> bool:
+        """A phrase of this list before start in its clause, with no terminator between."""
+        cs, ce = self.clause(start)
+        for a, b in self.local(ident, cs, ce):
+            if a >= start:
+                break
+            if not any(b <= s and e <= start for s, e in self.found(self.r.terminators, cs, ce)):
                 return True
         return False
 
@@ -707,9 +807,10 @@ class Note:
         return len(WORD.findall(content)) >= max(element.content_words, 1)
 
     def first_content(self, index: int) -> tuple[int, int] | None:
-        """The content of a header: the rest of its clause, or for a header alone on its line,
-        the first clause after it that holds something (a list number alone does not)."""
-        _, _, content, _, block = self.headers[index]
+        """The content of a header: the rest of its clause (for a table row's header, the first
+        clause of the next cell), or for a header alone on its line, the first clause after it
+        that holds something (a list number alone does not)."""
+        _, _, content, _, block, _ = self.headers[index]
         end = self.section_end(index)
         i = bisect_right(self.starts, content) - 1
         a = content
@@ -731,8 +832,12 @@ class Note:
         for another reason (excluded, hypothetical, historical)."""
         if element.excluded_sections and self.section(start) in element.excluded_sections:
             return None
+        if element.skip_other_services and self.other_service(start):
+            return None
         if element.exclude is not None and self.local(element.exclude, *self.clause(start)):
             return None
+        if element.exclude_after is not None and self.follows(element.exclude_after, start):
+            return None  # "cont 2x/wk, STG indep stairs w/ rail": the stairs are the goal
         if (
             self.unticked(start, end)
             if element.negations_are_findings
@@ -750,7 +855,7 @@ class Note:
         if element.together_sections:
             windows += [
                 (content, self.section_end(i))
-                for i, (_, _, content, section, _) in enumerate(self.headers)
+                for i, (_, _, content, section, _, _) in enumerate(self.headers)
                 if section in element.together_sections
             ]
         for a, b in windows:
@@ -769,7 +874,7 @@ class Note:
         its first rule that has one (every finding is looked at when a negation wins)."""
         found: list[str] = []
         denied = False
-        for index, (hs, word, content, section, _) in enumerate(self.headers):
+        for index, (hs, word, content, section, _, _) in enumerate(self.headers):
             if section in element.sections and not self.unticked(word, content):
                 first = self.first_content(index)
                 if first and self.filled(element, *first) and not self.signed_clause(*first):

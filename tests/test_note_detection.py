@@ -43,6 +43,17 @@ CASES = [
     ("description", False, "Will trial BFR to R quad next visit."),
     ("description", False, "6 visits of standard STM to R knee without change."),
     ("description", False, "[ ] Technique: cupping to L upper trap, 4 cups"),
+    ("description", True, "O: Percussion device R quad/ITB 5 min."),
+    ("description", False, "cont 2x/wk x 4 wk per POC, STG indep stairs w/ rail."),  # the goal
+    ("description", False, "Vitals: SpO2 93% RA -> 90% after ambulation, recovered in 2 min."),
+    # a list of services whose 97139 item is only a pointer: the others are other services
+    (
+        "description",
+        False,
+        "Interventions:\n - Gait training with rollator 2 x 75 ft on carpet.\n"
+        " - 97139 per plan (see care plan).\n - Caregiver training on entry steps.",
+    ),
+    ("description", True, "Procedures: 97139 x 1\n   Detail: Cupping, 3 cups L shoulder, static"),
     # purpose: a functional aim or a measurable target
     ("purpose", True, "Goal: climb 12 stairs to her apartment."),
     ("purpose", True, "GOAL:\nLift 50-lb boxes from floor to shoulder."),
@@ -54,6 +65,10 @@ CASES = [
     ("purpose", False, "Goals: progressing toward goals."),
     ("purpose", False, "Goal: Pt will improve strength."),
     ("purpose", False, "[ ] Functional goal stated"),
+    ("purpose", False, "Goal status: ongoing"),
+    # a table row: the header's cell, then its content's cell
+    ("purpose", True, "| Purpose | tolerate L foot WB for 30 min to stand at her job |"),
+    ("purpose", False, "| Purpose | |"),
     # duration: the session's time or the plan's frequency or length
     ("duration", True, "IASTM R knee 18 min."),
     ("duration", True, "Time in 14:10 / out 14:52"),
@@ -70,6 +85,12 @@ CASES = [
     ("duration", False, "RTC Thursday. F/u next week."),
     ("duration", False, "Goal: walk 30 min to the store."),
     ("duration", False, "Standard manual therapy has plateaued for 3 wks."),
+    ("duration", True, "Start 0930 End 1005"),
+    ("duration", True, "Mirror therapy L hand, 4 x 5 min blocks."),  # minutes of its parts
+    ("duration", True, "cont 2x/wk x 4 wk per POC, STG indep stairs w/ rail."),
+    # "30 s." ends its sentence (a unit, not an initial): the goal after it is another one
+    ("duration", True, "Clocked 18 minutes, settling within 30 s. Goal: drive without dizziness."),
+    ("duration", False, "STG: walk 30 min to the store."),
     # rationale: why a nonstandard technique instead of standard care or a listed code
     ("rationale", True, "Std STM (97140) x 6 visits gave no lasting change; IASTM started."),
     ("rationale", True, "Rationale: allodynia prevents standard desensitization."),
@@ -80,6 +101,18 @@ CASES = [
     ("rationale", False, "A: Service medically necessary and requires skills of a PT."),
     ("rationale", False, "Rationale: skilled PT services medically necessary"),
     ("rationale", False, "[ ] No listed code describes service"),
+    ("rationale", True, "Regular treadmill walking gives her knee pain after two minutes."),
+    ("rationale", True, "Standard passive stretching (97140) increased her pain and cording."),
+    ("rationale", True, "std overground gait -> antalgic/pain 7/10, so unloaded."),
+    ("rationale", True, "Std soft tissue massage x 4 visits only gave him relief for an hour."),
+    ("rationale", True, "Group land ex was not tolerated (knee OA flare)."),
+    (
+        "rationale",
+        True,
+        "Rationale for the unlisted service: pt's desaturation with standard endurance "
+        "exercise stops every bout.",
+    ),
+    ("rationale", False, "Standard warm-up on bike, pain 2/10."),
     # credentials: a name with a credential, signed
     ("credentials", True, "-- A. Rivera OTR/L"),
     ("credentials", True, "IASTM R knee. J. Chen, PT"),
@@ -110,6 +143,9 @@ CASES = [
     ("involvement", False, "Pt not seen one-on-one today, group session."),
     ("involvement", False, "no 1:1 today (short staffed); pt did own HEP"),
     ("involvement", False, "Session type: [x] 1:1 [x] group\nComments: pt not seen 1:1."),
+    ("involvement", False, "Aquatic group (5 pts). Pt not seen individually."),
+    ("involvement", False, "Caregiver training: daughter instructed in guarding on the steps."),
+    ("involvement", True, "| Contact | 1:1, therapist present throughout |"),
 ]
 
 
@@ -213,6 +249,10 @@ def test_rules_can_be_edited_through_unlisted_note_rules(tmp_path, monkeypatch):
             lambda t: t.replace('sections = ["goals"]', 'sections = ["gaols"]'),
             "[purpose].sections names gaols, which [sections] does not define",
         ),
+        (
+            lambda t: t.replace('"only gave", "only gives",', '"<word> pain", "only gives",', 1),
+            "a phrase cannot start with <word>",
+        ),
     ],
 )
 def test_a_bad_rules_file_stops_with_a_clear_message(tmp_path, monkeypatch, change, message):
@@ -253,13 +293,19 @@ def scores(name: str) -> dict[str, tuple[float, float]]:
 
 
 # Measured with bench/notes_detection.py on 2026-12-07 (precision / recall):
-#   dev, 107 notes (the notes the rules were tuned on): 1.000 / 1.000 for every element.
-#   holdout, 86 notes: description 0.965 / 0.948, purpose 0.976 / 0.976, duration 1.000 / 0.931,
-#   rationale 1.000 / 0.765, credentials 1.000 / 1.000, involvement 0.956 / 1.000.
-# Rationale's recall on the holdout is under the 0.9 target: expected to fail, and strict, so
-# that the mark has to go once the rules (or freshly written holdout notes) reach the target.
-# docs/note-detection.md tells the history of that figure.
-SHORT_OF_TARGET = {("labelled-holdout.jsonl", "rationale"): "holdout recall 0.765 (2026-12-07)"}
+#   dev, 193 notes (dev-001..193, the notes the rules were tuned on): 1.000 / 1.000 for every
+#   element.
+#   holdout, 130 notes (hold-201..330, written fresh by a labeller who never saw the detector):
+#   description 0.887 / 0.875, purpose 0.984 / 0.955, duration 0.983 / 0.894,
+#   rationale 0.983 / 0.952, credentials 0.985 / 0.928, involvement 0.955 / 1.000.
+# The holdout figures under the 0.9 target are expected to fail, and strictly, so that a mark has
+# to go once the rules (or freshly written holdout notes) reach the target. The list holds
+# exactly the figures under 0.9; which holdout notes miss was not looked at.
+# docs/note-detection.md tells the history of these figures.
+SHORT_OF_TARGET = {
+    ("labelled-holdout.jsonl", "description"): "holdout precision 0.887, recall 0.875 (2026-12-07)",
+    ("labelled-holdout.jsonl", "duration"): "holdout recall 0.894 (2026-12-07)",
+}
 
 
 @pytest.mark.parametrize(
