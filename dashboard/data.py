@@ -345,14 +345,27 @@ class Data:
 
     def findings(self, view: View) -> pl.DataFrame:
         """The rule findings on the view's lines, riskiest claims first (queries/rules.py)."""
+        return self.from_rules(("findings", view.filters),
+                               lambda cursor: rules.findings(cursor, view.filters))
+
+    def fact_gaps(self) -> pl.DataFrame:
+        """The facts the rules lacked (queries/rules.py fact_gaps)."""
+        return self.from_rules(("fact_gaps",), rules.fact_gaps)
+
+    def worklist_claims(self) -> int:
+        """How many claims the worklist shows ([ranking] worklist_claims of the rules file)."""
+        return self.from_rules(("worklist_claims",), rules.worklist_claims)
+
+    def from_rules(self, key: tuple, read: Callable):
+        """What `read` makes of the rule marts, cached; NoData when they are not built yet."""
         self.require("findings")
-        def make() -> pl.DataFrame:
+        def make():
             with self.cursor() as cursor:
                 try:
-                    return rules.findings(cursor, view.filters)
+                    return read(cursor)
                 except duckdb.CatalogException:
                     raise NoData(STALE) from None
-        return self.cached(("findings", view.filters), make)
+        return self.cached(key, make)
 
     def top(self, ordered: pl.LazyFrame, limit: int, sort: list[str],
             descending: list[bool]) -> pl.DataFrame:  # fmt: skip

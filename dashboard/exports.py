@@ -258,7 +258,7 @@ def register(server: Flask, data: Data, store: AccessStore) -> None:
         """The audit packet of the rule worklist under the link's filters."""
         data.require("findings")
         return packet_file(data, store, fmt, lambda cursor: packet.worklist_packet(
-            cursor, data_view(data).filters))
+            cursor, data_view(data).filters, top=data.worklist_claims()))
 
     @server.route("/export/claim/<int:claim_id>.xlsx")
     def export_claim(claim_id: int):

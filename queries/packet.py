@@ -66,20 +66,14 @@ class Packet:
     charts: list[Chart]
     appraisal: list[tuple[str, str, object]] | None = None  # (figure, label, value)
     appraisal_note: str | None = None  # why there is no appraisal (sample not reviewed)
+    # The attribute limits (sampling.appraise_attributes' intervals), for the PDF's table.
+    attribute_limits: list[dict] | None = None
     made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
 
 
-def figure_kind(name: str, value) -> str:
-    """How an appraisal figure is shown: text, rate, count, number (1 decimal) or money."""
-    if isinstance(value, str):
-        return "text"
-    if "error_rate" in name or (name.startswith("attributes.") and "sided" in name):
-        return "rate"
-    if name.endswith(("degrees_of_freedom", "projected_errors")):
-        return "number"
-    if name.endswith(("frame_size", "sample_size", "errors")):
-        return "count"
-    return "money"
+# How an appraisal figure is shown (text, rate, count, number or money): the writer formats the
+# workbook's cells and the PDF's figures by it.
+figure_kind = sampling.figure_kind
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
@@ -132,9 +126,11 @@ def sum_chart(lines: pl.DataFrame, by: str, value: str, title: str) -> Chart:
 # A recorded sample
 
 
-def sample_packet(con: duckdb.DuckDBPyConnection, sample_id: int) -> Packet:
+def sample_packet(con: duckdb.DuckDBPyConnection, sample_id: int,
+                  method: str = "hypergeometric") -> Packet:  # fmt: skip
     """The packet of a recorded sample: how it was drawn, its frame, its lines with detail and
-    review results, the findings on them and the appraisal (when every line is reviewed)."""
+    review results, the findings on them and the appraisal (when every line is reviewed; the
+    attribute limits by `method`, hypergeometric or binomial)."""
     record = sampling.sample_record(con, sample_id)
     if record is None:
         raise PacketError(f"there is no sample {sample_id}")
@@ -176,7 +172,7 @@ def sample_packet(con: duckdb.DuckDBPyConnection, sample_id: int) -> Packet:
     reviewed = lines.filter(pl.col("audited_amount").is_not_null())
     appraisal, note, result = None, None, None
     try:
-        result = sampling.appraise(con, sample_id)
+        result = sampling.appraise(con, sample_id, method=method)
         appraisal = sampling.appraisal_rows(result)
     except sampling.SamplingError as exc:
         note = f"not appraised: {exc}"
@@ -218,8 +214,12 @@ def sample_packet(con: duckdb.DuckDBPyConnection, sample_id: int) -> Packet:
     ]
     if result is not None:
         v = result["variables"]
-        summary += [("estimated overpayment (point estimate)", round_money(v["point_estimate"])),
-                    ("90% one-sided lower limit", round_money(v["one_sided_lower"]))]
+        summary += [
+            ("estimated overpayment (point estimate)", sampling.to_cents(v["point_estimate"])),
+            *[(sampling.limit_label(key, v["confidence"]), sampling.to_cents(v[key]))
+              for key in ("one_sided_lower", "two_sided_lower")],
+            ("attribute limits", result["attributes"]["limits"]),
+        ]  # fmt: skip
     else:
         summary.append(("appraisal", note))
 
@@ -234,11 +234,8 @@ def sample_packet(con: duckdb.DuckDBPyConnection, sample_id: int) -> Packet:
                           "not reviewed yet)")  # fmt: skip
     return Packet("sample", f"sample-{sample_id}", f"Audit packet: sample {sample_id}", summary,
                   frame, lines, found, [chart, findings_chart(found, "sampled lines")],
-                  appraisal, note)  # fmt: skip
-
-
-def round_money(value: float) -> Decimal:
-    return Decimal(str(round(value, 2))).quantize(Decimal("0.01"))
+                  appraisal, note,
+                  result["attributes"]["intervals"] if result is not None else None)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,32 +243,41 @@ def round_money(value: float) -> Decimal:
 
 
 def worklist_packet(con: duckdb.DuckDBPyConnection, filters: Filters,
-                    min_score: float | None = None) -> Packet:  # fmt: skip
+                    min_score: float | None = None, top: int | None = None) -> Packet:  # fmt: skip
     """The packet of a worklist selection: the lines the filters select (the frame), those of
-    claims with a rule finding and a risk score of at least min_score (the selected lines, riskiest
-    claims first) with their detail, and the findings on them. No sampling, no appraisal."""
+    the claims with a rule finding (and a severity score of at least min_score), the first `top`
+    of them by dollars at risk (all when top is None), with their detail, and the findings on
+    them. No sampling, no appraisal."""
     frame = frame_lines(con, filters)
     chosen = pl.col("claim_findings") > 0
     if min_score is not None:
         chosen = chosen & (pl.col("claim_score").cast(pl.Float64) >= min_score)
+    if top is not None:
+        kept = (frame.filter(chosen).select("claim_id", "worklist_rank").unique()
+                .sort("worklist_rank").head(top)["claim_id"])  # fmt: skip
+        chosen = chosen & pl.col("claim_id").is_in(kept.implode())
     frame = frame.with_columns(in_worklist=chosen)
-    picked = (frame.filter("in_worklist")
-              .sort(["claim_score", "claim_id", "claim_line_id"], descending=[True, False, False])
-              .select("claim_line_id", "claim_score", "claim_findings"))  # fmt: skip
+    picked = (frame.filter("in_worklist").sort(["worklist_rank", "claim_line_id"])
+              .select("claim_line_id", "claim_dollars_at_risk", "claim_score",
+                      "claim_findings"))  # fmt: skip
     ids = picked["claim_line_id"].to_list()
     found = findings_of(con, ids)
     detail = line_detail(con, ids)
     lines = (picked.join(detail, on="claim_line_id", how="left", maintain_order="left")
              .join(rules_per_line(found), on="claim_line_id", how="left", maintain_order="left")
              .with_columns(pl.col("findings").fill_null(0)))
-    lines = lines.select("claim_score", "claim_findings", *DETAIL_COLUMNS, "findings", "rules")
+    lines = lines.select("claim_dollars_at_risk", "claim_score", "claim_findings",
+                         *DETAIL_COLUMNS, "findings", "rules")
+    frame = frame.drop("worklist_rank")
     stamp = dt.date.today().isoformat()
     summary: list[tuple[str, object]] = [
         ("packet", "worklist selection"),
         ("made", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
         ("made by", f"unlisted {__version__}"),
         *[(f"filter {k}", v) for k, v in filters.in_words()],
-        ("minimum claim risk score", "none (claims with a finding)" if min_score is None
+        ("claims", "every claim with a finding" if top is None
+         else f"the first {top:,} by dollars at risk"),
+        ("minimum claim severity score", "none (claims with a finding)" if min_score is None
          else min_score),
         ("frame size (lines)", frame.height),
         ("frame net paid", money_sum(frame["net_paid"])),

@@ -18,15 +18,26 @@ width of the interval for the mean overpayment per line, dollars); with the fini
 correction n = n0 / (1 + n0 / N), rounded up. (Attributes: n0 = z^2 p (1 - p) / E^2, same fpc.)
 
 Appraisal.
-- Attributes: errors k of n reviewed lines; rate k/n with exact binomial (Clopper-Pearson)
-  limits from the beta distribution, two-sided 90% and one-sided 90%, no finite population
-  correction (conservative). Stratified: each stratum exact; the overall rate is the weighted
-  sum(N_h p_h)/N with normal-approximation limits (variance with fpc).
+- Attributes, unrestricted (as RAT-STATS's unrestricted attribute appraisal): errors k of n
+  reviewed lines drawn without replacement from a frame of N; point estimate N k/n lines in
+  error. Exact hypergeometric limits for K, the lines in error in the frame, at 80, 90 and 95%,
+  one- and two-sided: lower limit = the smallest K with P(X >= k | N, K, n) > alpha, upper limit
+  = the largest K with P(X <= k | N, K, n) > alpha, alpha = 1 - confidence one-sided and
+  (1 - confidence)/2 for each limit of a two-sided interval; whole lines, and rates K/N. Found by
+  binary search over K (each tail is monotone in K); a tail within 1e-9 of alpha is decided with
+  exact fractions. Option: exact binomial (Clopper-Pearson) limits of the rate, no finite
+  population correction, times N.
+- Attributes, stratified: point estimate sum N_h k_h/n_h; limits: each stratum's exact limits
+  at alpha/L (L strata) added up. Bonferroni: all strata's limits hold together with probability
+  at least 1 - alpha, so the sums do; conservative, and never "0 to 0" when no line is in error.
 - Variables: overpayment d = paid - audited per line (difference estimator). Unrestricted: mean,
   SD (n - 1), SE = s / sqrt(n) sqrt(1 - n/N), point estimate N mean, limits N (mean -/+ t SE)
   with Student t on n - 1 degrees of freedom: one-sided 90% (t 0.90) and two-sided 90% (t 0.95).
   Stratified: T = sum N_h mean_h, Var(T) = sum N_h^2 (1 - n_h/N_h) s_h^2 / n_h, t with
-  Satterthwaite's degrees of freedom (n - L when the variance is zero).
+  Satterthwaite's degrees of freedom (n - L when the variance is zero). The one-sided 90% lower
+  limit is what CMS contractors demand (Medicare Program Integrity Manual, ch. 8, 8.4.5.1), the
+  two-sided 90% lower limit what HHS-OIG's Office of Audit Services recommends; both are labelled
+  so wherever they are printed.
 """
 
 from __future__ import annotations
@@ -36,7 +47,7 @@ import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import duckdb
@@ -51,8 +62,22 @@ FRAME_COLUMNS = ("claim_line_id", "payer_id", "rendering_npi", "net_paid")
 STRATIFY = ("payer", "provider", "paid")
 ALLOCATIONS = ("proportional", "equal")
 CONFIDENCE = 0.90
-ATTRIBUTE_LIMITS = "exact binomial (Clopper-Pearson), no finite population correction"
-STRATIFIED_ATTRIBUTE_LIMITS = "normal approximation with finite population correction"
+CENT = Decimal("0.01")
+# Attribute limits are given at each of these levels, one- and two-sided, as RAT-STATS does.
+CONFIDENCE_LEVELS = (0.80, 0.90, 0.95)
+SIDES = ("one-sided", "two-sided")
+ATTRIBUTE_METHODS = ("hypergeometric", "binomial")
+ATTRIBUTE_LIMITS = {
+    "hypergeometric": "exact hypergeometric over the frame (as RAT-STATS unrestricted attribute "
+                      "appraisal)",
+    "binomial": "exact binomial (Clopper-Pearson), no finite population correction",
+}  # fmt: skip
+STRATIFIED_ATTRIBUTE_LIMITS = {
+    "hypergeometric": "exact hypergeometric limits of each stratum at alpha / L (L strata), "
+                      "added up (Bonferroni, conservative)",
+    "binomial": "exact binomial (Clopper-Pearson) limits of each stratum at alpha / L (L strata), "
+                "times N_h, added up (Bonferroni, conservative)",
+}  # fmt: skip
 VARIABLE_LIMITS = "Student t, n - 1 degrees of freedom, finite population correction"
 STRATIFIED_VARIABLE_LIMITS = "Student t, Satterthwaite degrees of freedom, finite population " \
     "correction"  # fmt: skip
@@ -320,50 +345,156 @@ def sample_size_attributes(frame_size: int, rate: float, precision: float,
 # Appraisal
 
 
-def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> dict:
-    """Exact binomial limits for k successes in n: two-sided and one-sided at `confidence`."""
-    alpha = 1 - confidence
+def alpha_of(confidence: float, sides: str) -> Fraction:
+    """The probability each limit may miss: 1 - confidence for a one-sided limit, half of it for
+    each limit of a two-sided interval. Exact (0.9 is 9/10, not the nearest double) so that a
+    tail probability equal to alpha is recognised as equal."""
+    if sides not in SIDES:
+        raise SamplingError(f"sides must be one of {', '.join(SIDES)}")
+    missed = 1 - Fraction(str(confidence))
+    return missed if sides == "one-sided" else missed / 2
 
-    def lower(a: float) -> float:
-        return 0.0 if k == 0 else float(stats.beta.ppf(a, k, n - k + 1))
 
-    def upper(a: float) -> float:
-        return 1.0 if k == n else float(stats.beta.ppf(1 - a, k + 1, n - k))
+def exact_at_most(k: int, frame_size: int, in_error: int, n: int) -> Fraction:
+    """P(X <= k) for X the errors in n lines drawn without replacement from frame_size lines of
+    which in_error are in error, as an exact fraction."""
+    favourable = sum(math.comb(in_error, j) * math.comb(frame_size - in_error, n - j)
+                     for j in range(k + 1))  # fmt: skip
+    return Fraction(favourable, math.comb(frame_size, n))
 
-    return {"two_sided_lower": lower(alpha / 2), "two_sided_upper": upper(alpha / 2),
-            "one_sided_lower": lower(alpha), "one_sided_upper": upper(alpha)}  # fmt: skip
+
+def above(tail: float, exact, alpha: Fraction) -> bool:
+    """tail > alpha. The floating tail decides unless it is within rounding of alpha; there the
+    exact rational tail does, so that a tail equal to alpha is never counted as above it."""
+    if abs(tail - float(alpha)) > 1e-9:
+        return tail > alpha
+    return exact() > alpha
+
+
+def hypergeometric_lower(k: int, n: int, frame_size: int, alpha: Fraction) -> int:
+    """Smallest K (lines in error in the frame) with P(X >= k | N, K, n) > alpha.
+
+    P(X >= k) grows with K, so a binary search over K in [k, N - n + k] finds it (at the top of
+    that range every unsampled line is in error and P = 1)."""
+    if k == 0:
+        return 0
+
+    def enough(K: int) -> bool:
+        tail = float(stats.hypergeom.sf(k - 1, frame_size, K, n))
+        return above(tail, lambda: 1 - exact_at_most(k - 1, frame_size, K, n), alpha)
+
+    low, high = k, frame_size - n + k
+    while low < high:
+        middle = (low + high) // 2
+        if enough(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def hypergeometric_upper(k: int, n: int, frame_size: int, alpha: Fraction) -> int:
+    """Largest K with P(X <= k | N, K, n) > alpha.
+
+    P(X <= k) falls as K grows; at K = k it is 1, so a binary search over [k, N - n + k] finds
+    it."""
+
+    def enough(K: int) -> bool:
+        tail = float(stats.hypergeom.cdf(k, frame_size, K, n))
+        return above(tail, lambda: exact_at_most(k, frame_size, K, n), alpha)
+
+    low, high = k, frame_size - n + k
+    while low < high:
+        middle = (low + high + 1) // 2
+        if enough(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def clopper_pearson(k: int, n: int, alpha: float) -> tuple[float, float]:
+    """Exact binomial (Clopper-Pearson) lower and upper limits of the rate, each missing with
+    probability alpha."""
+    lower = 0.0 if k == 0 else float(stats.beta.ppf(alpha, k, n - k + 1))
+    upper = 1.0 if k == n else float(stats.beta.ppf(1 - alpha, k + 1, n - k))
+    return lower, upper
+
+
+def attribute_limits(k: int, n: int, frame_size: int, alpha: Fraction,
+                     method: str = "hypergeometric") -> tuple[float, float]:  # fmt: skip
+    """Lower and upper limits of the lines in error in the frame, each missing with probability
+    alpha: whole lines (hypergeometric), or N times the binomial limits of the rate."""
+    if method == "hypergeometric":
+        return (hypergeometric_lower(k, n, frame_size, alpha),
+                hypergeometric_upper(k, n, frame_size, alpha))  # fmt: skip
+    if method == "binomial":
+        lower, upper = clopper_pearson(k, n, float(alpha))
+        return lower * frame_size, upper * frame_size
+    raise SamplingError(f"the attribute method must be one of {', '.join(ATTRIBUTE_METHODS)}")
+
+
+def interval(sides: str, confidence: float, lower, upper, frame_size: int) -> dict:
+    return {"sides": sides, "confidence": confidence, "lower": lower, "upper": upper,
+            "lower_rate": lower / frame_size, "upper_rate": upper / frame_size}  # fmt: skip
+
+
+def check_attributes(errors: int, n: int, frame_size: int, method: str) -> None:
+    if method not in ATTRIBUTE_METHODS:
+        raise SamplingError(f"the attribute method must be one of {', '.join(ATTRIBUTE_METHODS)}")
+    if n < 1:
+        raise SamplingError("no reviewed line to appraise")
+    if not 0 <= errors <= n <= frame_size:
+        raise SamplingError(f"{errors} errors in {n} lines of a frame of {frame_size} lines: "
+                            "need 0 <= errors <= lines <= frame")  # fmt: skip
 
 
 def appraise_attributes(errors: int, n: int, frame_size: int,
-                        confidence: float = CONFIDENCE) -> dict:  # fmt: skip
-    if n < 1:
-        raise SamplingError("no reviewed line to appraise")
-    limits = clopper_pearson(errors, n, confidence)
-    result = {"sample_size": n, "errors": errors, "frame_size": frame_size,
-              "error_rate": errors / n, **limits,
-              "projected_errors": frame_size * errors / n,
-              "limits": ATTRIBUTE_LIMITS, "confidence": confidence}  # fmt: skip
-    for name in limits:
-        result[f"projected_{name}"] = limits[name] * frame_size
-    return result
+                        method: str = "hypergeometric") -> dict:  # fmt: skip
+    """Unrestricted attribute appraisal, as RAT-STATS's: `errors` of n lines drawn without
+    replacement from a frame of N lines. Point estimate N k/n lines in error (rate k/n); exact
+    limits for the lines in error in the frame at 80, 90 and 95%, one- and two-sided.
+
+    Hypergeometric (the default): lower limit = the smallest K with P(X >= k | N, K, n) > alpha,
+    upper limit = the largest K with P(X <= k | N, K, n) > alpha, X hypergeometric (N lines, K in
+    error, n drawn); alpha = 1 - confidence one-sided, (1 - confidence)/2 for each limit of a
+    two-sided interval. The limits are whole lines; their rates are K/N. Binomial: Clopper-Pearson
+    limits of the rate (no finite population correction, wider), times N."""
+    check_attributes(errors, n, frame_size, method)
+    intervals = []
+    for sides in SIDES:
+        for confidence in CONFIDENCE_LEVELS:
+            lower, upper = attribute_limits(errors, n, frame_size, alpha_of(confidence, sides),
+                                            method)  # fmt: skip
+            intervals.append(interval(sides, confidence, lower, upper, frame_size))
+    return {"sample_size": n, "errors": errors, "frame_size": frame_size,
+            "error_rate": errors / n, "projected_errors": frame_size * errors / n,
+            "method": method, "limits": ATTRIBUTE_LIMITS[method],
+            "intervals": intervals}  # fmt: skip
 
 
 def appraise_attributes_stratified(strata: list[tuple[int, int, int]],
-                                   confidence: float = CONFIDENCE) -> dict:  # fmt: skip
-    """strata: (N_h, n_h, errors_h). Weighted rate sum(N_h p_h)/N, normal limits with fpc."""
+                                   method: str = "hypergeometric") -> dict:  # fmt: skip
+    """strata: (N_h, n_h, errors_h). Point estimate sum N_h k_h / n_h lines in error, rate that
+    over N. Limits: each stratum's exact limit (as appraise_attributes, same method) at
+    alpha / L for L strata, added up. By Bonferroni's inequality every stratum's limits hold
+    together with probability at least 1 - alpha, so the sums do too: conservative, and with no
+    error anywhere the upper limit is still the errors a stratum could hide (not 0)."""
+    for N, n, k in strata:
+        check_attributes(k, n, N, method)
     total = sum(N for N, _, _ in strata)
-    rate = sum(N * k / n for N, n, k in strata) / total
-    variance = sum((N / total) ** 2 * (1 - n / N) * (k / n) * (1 - k / n) / (n - 1)
-                   for N, n, k in strata if n > 1)  # fmt: skip
-    se = math.sqrt(variance)
-    z1, z2 = stats.norm.ppf(confidence), stats.norm.ppf(1 - (1 - confidence) / 2)
-    clip = lambda x: min(1.0, max(0.0, float(x)))  # noqa: E731
+    projected = sum(N * k / n for N, n, k in strata)
+    intervals = []
+    for sides in SIDES:
+        for confidence in CONFIDENCE_LEVELS:
+            alpha = alpha_of(confidence, sides) / len(strata)
+            limits_h = [attribute_limits(k, n, N, alpha, method) for N, n, k in strata]
+            intervals.append(interval(sides, confidence, sum(low for low, _ in limits_h),
+                                      sum(high for _, high in limits_h), total))  # fmt: skip
     return {"sample_size": sum(n for _, n, _ in strata), "errors": sum(k for _, _, k in strata),
-            "frame_size": total, "error_rate": rate, "standard_error": se,
-            "two_sided_lower": clip(rate - z2 * se), "two_sided_upper": clip(rate + z2 * se),
-            "one_sided_lower": clip(rate - z1 * se), "one_sided_upper": clip(rate + z1 * se),
-            "projected_errors": rate * total, "limits": STRATIFIED_ATTRIBUTE_LIMITS,
-            "confidence": confidence}  # fmt: skip
+            "frame_size": total, "error_rate": projected / total, "projected_errors": projected,
+            "method": method, "limits": STRATIFIED_ATTRIBUTE_LIMITS[method],
+            "intervals": intervals}  # fmt: skip
 
 
 def limits(point: float, se: float, df: float, confidence: float) -> dict:
@@ -455,9 +586,12 @@ def frame_check(con: duckdb.DuckDBPyConnection, record: dict) -> dict:
             "frame_total_paid": record["frame_total_paid"]}  # fmt: skip
 
 
-def appraise(con: duckdb.DuckDBPyConnection, sample_id: int,
-             confidence: float = CONFIDENCE) -> dict:  # fmt: skip
-    """Attribute and variable appraisal of a fully reviewed sample."""
+def appraise(con: duckdb.DuckDBPyConnection, sample_id: int, confidence: float = CONFIDENCE,
+             method: str = "hypergeometric") -> dict:  # fmt: skip
+    """Attribute appraisal (`method`: hypergeometric or binomial limits) and variable appraisal
+    (at `confidence`) of a fully reviewed sample."""
+    if method not in ATTRIBUTE_METHODS:
+        raise SamplingError(f"the attribute method must be one of {', '.join(ATTRIBUTE_METHODS)}")
     record = sample_record(con, sample_id)
     if record is None:
         raise SamplingError(f"there is no sample {sample_id}")
@@ -476,61 +610,147 @@ def appraise(con: duckdb.DuckDBPyConnection, sample_id: int,
               }  # fmt: skip
     if record["method"] == "unrestricted":
         result["attributes"] = appraise_attributes(
-            int(lines["in_error"].sum()), lines.height, record["frame_size"], confidence)
+            int(lines["in_error"].sum()), lines.height, record["frame_size"], method)
         result["variables"] = appraise_variables(
             lines["overpayment"].to_list(), record["frame_size"], confidence)
         return result
     strata = json.loads(record["strata"])["strata"]
     by_name = {s: g for (s,), g in lines.group_by("stratum")}
-    attribute_strata, variable_strata, per_stratum = [], [], []
+    attribute_strata, variable_strata = [], []
     for s in strata:
         group = by_name[s["stratum"]]
-        N, n, k = s["frame_size"], group.height, int(group["in_error"].sum())
-        attribute_strata.append((N, n, k))
-        variable_strata.append((N, group["overpayment"].to_list()))
-        per_stratum.append({"stratum": s["stratum"],
-                            "attributes": appraise_attributes(k, n, N, confidence)})
-    result["attributes"] = appraise_attributes_stratified(attribute_strata, confidence)
+        attribute_strata.append((s["frame_size"], group.height, int(group["in_error"].sum())))
+        variable_strata.append((s["frame_size"], group["overpayment"].to_list()))
+    result["attributes"] = appraise_attributes_stratified(attribute_strata, method)
     result["variables"] = appraise_variables_stratified(variable_strata, confidence)
-    for row, s in zip(result["variables"]["strata"], per_stratum, strict=True):
+    for row, s, (_, n, k) in zip(result["variables"]["strata"], strata, attribute_strata,
+                                 strict=True):  # fmt: skip
         row["stratum"] = s["stratum"]
-        row["error_rate"] = s["attributes"]["error_rate"]
-        row["errors"] = s["attributes"]["errors"]
+        row["errors"] = k
+        row["error_rate"] = k / n
     return result
 
 
-# Labels of the appraisal figures, in the order printed (audit CLI) and written (audit packet).
-APPRAISAL_ROWS = (
-    ("attributes", "sample_size", "lines reviewed"),
-    ("attributes", "errors", "lines in error"),
-    ("attributes", "error_rate", "error rate"),
-    ("attributes", "one_sided_lower", "error rate, 90% one-sided lower"),
-    ("attributes", "one_sided_upper", "error rate, 90% one-sided upper"),
-    ("attributes", "two_sided_lower", "error rate, 90% two-sided lower"),
-    ("attributes", "two_sided_upper", "error rate, 90% two-sided upper"),
-    ("attributes", "projected_errors", "projected lines in error (frame)"),
-    ("attributes", "limits", "attribute limits"),
-    ("variables", "frame_size", "frame lines (N)"),
-    ("variables", "sample_overpayment", "overpayment in the sample"),
-    ("variables", "mean", "mean overpayment per line"),
-    ("variables", "sd", "standard deviation"),
-    ("variables", "point_estimate", "point estimate (frame)"),
-    ("variables", "standard_error", "standard error (frame)"),
-    ("variables", "degrees_of_freedom", "degrees of freedom"),
-    ("variables", "one_sided_lower", "90% one-sided lower limit"),
-    ("variables", "one_sided_upper", "90% one-sided upper limit"),
-    ("variables", "two_sided_lower", "90% two-sided lower limit"),
-    ("variables", "two_sided_upper", "90% two-sided upper limit"),
-    ("variables", "limits", "variable limits"),
+# ---------------------------------------------------------------------------------------------
+# The figures as printed (audit CLI), written (audit packet) and shown (Sampling pages)
+
+# Whose demand each 90% lower limit of the overpayment is, with the source that says so.
+CMS_LOWER_LIMIT = "CMS contractors, PIM ch. 8 §8.4.5.1"
+OIG_LOWER_LIMIT = "HHS-OIG Office of Audit Services"
+ATTRIBUTE_ROWS = (
+    ("sample_size", "lines reviewed"),
+    ("errors", "lines in error"),
+    ("error_rate", "error rate"),
+    ("projected_errors", "projected lines in error (frame)"),
+    ("limits", "attribute limits"),
+)
+VARIABLE_ROWS = (
+    ("frame_size", "frame lines (N)"),
+    ("sample_overpayment", "overpayment in the sample"),
+    ("mean", "mean overpayment per line"),
+    ("sd", "standard deviation"),
+    ("point_estimate", "point estimate (frame)"),
+    ("standard_error", "standard error (frame)"),
+    ("degrees_of_freedom", "degrees of freedom"),
+    ("one_sided_lower", None),
+    ("two_sided_lower", None),
+    ("one_sided_upper", None),
+    ("two_sided_upper", None),
+    ("limits", "variable limits"),
+)
+STRATUM_ROWS = (
+    ("frame_size", "frame lines"),
+    ("sample_size", "lines reviewed"),
+    ("errors", "lines in error"),
+    ("error_rate", "error rate"),
+    ("mean", "mean overpayment per line"),
+    ("sd", "standard deviation"),
+    ("point_estimate", "point estimate (stratum)"),
 )
 
 
-def appraisal_rows(result: dict) -> list[tuple[str, str, object]]:
+def limit_label(key: str, confidence: float) -> str:
+    """'lower limit, one-sided 90%' for one_sided_lower, naming at 90% who demands that limit:
+    CMS contractors the one-sided lower limit, HHS-OIG the two-sided one (README)."""
+    sides, bound = key.rsplit("_", 1)
+    label = f"{bound} limit, {sides.replace('_', '-')} {confidence:.0%}"
+    who = {"one_sided_lower": CMS_LOWER_LIMIT, "two_sided_lower": OIG_LOWER_LIMIT}.get(key)
+    return f"{label} ({who})" if who and math.isclose(confidence, 0.90) else label
+
+
+def interval_name(part: str, found: dict) -> str:
+    """attributes.one_sided_90: the figure names of one interval's limits start so."""
+    return f"{part}.{found['sides'].replace('-', '_')}_{round(found['confidence'] * 100)}"
+
+
+def interval_rows(part: str, intervals: list[dict]) -> list[tuple[str, str, object]]:
     rows = []
-    for part, key, label in APPRAISAL_ROWS:
-        if key in result[part]:
-            rows.append((f"{part}.{key}", label, result[part][key]))
-    for s in result["variables"].get("strata", []):
-        for key in ("frame_size", "sample_size", "errors", "mean", "sd", "point_estimate"):
-            rows.append((f"stratum[{s['stratum']}].{key}", f"{s['stratum']}: {key}", s[key]))
+    for found in intervals:
+        name, level = interval_name(part, found), f"{found['confidence']:.0%} {found['sides']}"
+        rows += [
+            (f"{name}.low_errors", f"lines in error in the frame, {level} lower limit",
+             found["lower"]),
+            (f"{name}.high_errors", f"lines in error in the frame, {level} upper limit",
+             found["upper"]),
+            (f"{name}.low_rate", f"error rate, {level} lower limit", found["lower_rate"]),
+            (f"{name}.high_rate", f"error rate, {level} upper limit", found["upper_rate"]),
+        ]  # fmt: skip
     return rows
+
+
+def appraisal_rows(result: dict) -> list[tuple[str, str, object]]:
+    """(figure, label, value) of every appraisal figure, in the order printed."""
+    attributes, variables = result["attributes"], result["variables"]
+    rows = [(f"attributes.{key}", label, attributes[key]) for key, label in ATTRIBUTE_ROWS]
+    rows += interval_rows("attributes", attributes["intervals"])
+    for key, label in VARIABLE_ROWS:
+        if key in variables:
+            rows.append((f"variables.{key}", label or limit_label(key, variables["confidence"]),
+                         variables[key]))  # fmt: skip
+    for s in variables.get("strata", []):
+        for key, label in STRATUM_ROWS:
+            rows.append((f"stratum[{s['stratum']}].{key}", f"{s['stratum']}: {label}", s[key]))
+    return rows
+
+
+def figure_kind(name: str, value) -> str:
+    """How a figure is shown: text, rate, count (whole), number (1 decimal) or money. Decided
+    by the figure's last name part (a stratum's name may hold anything)."""
+    if isinstance(value, str):
+        return "text"
+    last = name.rsplit(".", 1)[-1]
+    if last.endswith("rate"):
+        return "rate"
+    if last in ("frame_size", "sample_size", "errors", "degrees_of_freedom") \
+            or last.endswith("_errors"):  # fmt: skip
+        return "count" if float(value).is_integer() else "number"
+    return "money"
+
+
+def to_cents(value: float | Decimal) -> Decimal:
+    """Money to the cent, half up, as a person rounds the figure written out: a float by its
+    shortest decimal form (a mean of 9.335 is $9.34, not the $9.33 its binary value rounds to)."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return abs(amount) if (amount := exact.quantize(CENT, ROUND_HALF_UP)).is_zero() else amount
+
+
+def money_text(value: float | Decimal) -> str:
+    amount = to_cents(value)
+    return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
+
+
+def figure_text(name: str, value) -> str:
+    """A figure for people: rates as percentages with 2 decimals (4 decimals of the rate), counts
+    with thousands separators, money to the cent."""
+    kind = figure_kind(name, value)
+    if kind == "text":
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return "n/a"
+    if kind == "rate":
+        return f"{value:.2%}"
+    if kind == "count":
+        return f"{value:,.0f}"
+    if kind == "number":
+        return f"{value:,.1f}"
+    return money_text(value)

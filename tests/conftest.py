@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from unlisted.etl.database import connect
-from unlisted.etl.load import Loader
+
+try:
+    from unlisted.etl.database import connect
+    from unlisted.etl.load import Loader
+except ModuleNotFoundError as missing:  # a checkout that was never installed
+    pytest.exit(f"unlisted is not installed ({missing}): install it with its test tools first, "
+                'pip install -c constraints.txt -e ".[test]" (README)', returncode=4)
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = DATA / "x12-samples"

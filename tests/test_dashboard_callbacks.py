@@ -99,9 +99,10 @@ def test_denials_page_lists_reasons_with_labels_and_links(client):
     # window it can be appealed until 2027-03-31, 59 days after the as-of date; at stake is the
     # contract's $45.00.
     appeals = find(body, id={"type": "drill-table", "name": "appeal-worklist"})[0]["rowData"]
-    assert [(r["patient_control_number"], r["appeal_by"], r["days_left"], r["at_stake"],
-             r["denial"]) for r in appeals] == [
-        ("B1", "2027-03-31", 59, 45.0, "16 · Documentation / information")]  # fmt: skip
+    assert [(r["patient_control_number"], r["payer"], r["appeal_by"], r["days_left"],
+             r["at_stake"], r["denial"]) for r in appeals] == [
+        ("B1", "ACME HEALTH", "2027-03-31", 59, 45.0,
+         "16 · Documentation / information")]  # fmt: skip
 
 
 def test_payments_page_worklist_and_aging(client):
@@ -398,6 +399,10 @@ def test_sampling_pages_show_the_frame_the_command_samples_and_appraisal(client,
     page = sample_page()
     lines = find(page, id={"type": "drill-table", "name": "sample-lines"})[0]["rowData"]
     assert len(lines) == 3 and "No appraisal yet." in texts(page)
+    # the frame in words, never a Python list or True/None
+    assert "Frame: codes 97139; dates first to last (service dates)" in " ".join(texts(page))
+    assert not any(raw in " ".join(texts(page)) for raw in ("['", "True", "None"))
+    assert {line["in_error_text"] for line in lines} == {"not reviewed"}
     results = tmp_path / "review.csv"
     results.write_text("claim_line_id,audited_amount\n" + "".join(
         f"{line['claim_line_id']},0.00\n" for line in lines))

@@ -309,6 +309,23 @@ def test_safe_text_keeps_ordinary_unicode_and_shows_the_rest():
     assert console.file.getvalue() == crafted + "\n"
 
 
+
+def test_csv_and_json_reach_a_terminal_escaped_and_a_pipe_as_they_are(monkeypatch):
+    from unlisted.options import write_out
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    crafted = 'claim,evidence\nA1,"x\x1b]8;;http://evil\x07y\u202e"\n'
+    for stdout, expected in (
+        (Terminal(), 'claim,evidence\nA1,"x\\x1b]8;;http://evil\\x07y\\u202e"\n'),
+        (io.StringIO(), crafted),
+    ):
+        monkeypatch.setattr("sys.stdout", stdout)
+        write_out(crafted)
+        assert stdout.getvalue() == expected
+
 # -- 4. devices, pipes and sockets ---------------------------------------------------------------
 def test_devices_and_pipes_given_are_usage_errors_said_at_once(tmp_path):
     fifo = tmp_path / "remits.835"

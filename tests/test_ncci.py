@@ -165,12 +165,13 @@ def test_without_ncci_tables_the_configured_rules_apply(practice):
         assert "same_day_similar_code" not in got.get(pcn, {}), pcn
         assert "ptp_never_allowed" not in got.get(pcn, {}), pcn
     assert got["PTPD"]["same_day_similar_code"] == (  # 97530 is one of similar_codes
-        "97530 on 2026-11-02 for the same patient (claim PTPD line 2), "
+        "97530 on 2026-11-02 for the same patient and rendering provider (claim PTPD line 2), "
+        "therapeutic activities: dynamic activities to improve functional performance; "
         "no 59/XE/XS/XP/XU modifier on either line"
     )
-    assert got["UNITS2"]["units_above_daily_max"] == (
+    assert got["UNITS2"]["units_above_daily_max"] == (  # the rules file's limit, no MUE loaded
         "2 units of 97139 on 2026-11-02 for the same patient (1 line(s) on 1 claim(s)), "
-        "above the daily maximum of 1"
+        "above the daily limit of 1 (test payer policy: one a day)"
     )
 
 
@@ -179,18 +180,20 @@ def test_ptp_edits_in_the_same_day_rules(practice, loader, tmp_path):
     load(loader, tmp_path, "ptp-cms.csv", PTP_CMS, "ptp-csv", 1)
     got = checked(practice)
     assert got["PTPA"]["same_day_similar_code"] == (
-        "97164 on 2026-11-02 for the same patient (claim PTPA line 2), NCCI PTP edit "
-        "97139/97164 (modifier indicator 1), no 59/XE/XS/XP/XU modifier on either line"
+        "97164 on 2026-11-02 for the same patient and rendering provider (claim PTPA line 2), "
+        "NCCI PTP edit 97139/97164 (modifier indicator 1); no 59/XE/XS/XP/XU modifier on "
+        "either line"
     )
     assert "PTPB" not in got  # indicator 1 and 59 on the target line
     assert "PTPC" not in got  # the edit was deleted before the service date
     assert got["PTPD"]["same_day_similar_code"] == (
-        "97530 on 2026-11-02 for the same patient (claim PTPD line 2), NCCI PTP edit "
-        "97530/97139 (modifier indicator 1), no 59/XE/XS/XP/XU modifier on either line"
+        "97530 on 2026-11-02 for the same patient and rendering provider (claim PTPD line 2), "
+        "therapeutic activities: dynamic activities to improve functional performance, NCCI PTP "
+        "edit 97530/97139 (modifier indicator 1); no 59/XE/XS/XP/XU modifier on either line"
     )
     assert got["PTPE"] == {  # indicator 0: modifiers do not matter
-        "ptp_never_allowed": "97032 on 2026-11-02 for the same patient (claim PTPE line 2), "
-        "NCCI PTP edit 97032/97139 (modifier indicator 0): never allowed together, whatever "
+        "ptp_never_allowed": "97032 on 2026-11-02 for the same patient and rendering provider "
+        "(claim PTPE line 2), NCCI PTP edit 97032/97139 (modifier indicator 0): never allowed together, whatever "
         "the modifiers"
     }
     assert "PTPF" not in got  # indicator 9
@@ -205,11 +208,11 @@ def test_ptp_edits_in_the_same_day_rules(practice, loader, tmp_path):
 def test_mue_replaces_the_configured_daily_maximum(practice, loader, tmp_path):
     load(loader, tmp_path, "mue.csv", MUE_SHORT, "mue-csv", 2)
     got = checked(practice)
-    assert "UNITS2" not in got  # MUE 2 on 2026-11-02 (the rules file says 1)
+    assert "UNITS2" not in got  # MUE 2 on 2026-11-02
     assert "UNITS3" not in got  # MUE 3 from 2026-11-03
     assert got["UNITS4"]["units_above_daily_max"] == (
         "4 units of 97139 on 2026-11-03 for the same patient (1 line(s) on 1 claim(s)), "
-        "above the daily maximum of 3 (MUE 3 units, adjudication indicator 3 Date of Service "
+        "above the daily limit of 3 (MUE 3 units, adjudication indicator 3 Date of Service "
         "Edit: Clinical)"
     )
 
@@ -219,7 +222,7 @@ def test_an_undated_mue_applies_to_every_date(practice, loader, tmp_path):
     got = checked(practice)
     assert got["UNITS2"]["units_above_daily_max"] == (
         "2 units of 97139 on 2026-11-02 for the same patient (1 line(s) on 1 claim(s)), "
-        "above the daily maximum of 1 (MUE 1 unit, adjudication indicator 2 Date of Service "
+        "above the daily limit of 1 (MUE 1 unit, adjudication indicator 2 Date of Service "
         "Edit: Policy)"
     )
     assert "units_above_daily_max" in got["UNITS4"]

@@ -37,8 +37,12 @@ def one_patient_day(claims: int) -> str:
 
 
 @pytest.fixture
-def default_rules(monkeypatch):
-    monkeypatch.delenv("UNLISTED_RULES", raising=False)
+def default_rules(tmp_path, monkeypatch):
+    """The shipped rules, and a daily limit of 97139 so that the units rule runs too."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[units_above_daily_max.daily_limits]\n'
+                     '"97139" = { units = 1, source = "test: one a day" }\n')
+    monkeypatch.setenv("UNLISTED_RULES", str(rules))
     monkeypatch.delenv("UNLISTED_CONFIG", raising=False)
 
 
@@ -61,18 +65,20 @@ def test_1500_claims_for_one_patient_day(tmp_path, loader, db, default_rules):
     # The evidence names the first 10 similar lines (by code, then line: the 97110 lines, line 3,
     # of the first ten claims) and counts the others: 3 similar lines a claim, 4,500 in all.
     first_ten = "; ".join(
-        f"97110 on 2026-11-02 for the same patient (claim P{n:06d} line 3)" for n in range(1, 11)
+        f"97110 on 2026-11-02 for the same patient and rendering provider (claim P{n:06d} line 3), "
+        "therapeutic exercise: strength, endurance, range of motion and flexibility exercises"
+        for n in range(1, 11)
     )
     assert db.execute(
         "SELECT DISTINCT evidence FROM rule_finding WHERE rule = 'same_day_similar_code'"
     ).fetchall() == [
-        (f"{first_ten}; and 4490 more lines, no 59/XE/XS/XP/XU modifier on either line",)
+        (f"{first_ten}; and 4490 more lines; no 59/XE/XS/XP/XU modifier on either line",)
     ]
     assert db.execute(
         "SELECT DISTINCT evidence FROM rule_finding WHERE rule = 'units_above_daily_max'"
     ).fetchall() == [
         ("3000 units of 97139 on 2026-11-02 for the same patient (3000 line(s) on 1500 "
-         "claim(s)), above the daily maximum of 1",)
+         "claim(s)), above the daily limit of 1 (test: one a day)",)
     ]  # fmt: skip
     # Score of each claim: 2 missing_narrative and 2 same_day_similar_code (high, 5 each) = 20,
     # 1 missing_therapy_modifier, 2 units_above_daily_max, 2 missing_documentation (medium, 3

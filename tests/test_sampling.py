@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import os
 import random
 import shutil
 import subprocess
@@ -195,45 +196,7 @@ def test_stratified_variable_appraisal_with_fpc_and_satterthwaite():
     assert variance == pytest.approx(156444.444, abs=1e-2)
 
 
-def binomial_cdf(k: int, n: int, p: float) -> float:
-    return sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(k + 1))
-
-
-@pytest.mark.parametrize("k, n", [(3, 30), (0, 30), (7, 40), (30, 30)])
-def test_attribute_limits_are_exact_binomial_clopper_pearson(k, n):
-    """The exact (Clopper-Pearson) limits by their definition: the upper limit p_U has
-    P(X <= k | p_U) = alpha, the lower p_L has P(X >= k | p_L) = alpha (alpha = 0.05 two-sided,
-    0.10 one-sided)."""
-    got = sampling.appraise_attributes(k, n, frame_size=1000)
-    assert got["error_rate"] == pytest.approx(k / n)
-    assert got["projected_errors"] == pytest.approx(1000 * k / n)
-    for side, alpha in (("two_sided", 0.05), ("one_sided", 0.10)):
-        upper, lower = got[f"{side}_upper"], got[f"{side}_lower"]
-        if k < n:
-            assert binomial_cdf(k, n, upper) == pytest.approx(alpha, abs=1e-9)
-        else:
-            assert upper == 1
-        if k > 0:
-            assert 1 - binomial_cdf(k - 1, n, lower) == pytest.approx(alpha, abs=1e-9)
-        else:
-            assert lower == 0
-    if k == 0:  # closed form: 1 - alpha^(1/n)
-        assert got["one_sided_upper"] == pytest.approx(1 - 0.10 ** (1 / n))
-    assert "Clopper-Pearson" in got["limits"]
-
-
-def test_stratified_attribute_appraisal_normal_approximation():
-    strata = [(600, 20, 4), (400, 10, 1)]  # (N_h, n_h, errors_h)
-    rate = (600 * 0.2 + 400 * 0.1) / 1000
-    variance = sum((N / 1000) ** 2 * (1 - n / N) * (k / n) * (1 - k / n) / (n - 1)
-                   for N, n, k in strata)  # fmt: skip
-    got = sampling.appraise_attributes_stratified(strata)
-    assert rate == pytest.approx(0.16)
-    assert got["error_rate"] == pytest.approx(rate)
-    assert got["standard_error"] == pytest.approx(math.sqrt(variance))
-    assert got["two_sided_lower"] == pytest.approx(0.16 - 1.644854 * math.sqrt(variance), 1e-5)
-    assert got["one_sided_upper"] == pytest.approx(0.16 + 1.281552 * math.sqrt(variance), 1e-5)
-    assert "normal approximation" in got["limits"]
+# Attribute appraisal (hypergeometric, binomial, stratified): tests/test_appraisal.py.
 
 
 # ---- the database and the CLI -----------------------------------------------------------------
@@ -257,8 +220,10 @@ def db(practice, tmp_path):
 
 
 def unlisted(*args):
+    # A console wide enough that no table label wraps into the next cell's words.
     return subprocess.run([sys.executable, "-m", "unlisted.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "200"})  # fmt: skip
 
 
 def text_of(result) -> str:
@@ -364,8 +329,9 @@ def test_cli_draw_show_review_appraise(db, tmp_path):
     assert got["variables"]["point_estimate"] == pytest.approx(N * mean)
     assert got["variables"]["standard_error"] == pytest.approx(se)
     assert got["variables"]["one_sided_lower"] == pytest.approx(N * mean - t90_24 * se, abs=0.1)
-    table = unlisted("sample", "appraise", 1, "--db", db)
-    assert "90% one-sided lower limit" in text_of(table)
+    table = text_of(unlisted("sample", "appraise", 1, "--db", db))
+    assert "CMS contractors" in table and "HHS-OIG Office of Audit Services" in table
+    assert "exact hypergeometric over the frame" in table
 
 
 def test_cli_stratified_draw_and_appraise(db, tmp_path):
@@ -426,3 +392,55 @@ def test_a_review_file_csv_cannot_read_is_a_clear_error(tmp_path):
     path.write_text('claim_line_id,audited_amount,note\n1,2,"' + "x" * 200_000 + '"\n')
     with pytest.raises(ReviewError, match="not a CSV file this program can read"):
         read_review_csv(path)
+
+
+# ---- the Sampling page's command (appraisal end to end: tests/test_appraisal.py) --------------
+
+
+def cli(*args):
+    """The CLI in this process, on a console wide enough for the tables' labels."""
+    from typer.testing import CliRunner
+
+    from unlisted.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
+def test_the_sampling_page_draws_the_size_it_computes(db):
+    """The page computes a sample size for its frame and shows the command that draws it; the
+    command, run as shown, draws exactly that many lines from exactly that frame."""
+    import shlex
+
+    from unlisted.dashboard.app import create_app
+    from unlisted.queries.metrics import Settings
+
+    from tests.dash_calls import callback, find, page_body, signed_in, texts
+
+    client = signed_in(create_app(db, Settings(), check_every=0))
+    body = page_body(client, "sampling", pathname="/sampling")
+    frame_size = find(body, id="sampling-frame-size")[0]["data"]
+    assert texts(body)[2] == f"{frame_size:,} lines" and frame_size > 100
+    inputs = [("sampling-sd", "value", 30), ("sampling-precision", "value", 5)]
+    state = [("sampling-frame-size", "data", frame_size)]
+    computed = callback(client, [("sampling-size", "children")], inputs, state)
+    size = callback(client, [("sampling-n", "value")], inputs, state)["sampling-n"]["value"]
+    assert size == sampling.sample_size_variables(frame_size, 30.0, 5.0)["sample_size"]
+    assert texts(computed["sampling-size"]["children"])[0] == f"{size:,} lines"
+    assert 2 < size < frame_size
+    shown = callback(client, [("sampling-command", "children")],
+                     [("sampling-n", "value", size), ("sampling-seed", "value", 424242),
+                      ("sampling-stratify", "value", "none")],
+                     [("url", "search", "")])["sampling-command"]["children"]  # fmt: skip
+    words = shlex.split(shown)
+    assert words[:3] == ["unlisted", "sample", "draw"] and f"--size {size}" in shown
+    drawn = cli(*words[1:])
+    assert drawn.exit_code == 0, drawn.output
+    assert f"Sample 1: {size} of {frame_size:,} lines" in text_of(drawn)
+    # The sample drawn, as the page lists it: values for people, no raw None or datetime.
+    page = page_body(client, "sampling", pathname="/sampling")
+    [row] = find(page, id={"type": "drill-table", "name": "samples"})[0]["rowData"]
+    assert (row["sample_size"], row["frame_size"], row["stratify_by"]) == (size, frame_size,
+                                                                          "none")  # fmt: skip
+    assert len(row["created_at"]) == 16 and row["seed"] == "424242"
+    shown_text = " ".join(texts(page))
+    assert "None" not in shown_text and "['" not in shown_text and "True" not in shown_text

@@ -1,5 +1,6 @@
 """The synthetic practice: valid X12 (pyx12, zero errors), balanced remittances, totals that
-load to the cent, and the same bytes for the same seed."""
+load to the cent, the same bytes for the same seed, and a truth that names the rule faults of
+every 97139 line of the claims in force (the Medicare threshold's checked by hand)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import hashlib
 import json
 import subprocess
 import sys
+import tomllib
+from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +20,7 @@ import pytest
 from unlisted.etl.database import connect
 from unlisted.etl.load import Loader, expand_paths
 
+from unlisted.synthetic.faults import RULES, MedicareLine, threshold_faults, whole_cents
 from unlisted.synthetic.generate import generate
 from unlisted.synthetic.practice import load_practice
 
@@ -195,3 +199,116 @@ def test_documentation_rules_find_exactly_what_the_generator_wrote(practice, loa
         for npi, counts in truth["realized"]["by_provider"].items()
     )
     assert per_provider == expected
+
+
+def in_force_97139_lines(con) -> set[tuple[str, int]]:
+    """(CLM01, line number) of every 97139 line of the claims in force in the files: a
+    replacement (7) stands for its original, a duplicate is the first submission again."""
+    return set(con.execute(
+        "WITH version AS (SELECT claim_id, patient_control_number, row_number() OVER ("
+        "  PARTITION BY payer_id, patient_control_number"
+        "  ORDER BY frequency_code = '7' DESC, claim_id) AS rank FROM claim)"
+        " SELECT v.patient_control_number, l.line_number FROM version v"
+        " JOIN claim_line l USING (claim_id) WHERE v.rank = 1 AND l.procedure_code = '97139'"
+    ).fetchall())  # fmt: skip
+
+
+def test_line_faults_cover_every_97139_line_of_the_claims_in_force(loaded):
+    con, _, truth = loaded
+    listed = [(x["claim"], x["line"]) for x in truth["line_faults"]]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == in_force_97139_lines(con)
+    assert {x["code"] for x in truth["line_faults"]} == {"97139"}
+    assert all(x["rules"] == sorted(set(x["rules"])) for x in truth["line_faults"])
+    counted = Counter(rule for x in truth["line_faults"] for rule in x["rules"])
+    assert truth["fault_counts"] == {rule: counted[rule] for rule in RULES}
+    # The busy practice replaces claims: a narrative fixed by a replacement is no fault.
+    assert con.execute("SELECT count(*) FROM claim WHERE frequency_code = '7'").fetchone()[0] > 0
+
+
+def test_note_faults_are_what_the_notes_file_says(practice):
+    folder, truth = practice
+    with (folder / "notes" / "notes.csv").open(newline="") as f:
+        notes = {row["patient_control_number"]: row for row in csv.DictReader(f)}
+    late = 0
+    for line in truth["line_faults"]:
+        note = notes[line["claim"]]
+        signed, day = note["signed_date"], dt.date.fromisoformat(note["service_date"])
+        expected = not signed or (dt.date.fromisoformat(signed) - day).days > 7
+        assert ("late_signature" in line["rules"]) == expected, line
+        late += expected
+    assert late > 0
+    # An unsigned note is a draft or carries no signature; a signed one never says "not signed".
+    for note in notes.values():
+        assert ("DRAFT - not signed" in note["note_text"]) <= (note["signed_date"] == "")
+        assert int(note["timed_minutes"]) <= int(note["minutes"])
+
+
+def test_the_demo_rules_file_holds_the_demo_facts_with_their_sources(practice):
+    folder, _ = practice
+    facts = tomllib.loads((folder / "rules.toml").read_text())
+    assert facts["units_above_daily_max"]["daily_limits"]["97139"]["units"] == 2
+    assert facts["minutes_units_mismatch"]["timing"]["97139"]["timed"] is True
+    sources = [facts["units_above_daily_max"]["daily_limits"]["97139"]["source"],
+               facts["minutes_units_mismatch"]["timing"]["97139"]["source"]]  # fmt: skip
+    assert all("invented for the demo" in s for s in sources)
+
+
+# -- the Medicare therapy threshold, checked by hand --------------------------------------------
+ALICE = ("MB000000001", "SMITH", "ALICE", dt.date(1950, 1, 1))
+BOB = ("MB000000002", "JONES", "BOB", dt.date(1948, 5, 5))
+
+
+def medicare_line(patient, day, claim, number, code, mods, expected, charge="90.00"):
+    """A Medicare line; amounts in dollars, held in cents."""
+    return MedicareLine(patient, dt.date.fromisoformat(day), claim, number, code, tuple(mods),
+                        None if expected is None else whole_cents(Decimal(expected)),
+                        whole_cents(Decimal(charge)))  # fmt: skip
+
+
+def test_the_threshold_truth_on_a_hand_checked_case():
+    thresholds = {2025: Decimal("100.00"), 2026: Decimal("100.00")}
+    lines = [
+        # Alice, PT/SLP bucket. 2025-03-03, claim C1: 50 allowed by Medicare (its expected 60
+        # does not count), then 41.50 expected (not answered yet): 91.50, at or under 100.
+        medicare_line(ALICE, "2025-03-03", "C1", 1, "97110", ["GP"], "60.00"),
+        medicare_line(ALICE, "2025-03-03", "C1", 2, "97139", ["GP", "KX"], "41.50"),
+        # 2025-03-05, two claims the same day: C10 sorts before C2 (CLM01 as text). C10 line 1,
+        # a GO line: the OT bucket, counted apart (its charge: no contract).
+        medicare_line(ALICE, "2025-03-05", "C2", 1, "97139", ["GP"], "41.50"),
+        medicare_line(ALICE, "2025-03-05", "C10", 1, "97530", ["GO"], None, "75.00"),
+        # C10 line 2: a GN line counts with GP; Medicare denied it (0): still 91.50, and KX.
+        medicare_line(ALICE, "2025-03-05", "C10", 2, "97139", ["GN", "KX"], "41.50"),
+        # ... then C2 line 1 (above) adds 41.50: 133.00, past 100 without KX.
+        # C2 line 2: past 100 with KX: no fault.
+        medicare_line(ALICE, "2025-03-05", "C2", 2, "97139", ["GP", "KX"], "41.50"),
+        # No therapy modifier: not a therapy line, neither counted nor checked.
+        medicare_line(ALICE, "2025-03-06", "C3", 1, "97139", ["KX"], "41.50"),
+        # A new year starts again from 0: 41.50 with KX is at or under the threshold.
+        medicare_line(ALICE, "2026-01-05", "C4", 1, "97139", ["GP", "KX"], "41.50"),
+        # Bob: exactly at the threshold with KX is a misuse; the next cent past it needs KX.
+        medicare_line(BOB, "2025-06-02", "C5", 1, "97140", ["GP"], "58.50"),
+        medicare_line(BOB, "2025-06-02", "C5", 2, "97139", ["GP", "KX"], "41.50"),
+        medicare_line(BOB, "2025-06-09", "C6", 1, "97139", ["GP"], "0.01"),
+    ]
+    allowed = {("C1", 1): 5000, ("C10", 2): 0}  # cents, net of Medicare's answers
+    assert threshold_faults(reversed(lines), allowed, thresholds) == {
+        ("C1", 2): "kx_below_threshold",
+        ("C10", 2): "kx_below_threshold",
+        ("C2", 1): "therapy_threshold_no_kx",
+        ("C4", 1): "kx_below_threshold",
+        ("C5", 2): "kx_below_threshold",
+        ("C6", 1): "therapy_threshold_no_kx",
+    }
+
+
+def test_the_demo_year_crosses_thresholds_and_leaves_notes_unsigned(tmp_path):
+    truth = generate(tmp_path / "demo", claims=3000, seed=7)
+    with (tmp_path / "demo" / "notes" / "notes.csv").open(newline="") as f:
+        assert any(row["signed_date"] == "" for row in csv.DictReader(f))
+    counts, faults = truth["counts"], truth["fault_counts"]
+    share = counts["medicare_patient_years_past_threshold"] / counts["medicare_patient_years"]
+    assert 0.05 < share < 0.3
+    assert faults["therapy_threshold_no_kx"] > 0 and faults["kx_below_threshold"] > 0
+    with_fault = {x["claim"] for x in truth["line_faults"] if x["rules"]}
+    assert 0.25 <= len(with_fault) / len({x["claim"] for x in truth["line_faults"]}) <= 0.45

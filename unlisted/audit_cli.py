@@ -34,6 +34,7 @@ from .options import (
     fail,
     line_filters,
     safe_text,
+    write_out,
 )
 from .queries.sql import sql
 from .settings import ConfigError, database_path, load_config
@@ -186,7 +187,7 @@ def show(
     finally:
         con.close()
     if output == "csv":
-        print(lines.write_csv(), end="")
+        write_out(lines.write_csv())
         return
     if output == "json":
         header = {k: plain(v) for k, v in record.items()}
@@ -204,8 +205,10 @@ def show(
                   + f", seed {record['seed']}, {record['sample_size']} lines, drawn "
                   f"{record['created_at']:%Y-%m-%d %H:%M} by unlisted "
                   f"{record['program_version']} ({record['generator']}).")  # fmt: skip
+    filters = sampling.filters_from_json(record["frame_filters"]).in_words()
     console.print(f"Frame: {record['frame_size']:,} lines, net paid "
-                  f"${record['frame_total_paid']:,.2f}; filters {record['frame_filters']}")
+                  f"${record['frame_total_paid']:,.2f}; "
+                  + "; ".join(f"{name} {safe_text(value)}" for name, value in filters))
     if check is None:
         console.print("[yellow]Frame not checked: the database has no marts.[/yellow]")
     elif check["unchanged"]:
@@ -272,16 +275,47 @@ def review(
            else f"every line is reviewed: unlisted sample appraise {sample_id}."))  # fmt: skip
 
 
-def shown(name: str, value) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return f"{value:,}"
-    if "error_rate" in name or (name.startswith("attributes.") and "sided" in name):
-        return f"{value:.2%}"
-    if name.endswith(("frame_size", "sample_size", "errors", "degrees_of_freedom")):
-        return f"{value:,.1f}".removesuffix(".0")
-    return f"{value:,.2f}"
+MethodOption = Annotated[
+    str, typer.Option("--method", help="Attribute limits: hypergeometric (exact over the frame, "
+                                       "as RAT-STATS) or binomial (Clopper-Pearson).")
+]  # fmt: skip
+
+
+def check_method(method: str) -> None:
+    from .queries import sampling
+
+    if method not in sampling.ATTRIBUTE_METHODS:
+        raise typer.BadParameter(f"must be one of {', '.join(sampling.ATTRIBUTE_METHODS)}",
+                                 param_hint="--method")  # fmt: skip
+
+
+def figure_table(title: str, rows) -> Table:
+    from .queries.sampling import figure_text
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for name, label, value in rows:
+        table.add_row(safe_text(label), safe_text(figure_text(name, value)))
+    return table
+
+
+def limits_table(result: dict) -> Table:
+    """The attribute limits as RAT-STATS lays them out: a row per confidence level and sides."""
+    from .queries.sampling import figure_text
+
+    attributes = result["attributes"]
+    table = Table(title=f"Attribute limits: {attributes['limits']}", title_justify="left")
+    for column in ("interval", "lower limit (lines)", "upper limit (lines)", "lower rate",
+                   "upper rate"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "interval" else "right")
+    for found in attributes["intervals"]:
+        table.add_row(f"{found['confidence']:.0%} {found['sides']}",
+                      figure_text("low_errors", found["lower"]),
+                      figure_text("high_errors", found["upper"]),
+                      figure_text("low_rate", found["lower_rate"]),
+                      figure_text("high_rate", found["upper_rate"]))  # fmt: skip
+    return table
 
 
 @sample.command()
@@ -289,16 +323,19 @@ def appraise(
     sample_id: Annotated[int, typer.Argument(help="Sample id.")],
     db: DbOption = None,
     output: FormatOption = "table",
+    method: MethodOption = "hypergeometric",
 ) -> None:
-    """Attribute appraisal (error rate, exact binomial limits) and variable appraisal
-    (overpayment extrapolated to the frame: point estimate, one- and two-sided 90% limits)."""
+    """Attribute appraisal (lines in error: exact limits at 80, 90 and 95%, one- and two-sided)
+    and variable appraisal (overpayment extrapolated to the frame: point estimate, one- and
+    two-sided 90% limits; the lower limits CMS contractors and HHS-OIG demand are labelled)."""
     from .queries import sampling
 
     check_format(output)
+    check_method(method)
     con = open_read(db)
     try:
         try:
-            result = sampling.appraise(con, sample_id)
+            result = sampling.appraise(con, sample_id, method=method)
         except sampling.SamplingError as exc:
             raise fail(str(exc)) from None
     finally:
@@ -314,13 +351,16 @@ def appraise(
         writer.writerows(rows)
         print(buffer.getvalue(), end="")
         return
-    table = Table(title=f"Sample {sample_id} ({result['method']}): appraisal",
-                  title_justify="left")  # fmt: skip
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for name, label, value in rows:
-        table.add_row(label, shown(name, value))
-    Console().print(table)
+    # The interval rows are in the limits table; the rest by part.
+    intervals = {name for name, _, _ in sampling.interval_rows(
+        "attributes", result["attributes"]["intervals"])}  # fmt: skip
+    attributes = [r for r in rows if r[0].startswith("attributes.") and r[0] not in intervals]
+    variables = [r for r in rows if not r[0].startswith("attributes.")]
+    console = Console(highlight=False, emoji=False)
+    console.print(f"Sample {sample_id} ({result['method']}): appraisal")
+    console.print(figure_table("Attribute appraisal (lines in error)", attributes))
+    console.print(limits_table(result))
+    console.print(figure_table("Variable appraisal (overpayment = paid - audited)", variables))
 
 
 @sample.command("size")
@@ -405,6 +445,7 @@ def packet(
     out: OutOption,
     db: DbOption = None,
     paper: PaperOption = "A4",
+    method: MethodOption = "hypergeometric",
 ) -> None:
     """Write the sample's audit packet: sample-ID.xlsx (Summary, Frame, Lines with claim, remit
     and documentation detail, Findings, Appraisal) and sample-ID.pdf (summary, appraisal,
@@ -414,10 +455,11 @@ def packet(
 
     if paper.lower() not in {p.lower() for p in PAPERS}:
         raise typer.BadParameter(f"must be one of {', '.join(PAPERS)}", param_hint="--paper")
+    check_method(method)
     con = open_read(db)
     try:
         try:
-            made = sample_packet(con, sample_id)
+            made = sample_packet(con, sample_id, method)
         except PacketError as exc:
             raise fail(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from None
         except duckdb.CatalogException:

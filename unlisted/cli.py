@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
+import os
 import secrets
 import sys
 from dataclasses import replace
@@ -38,6 +40,7 @@ from .options import (
     line_filters,
     printable,
     safe_text,
+    write_out,
 )
 from .queries.data_dictionary import data_dictionary
 from .queries.marts import ReferenceListError, marts_current, rebuild_marts
@@ -268,6 +271,7 @@ def demo(
     Run again, it reuses the demo database already there."""
     db = folder / "unlisted.duckdb"
     console = Console()
+    settings = demo_settings(folder)
     if not db.exists():
         from .synthetic.generate import generate as run
 
@@ -288,7 +292,23 @@ def demo(
     con.close()
     demo_users(db, console)
     if serve_app:
-        run_dashboard(db, as_of, None, host, port, console)
+        run_dashboard(db, as_of, settings, host, port, console)
+
+
+def demo_settings(folder: Path) -> Path:
+    """The demo's settings file (folder/unlisted.toml), written once: it points the rule checks
+    at the facts of the invented practice (files/rules.toml, written by the generator). This
+    process uses it unless $UNLISTED_CONFIG names another; `unlisted serve --config` it later."""
+    settings = folder / "unlisted.toml"
+    if not settings.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        rules = (folder / "files" / "rules.toml").resolve()
+        settings.write_text(
+            "# The demo practice's settings: its rule checks use the facts of the invented\n"
+            "# practice (daily unit limit and timing of 97139), written by the generator.\n"
+            f"[rules]\npath = {json.dumps(str(rules))}\n", encoding="utf-8")
+    os.environ.setdefault("UNLISTED_CONFIG", str(settings))
+    return Path(os.environ["UNLISTED_CONFIG"])
 
 
 def print_headline(con, console: Console, code: str = "97139") -> datetime.date:
@@ -469,9 +489,15 @@ def print_exact(figures, output: str) -> None:
     if output == "json":
         print(json.dumps(rows))
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=figures.columns, lineterminator="\n")
+    from .queries.spreadsheet import neutral_text
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=figures.columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # a group is a payer, provider or location name from the files: never a formula
+    writer.writerows({k: neutral_text(v) if k == "group" and isinstance(v, str) else v
+                      for k, v in row.items()} for row in rows)
+    write_out(out.getvalue())
 
 
 def print_figures(figures, by: str | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -87,6 +88,15 @@ def printable(text: object) -> str:
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return UNPRINTABLE.sub(visible, str(text))
+
+
+def write_out(text: str) -> None:
+    """Machine-readable output (CSV, JSON) to standard output: as it is into a pipe or a file,
+    and on a terminal with what a file could smuggle into it (escape sequences, bidirectional
+    overrides) shown as printable() shows it, line by line."""
+    if sys.stdout.isatty():
+        text = "\n".join(printable(line) for line in text.split("\n"))
+    sys.stdout.write(text)
 
 
 def safe_text(text: object) -> str:

@@ -14,6 +14,7 @@ import xlsxwriter
 from fpdf import FPDF
 
 from .queries.packet import Chart, Packet, figure_kind
+from .queries.sampling import interval_rows, money_text
 from .queries.spreadsheet import formats, write_cell, write_sheet
 
 EXCEL_ROWS = 1_048_576  # rows of a worksheet, header included
@@ -116,7 +117,7 @@ def shown(value: object, kind: str | None = None) -> str:
     if kind == "number":
         return f"{value:,.1f}"
     if kind == "money" or isinstance(value, Decimal):
-        return f"${value:,.2f}" if value >= 0 else f"-${-value:,.2f}"
+        return money_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -166,7 +167,7 @@ def write_pdf(packet: Packet, path: Path, paper: str = "A4") -> None:
     pdf.set_text_color(0)
     pdf.ln(3)
     heading(pdf, "Summary")
-    key_values(pdf, [(k, shown(v)) for k, v in packet.summary if k != "packet"])
+    key_values(pdf, [(k, shown(v)) for k, v in packet.summary if k != "packet"], key_width=100)
     if packet.kind == "sample":
         heading(pdf, "Appraisal")
         if packet.appraisal is None:
@@ -174,11 +175,41 @@ def write_pdf(packet: Packet, path: Path, paper: str = "A4") -> None:
             pdf.multi_cell(0, 5, latin(packet.appraisal_note or "not appraised"),
                            new_x="LMARGIN", new_y="NEXT")  # fmt: skip
         else:
-            key_values(pdf, [(label, shown(value, figure_kind(figure, value)))
-                             for figure, label, value in packet.appraisal])  # fmt: skip
+            appraisal_pdf(pdf, packet)
     for chart in packet.charts:
         bar_chart(pdf, chart)
     pdf.output(str(path))
+
+
+def appraisal_pdf(pdf: FPDF, packet: Packet) -> None:
+    """The appraisal's figures, the attribute limits as one table (a row per confidence level
+    and sides, as RAT-STATS prints them) after the attribute figures."""
+    limits = packet.attribute_limits or []
+    in_table = {name for name, _, _ in interval_rows("attributes", limits)}
+    # (attribute figure?, label, value as shown)
+    rows = [(figure.startswith("attributes."), label, shown(value, figure_kind(figure, value)))
+            for figure, label, value in packet.appraisal or () if figure not in in_table]
+    key_values(pdf, [(label, text) for first, label, text in rows if first], key_width=100)
+    if limits:
+        limits_pdf(pdf, limits)
+    key_values(pdf, [(label, text) for first, label, text in rows if not first], key_width=100)
+
+
+def limits_pdf(pdf: FPDF, limits: list[dict]) -> None:
+    pdf.ln(1.5)
+    pdf.set_font("Helvetica", "", 9)
+    pdf.set_draw_color(200)
+    with pdf.table(col_widths=(40, 35, 35, 35, 35), line_height=4.6, padding=(0.8, 1.5),
+                   borders_layout="HORIZONTAL_LINES",
+                   text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")) as table:  # fmt: skip
+        table.row(["interval", "lower limit (lines)", "upper limit (lines)", "lower rate",
+                   "upper rate"])  # fmt: skip
+        for found in limits:
+            table.row([f"{found['confidence']:.0%} {found['sides']}",
+                       shown(found["lower"], figure_kind("low_errors", found["lower"])),
+                       shown(found["upper"], figure_kind("high_errors", found["upper"])),
+                       shown(found["lower_rate"], "rate"), shown(found["upper_rate"], "rate")])
+    pdf.ln(1.5)
 
 
 def heading(pdf: FPDF, text: str) -> None:
@@ -192,10 +223,10 @@ def heading(pdf: FPDF, text: str) -> None:
     pdf.ln(1.5)
 
 
-def key_values(pdf: FPDF, rows: list[tuple[str, str]]) -> None:
+def key_values(pdf: FPDF, rows: list[tuple[str, str]], key_width: float = 62) -> None:
     pdf.set_font("Helvetica", "", 9)
     pdf.set_draw_color(200)
-    with pdf.table(col_widths=(62, pdf.epw - 62), first_row_as_headings=False,
+    with pdf.table(col_widths=(key_width, pdf.epw - key_width), first_row_as_headings=False,
                    line_height=4.6, padding=(0.8, 1.5), borders_layout="HORIZONTAL_LINES",
                    text_align=("LEFT", "LEFT")) as table:  # fmt: skip
         for key, value in rows:

@@ -26,6 +26,7 @@ from .options import (
     ToOption,
     line_filters,
     safe_text,
+    write_out,
 )
 from .settings import ConfigError, database_path, load_config
 
@@ -70,15 +71,22 @@ def rules(
     modifier: ModifierOption = None,
     output: FormatOption = "table",
     config: ConfigOption = None,
+    top: Annotated[int | None, typer.Option(
+        "--top", min=1, help="Only the first N claims (default: [ranking] worklist_claims of the "
+                             "rules file, 25).")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every claim with a finding.")] = False,
+    facts: Annotated[bool, typer.Option(
+        "--facts", help="List the facts the rules lacked (lines left unchecked) instead.")] = False,
 ) -> None:
-    """Billing rule findings with their evidence (no narrative, no GP, same-day similar code,
-    units, prior authorization, documentation, late signature, minutes vs units, recoded), one
-    row per finding, riskiest claims first. The rules are set in unlisted/rules.toml or
-    $UNLISTED_RULES and checked when the marts are rebuilt (unlisted load). `unlisted rules packet`
-    writes the worklist's audit packet (Excel and PDF)."""
+    """Billing rule findings with their evidence (narrative, therapy and discipline modifiers,
+    assistants, same-day similar codes, units, prior authorization, documentation, signature,
+    minutes vs units, the Medicare therapy threshold, recoding), one row per finding, claims by
+    dollars at risk. The rules are set in unlisted/rules.toml or $UNLISTED_RULES and checked when
+    the marts are rebuilt (unlisted load); docs/rule-checks.md says what each needs. `unlisted
+    rules packet` writes the worklist's audit packet (Excel and PDF)."""
     if ctx.invoked_subcommand is not None:
         return
-    from .queries.rules import findings
+    from .queries.rules import fact_gaps, findings
 
     err = Console(stderr=True)
     if output not in ("table", "json", "csv"):
@@ -86,20 +94,46 @@ def rules(
     con, filters = opened(err, db, config, code, date_from, date_to, basis, payer, provider,
                           location, modifier)
     try:
-        found = findings(con, filters)
+        if facts:
+            gaps = fact_gaps(con)
+            found = None
+        else:
+            found = findings(con, filters, top=None if every else top,
+                             default_top=not every and top is None)
     except duckdb.CatalogException:
         err.print("[red]The database has no rule findings yet: run unlisted load.[/red]")
         raise typer.Exit(1) from None
     finally:
         con.close()
+    if facts:
+        print_table(gaps, output, print_fact_gaps)
+        return
+    print_table(found, output, print_findings)
+
+
+def print_table(frame, output: str, as_table) -> None:
     if output == "json":
-        print(found.write_json())
+        write_out(frame.write_json() + "\n")
     elif output == "csv":
         from .queries.spreadsheet import neutralised
 
-        print(neutralised(found).write_csv(), end="")
+        write_out(neutralised(frame).write_csv())
     else:
-        print_findings(found)
+        as_table(frame)
+
+
+def print_fact_gaps(gaps) -> None:
+    if gaps.is_empty():
+        Console().print("Every rule had the facts it needs for every line.")
+        return
+    table = Table(title="Facts the rules lacked: these lines were not checked",
+                  title_justify="left")
+    for column in ("rule", "fact", "lines", "how to supply it"):
+        table.add_column(column, justify="right" if column == "lines" else "left")
+    for row in gaps.iter_rows(named=True):
+        table.add_row(row["rule"], safe_text(row["fact"]), f"{row['lines']:,}",
+                      safe_text(row["how_to_supply"]))
+    Console(emoji=False).print(table)
 
 
 def print_findings(found) -> None:
@@ -107,21 +141,24 @@ def print_findings(found) -> None:
         Console().print("No rule findings in this selection.")
         return
     table = Table(title_justify="left")
-    for column in ("claim", "date", "code", "score", "severity", "rule", "evidence"):
-        table.add_column(column, justify="right" if column == "score" else "left")
+    for column in ("#", "claim", "at risk", "date", "code", "severity", "rule", "evidence"):
+        table.add_column(column, justify="right" if column in ("#", "at risk") else "left")
     for row in found.iter_rows(named=True):
+        at_risk = row["claim_dollars_at_risk"]
         table.add_row(
+            str(row["claim_rank"]),
             safe_text(row["patient_control_number"]),
+            "" if at_risk is None else f"${at_risk:,.2f}",
             str(row["service_date"] or ""),
             safe_text(row["procedure_code"]),
-            f"{row['claim_score']:g}",
             row["severity"],
             row["rule"],
             safe_text(row["evidence"]),  # quotes the file: no markup, no control characters
         )
     Console(emoji=False).print(table)
     claims = found["claim_id"].n_unique()
-    Console().print(f"{found.height} findings on {claims} claims.")
+    Console().print(f"{found.height} findings on {claims} claims, by dollars at risk "
+                    "(--all for every claim, --facts for the facts the rules lacked).")
 
 
 @rules_app.command()
@@ -143,12 +180,18 @@ def packet(
     modifier: ModifierOption = None,
     paper: Annotated[str, typer.Option(help="PDF paper size: A4 or Letter.")] = "A4",
     config: ConfigOption = None,
+    top: Annotated[int | None, typer.Option(
+        "--top", min=1, help="Only the first N claims by dollars at risk (default: [ranking] "
+                             "worklist_claims of the rules file, 25).")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every claim with a finding.")] = False,
 ) -> None:
     """Write the worklist selection's audit packet: worklist-DATE.xlsx (Summary, Frame, Lines of
-    the claims with a finding (and at least --min-score) with claim, remit and documentation
-    detail, Findings) and worklist-DATE.pdf (summary and charts). The files contain PHI."""
+    the first claims by dollars at risk (--top, --all; and at least --min-score) with claim,
+    remit and documentation detail, Findings) and worklist-DATE.pdf (summary and charts). The
+    files contain PHI."""
     from .packet_writer import PAPERS, write_packet
     from .queries.packet import worklist_packet
+    from .queries.rules import worklist_claims
 
     err = Console(stderr=True, highlight=False)
     if paper.lower() not in {p.lower() for p in PAPERS}:
@@ -156,7 +199,8 @@ def packet(
     con, filters = opened(err, db, config, code, date_from, date_to, basis, payer, provider,
                           location, modifier)
     try:
-        made = worklist_packet(con, filters, min_score)
+        made = worklist_packet(con, filters, min_score,
+                               None if every else top or worklist_claims(con))
     except duckdb.CatalogException:
         err.print("[red]The database has no rule findings yet: run unlisted load.[/red]")
         raise typer.Exit(1) from None

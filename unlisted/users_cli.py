@@ -20,7 +20,7 @@ from rich.table import Table
 from .access.policy import PolicyError, access_policy
 from .access.roles import ROLES, RoleError
 from .access.store import ACCESS_LOG_COLUMNS, AccessError, AccessStore
-from .options import ConfigOption, DbOption, fail
+from .options import ConfigOption, DbOption, fail, write_out
 from .queries.spreadsheet import neutralised
 from .settings import ConfigError, database_path, load_config
 
@@ -153,6 +153,6 @@ def access_log(
     if output:
         text.write_csv(output)
     else:
-        sys.stdout.write(text.write_csv())
+        write_out(text.write_csv())
     if broken is not None:
         Console(stderr=True).print(f"[red]Warning: the chain breaks at event {broken}.[/red]")

@@ -62,7 +62,8 @@ def draw(data: Data, wanted: int, view: View):
         ui.card("Remittance events (835), in time order", events(parts["events"]),
                 note="Payments, denials, reversals, corrections and secondary payments."),
         ui.card("Rule findings", findings(parts["findings"]),
-                note="What the billing-rule checks saw on this claim's lines."),
+                note="What the billing-rule checks saw on this claim's lines, how often the payer "
+                     "denied lines with the same finding, and the charge that puts at risk."),
         ui.card("Documentation", notes(parts["notes"], parts["lines"].filter(
             pl.col("procedure_code").is_in(view.filters.codes)), view.filters.codes)),
     ]  # fmt: skip
@@ -151,9 +152,15 @@ def findings(frame: pl.DataFrame):
     columns = [ui.column("line_number", "Line", maxWidth=80),
                ui.column("procedure_code", "Code", maxWidth=90),
                ui.column("severity", "Severity", maxWidth=110),
-               ui.column("rule_label", "Rule", flex=1), ui.column("evidence", "Evidence", flex=3,
-                                                                  tooltipField="evidence")]
-    return ui.table("claim-findings", frame.to_dicts(), columns, clickable=False)
+               ui.column("rule_label", "Rule", flex=1, wrapText=True, autoHeight=True),
+               ui.column("evidence", "Evidence", flex=3, minWidth=320, wrapText=True,
+                         autoHeight=True, tooltipField="evidence",
+                         cellStyle={"lineHeight": "1.35", "paddingTop": "6px",
+                                    "paddingBottom": "6px"}),
+               ui.column("denial_rate", "Denied when seen", "share", maxWidth=140,
+                         tooltipField="rate_seen"),
+               ui.column("dollars_at_risk", "At risk", "money")]
+    return ui.table("claim-findings", ui.records(frame), columns, clickable=False)
 
 
 def notes(frame: pl.DataFrame, target_lines: pl.DataFrame, codes: tuple[str, ...]):

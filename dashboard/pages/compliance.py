@@ -1,5 +1,6 @@
-"""Compliance: the billing-rule checks on the target lines, the riskiest claims first, and each
-finding's evidence (queries/rules.py, rules file unlisted/rules.toml)."""
+"""Compliance: the billing-rule checks on the target lines, claims by dollars at risk, each
+finding's evidence, and the facts the rules lacked (queries/rules.py, rules file
+unlisted/rules.toml, docs/rule-checks.md)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ SEVERITY_COLOURS = {"high": ui.RED, "medium": ui.AMBER, "low": ui.GREY}
 
 def draw(data: Data, view: View, search: str):
     found = data.findings(view)
+    gaps = data.fact_gaps()
     rule = view.drill.rule
     shown = found.filter(pl.col("rule") == rule) if rule else found
     lines = data.lines(view.filters)
@@ -28,7 +30,7 @@ def draw(data: Data, view: View, search: str):
     flagged_claims = found["claim_id"].n_unique()
     heading = [html.Div([
         html.P(selection_text(view), className="period"),
-        html.Div([html.A("Audit packet of these claims (Excel)",
+        html.Div([html.A("Audit packet of the riskiest claims (Excel)",
                          href=f"/export/worklist.xlsx{view.undrilled().query()}",
                          className="page-export", download="worklist.xlsx"),
                   html.A("Summary (PDF)", href=f"/export/worklist.pdf{view.undrilled().query()}",
@@ -48,20 +50,32 @@ def draw(data: Data, view: View, search: str):
         summary_tile("Findings", f"{found.height:,}",
                      f"on {found['claim_line_id'].n_unique():,} lines"),
         summary_tile("High severity", f"{(found['severity'] == 'high').sum():,}", "findings"),
-        summary_tile("Highest claim score", f"{int(found['claim_score'].max() or 0):,}",
-                     "sum of the severity weights"),
+        summary_tile("Dollars at risk", ui.money(claim_dollars(found)),
+                     "charges times the payers' observed denial rates"),
     ], className="tiles")  # fmt: skip
     return [
         *heading, tiles,
         dbc.Row([
-            dbc.Col(ui.card("Findings by rule", by_rule(found, view), "findings", search), lg=5),
-            dbc.Col(ui.card("Riskiest claims", riskiest(shown), "findings", search,
-                            note="Claims by risk score; click one for its lines, remittances, "
-                                 "notes and findings."), lg=7),
+            dbc.Col(ui.card("Findings by rule", by_rule(found, view), "findings", search), lg=4),
+            dbc.Col(ui.card("Riskiest claims", riskiest(shown, data.worklist_claims()),
+                            "findings", search,
+                            note="Claims by dollars at risk: each line's charge times the "
+                                 "highest denial rate its payer shows for its findings. Click "
+                                 "one for its lines, remittances, notes and findings."), lg=8),
         ], className="g-3"),
         ui.card("Findings and their evidence", evidence(shown), "findings", search,
                 note="The first 500; the export has all."),
+        ui.card("Facts the rules lacked", fact_gaps(gaps), "findings", search,
+                note="A rule never guesses a fact it needs: these lines were not checked for "
+                     "it. Supply the fact as shown, and the next load checks them."),
     ]  # fmt: skip
+
+
+def claim_dollars(found: pl.DataFrame):
+    """The dollars at risk of the claims with a finding (each claim once)."""
+    if found.is_empty():
+        return None
+    return found.unique("claim_id").get_column("claim_dollars_at_risk").sum()
 
 
 def summary_tile(label: str, value: str, detail: str) -> dbc.Card:
@@ -83,29 +97,32 @@ def by_rule(found: pl.DataFrame, view: View):
         text=[f"{n:,} ({s})" for n, s in zip(counts["lines"], counts["severity"], strict=True)],
         textposition="outside", hovertemplate="%{y}: %{text}<extra></extra>",
     ))  # fmt: skip
-    fig.update_layout(xaxis_title="findings", xaxis_range=[0, counts["lines"].max() * 1.5])
+    fig.update_layout(xaxis_title="findings", xaxis_range=[0, counts["lines"].max() * 1.9])
     return ui.chart("compliance-rules", fig, height=max(260, 40 * counts.height + 60))
 
 
 RISKIEST = [
-    ui.column("patient_control_number", "Claim number", minWidth=150),
-    ui.column("payer_id", "Payer", minWidth=110),
-    ui.column("claim_score", "Score", "count", minWidth=105, maxWidth=115, sort="desc"),
-    ui.column("claim_highest_severity", "Highest", minWidth=95, maxWidth=110),
-    ui.column("rules", "Rules", flex=2, minWidth=220, tooltipField="rules"),
+    ui.column("claim_rank", "#", "count", minWidth=60, maxWidth=70),
+    ui.column("patient_control_number", "Claim number", minWidth=130),
+    ui.column("payer", "Payer", flex=1, minWidth=150, tooltipField="payer"),
+    ui.column("claim_dollars_at_risk", "At risk", "money", minWidth=110),
+    ui.column("claim_highest_severity", "Highest", minWidth=90, maxWidth=100),
+    ui.column("rules", "Rules", flex=2, minWidth=200, tooltipField="rules"),
 ]  # fmt: skip
 
 
-def riskiest(found: pl.DataFrame):
+def riskiest(found: pl.DataFrame, top: int):
+    """The first `top` claims by dollars at risk ([ranking] worklist_claims of the rules file)."""
     claims = (
-        found.group_by("claim_id", "patient_control_number", "payer_id", "claim_score",
-                       "claim_highest_severity")
+        found.filter(pl.col("claim_rank") <= top)
+        .with_columns(payer=pl.coalesce("payer_name", "payer_id"))
+        .group_by("claim_rank", "claim_id", "patient_control_number", "payer",
+                  "claim_dollars_at_risk", "claim_highest_severity")
         .agg(findings=pl.len(), rules=pl.col("rule").unique().sort().str.join(", "))
-        .sort(["claim_score", "claim_id"], descending=[True, False])
-        .head(200)
+        .sort("claim_rank")
     )  # fmt: skip
     rows = [{**r, "_id": r["claim_id"], "_href": f"/claims/{r['claim_id']}"}
-            for r in claims.to_dicts()]  # fmt: skip
+            for r in ui.records(claims)]  # fmt: skip
     return ui.table("riskiest-claims", rows, RISKIEST, height=360,
                     empty_text="No claim has a finding.")
 
@@ -125,6 +142,21 @@ def evidence(found: pl.DataFrame):
     rows = [{**r, "_id": f"{r['claim_line_id']}-{r['rule']}", "_href": f"/claims/{r['claim_id']}"}
             for r in ui.records(found.head(500))]  # fmt: skip
     return ui.table("findings", rows, EVIDENCE, height=420, empty_text="No finding.")
+
+
+GAPS = [
+    ui.column("rule", "Rule", minWidth=200, wrapText=True, autoHeight=True),
+    ui.column("fact", "Fact missing", flex=1, minWidth=220, wrapText=True, autoHeight=True),
+    ui.column("lines", "Lines not checked", "count", minWidth=130),
+    ui.column("how_to_supply", "How to supply it", flex=2, minWidth=320, wrapText=True,
+              autoHeight=True),
+]  # fmt: skip
+
+
+def fact_gaps(gaps: pl.DataFrame):
+    rows = [{**r, "_id": f"{r['rule']}-{r['fact']}"} for r in ui.records(gaps)]
+    return ui.table("fact-gaps", rows, GAPS, height=260,
+                    empty_text="Every rule had the facts it needs for every line.")
 
 
 layout, register = figure_page(NAME, TITLE, INTRO, draw)

@@ -65,7 +65,7 @@ APPEALS = [
     ui.column("days_left", "Days left", "count", maxWidth=110),
     ui.column("at_stake", "At stake", "money"), ui.column("charge", "Charge", "money"),
     ui.column("patient_control_number", "Claim", minWidth=150),
-    ui.column("payer_id", "Payer", maxWidth=130),
+    ui.column("payer", "Payer", minWidth=150),
     ui.column("service_date", "Service date", "date", maxWidth=130),
     ui.column("procedure_code", "Code", maxWidth=90),
     ui.column("denial", "Denial", flex=2, minWidth=220, tooltipField="denial"),
@@ -78,10 +78,12 @@ def appeal_worklist(data: Data, view: View):
     if lines.height == 0:
         return ui.empty("No denial in this selection is still inside its appeal window.")
     categories = data.labels().get("category", {})
+    payers = {o["value"]: o["label"] for o in data.options()["payers"]}
     rows = []
     for r in json_ready(lines).to_dicts():
         reason = (r["final_denial_carc"], categories.get(r["final_denial_category"]))
         rows.append({**{c["field"]: r.get(c["field"]) for c in APPEALS},
+                     "payer": payers.get(r["payer_id"], r["payer_id"]),
                      "denial": " · ".join(filter(None, reason)),
                      "_id": r["claim_line_id"], "_href": f"/claims/{r['claim_id']}"})
     return ui.table("appeal-worklist", rows, APPEALS, height=360)

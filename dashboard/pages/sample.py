@@ -3,12 +3,10 @@ review results, and the attribute and variable appraisal once every line is revi
 
 from __future__ import annotations
 
-import json
-
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from ...queries.sampling import appraisal_rows
+from ...queries.sampling import appraisal_rows, figure_text, filters_from_json
 from .. import components as ui
 from ..data import Data
 from . import guarded
@@ -41,7 +39,8 @@ LINES = [
     ui.column("service_date", "Service date", "date"), ui.column("payer_id", "Payer"),
     ui.column("procedure_code", "Code", maxWidth=90),
     ui.column("paid_amount", "Paid", "money"), ui.column("audited_amount", "Audited", "money"),
-    ui.column("in_error", "In error", maxWidth=110), ui.column("note", "Review note", flex=2),
+    ui.column("in_error_text", "In error", maxWidth=110),
+    ui.column("note", "Review note", flex=2),
 ]  # fmt: skip
 
 
@@ -50,9 +49,8 @@ def draw(data: Data, wanted: int):
     if found is None:
         return ui.empty("No such sample in the database.", "Open one from the Sampling page.")
     record, lines, frame = found["record"], found["lines"], found["frame"]
-    filters = json.loads(record["frame_filters"])
-    described = ", ".join(f"{k} {v}" for k, v in filters.items() if v not in (None, [], "")) \
-        or "no filter"  # fmt: skip
+    described = "; ".join(f"{name} {value}" for name, value
+                          in filters_from_json(record["frame_filters"]).in_words())
     head = html.Div([
         html.Div([html.H1(f"Sample {wanted}"),
                   html.P(f"{record['method']} · {record['sample_size']:,} of "
@@ -75,7 +73,9 @@ def draw(data: Data, wanted: int):
         f"The frame changed since the sample was drawn: {frame['frame_size_now']:,} lines now "
         f"against {frame['frame_size']:,} then. The appraisal extrapolates to the frame as "
         "recorded.", color="success" if frame["unchanged"] else "warning")  # fmt: skip
-    rows = [{**r, "_id": r["claim_line_id"]} for r in ui.records(lines)]
+    rows = [{**r, "_id": r["claim_line_id"],
+             "in_error_text": {True: "yes", False: "no"}.get(r["in_error"], "not reviewed")}
+            for r in ui.records(lines)]  # fmt: skip
     reviewed = lines.filter(lines["audited_amount"].is_not_null()).height
     return [
         head, check,
@@ -90,22 +90,8 @@ def draw(data: Data, wanted: int):
 def appraisal(result):
     if isinstance(result, str):
         return ui.empty("No appraisal yet.", result)
-    rows = [{"figure": label, "value": shown(key, value)}
+    rows = [{"figure": label, "value": "—" if value is None else figure_text(key, value)}
             for key, label, value in appraisal_rows(result)]  # fmt: skip
     return ui.table("appraisal", rows, [ui.column("figure", "Figure", flex=2),
                                         ui.column("value", "Value", flex=1)],
                     height=560, clickable=False)  # fmt: skip
-
-
-def shown(key: str, value) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "—"
-    if "rate" in key or ("attributes" in key and ("lower" in key or "upper" in key)):
-        return ui.share(value)
-    if key.endswith(("sample_size", "errors", "frame_size", "degrees_of_freedom")):
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    if key.startswith("variables") or "overpayment" in key or "point_estimate" in key:
-        return ui.money(float(value))
-    return f"{value:,.2f}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from ...queries import sampling
 from .. import components as ui
@@ -25,8 +25,7 @@ INTRO = ("Reproducible random samples for an internal audit, in the spirit of RA
 def draw(data: Data, view: View, search: str):
     frame = data.frame(view)
     samples = data.samples()
-    rows = [{**r, "_id": r["sample_id"], "_href": f"/sampling/{r['sample_id']}"}
-            for r in ui.records(samples)]  # fmt: skip
+    rows = [sample_row(r) for r in ui.records(samples)]
     return [
         html.P(selection_text(view), className="period"),
         dbc.Row([
@@ -51,10 +50,18 @@ def draw(data: Data, view: View, search: str):
     ]  # fmt: skip
 
 
+def sample_row(row: dict) -> dict:
+    """A drawn sample as people read it: when to the minute, "none" rather than an empty
+    stratification, and the link to its page."""
+    return {**row, "created_at": f"{row['created_at']:%Y-%m-%d %H:%M}",
+            "stratify_by": row["stratify_by"] or "none", "seed": str(row["seed"]),
+            "_id": row["sample_id"], "_href": f"/sampling/{row['sample_id']}"}  # fmt: skip
+
+
 SAMPLES = [
     ui.column("sample_id", "Sample", "number", maxWidth=100),
     ui.column("created_at", "Drawn"), ui.column("method", "Method"),
-    ui.column("stratify_by", "Strata by"), ui.column("seed", "Seed", "number"),
+    ui.column("stratify_by", "Strata by"), ui.column("seed", "Seed"),
     ui.column("sample_size", "Lines", "count"), ui.column("frame_size", "Frame", "count"),
     ui.column("frame_total_paid", "Frame paid", "money"),
     ui.column("reviewed", "Reviewed", "count"),
@@ -77,7 +84,7 @@ def size_form(frame_size: int):
 def draw_form(view: View):
     return [
         dbc.Row([
-            dbc.Col([dbc.Label("Lines", html_for="sampling-n"),
+            dbc.Col([dbc.Label("Lines (the size computed)", html_for="sampling-n"),
                      dbc.Input(id="sampling-n", type="number", min=2, value=30, step=1)]),
             dbc.Col([dbc.Label("Seed", html_for="sampling-seed"),
                      dbc.Input(id="sampling-seed", type="number", min=0, value=20261130,
@@ -120,18 +127,34 @@ def command(view: View, n: int | None, seed: int | None, stratify: str | None,
     return " ".join(shlex.quote(w) for w in words)
 
 
+def computed_size(sd, precision, frame_size) -> dict | str:
+    """The variables sample size for the page's frame at 90% (sampling.sample_size_variables,
+    as `unlisted sample size --probe-sd`), or why there is none."""
+    try:
+        return sampling.sample_size_variables(int(frame_size or 0), float(sd or 0),
+                                              float(precision or 0))  # fmt: skip
+    except (sampling.SamplingError, ValueError, TypeError) as exc:
+        return str(exc)
+
+
 def register_forms(app, data: Data) -> None:
     @app.callback(Output("sampling-size", "children"), Input("sampling-sd", "value"),
                   Input("sampling-precision", "value"), State("sampling-frame-size", "data"))
     def size(sd, precision, frame_size):
-        try:
-            got = sampling.sample_size_variables(int(frame_size or 0), float(sd or 0),
-                                                 float(precision or 0))  # fmt: skip
-        except (sampling.SamplingError, ValueError, TypeError) as exc:
-            return html.Span(str(exc), className="missing")
+        got = computed_size(sd, precision, frame_size)
+        if isinstance(got, str):
+            return html.Span(got, className="missing")
         return [html.Div(f"{got['sample_size']:,} lines", className="tile-value"),
                 html.Div(f"n0 = (z·s/E)² = {got['n0']:,.1f}; with the finite population "
-                         f"correction n = {got['n_fpc']:,.1f}, rounded up", className="small")]
+                         f"correction n = {got['n_fpc']:,.1f}, rounded up; the command below "
+                         "draws it", className="small")]  # fmt: skip
+
+    # The size computed is the size the command draws: it fills the command's Lines.
+    @app.callback(Output("sampling-n", "value"), Input("sampling-sd", "value"),
+                  Input("sampling-precision", "value"), State("sampling-frame-size", "data"))
+    def size_drawn(sd, precision, frame_size):
+        got = computed_size(sd, precision, frame_size)
+        return no_update if isinstance(got, str) else got["sample_size"]
 
     @app.callback(Output("sampling-command", "children"), Input("sampling-n", "value"),
                   Input("sampling-seed", "value"), Input("sampling-stratify", "value"),

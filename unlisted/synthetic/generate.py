@@ -19,6 +19,19 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from .faults import (
+    DEMO_RULES,
+    RULES,
+    TARGET,
+    BilledLine,
+    MedicareLine,
+    Visit,
+    contract_expected,
+    patients_past_threshold,
+    threshold_faults,
+    visit_faults,
+    whole_cents,
+)
 from .notes import write_note
 from .practice import ELEMENTS, Payer, Practice, Provider, load_practice
 from .x12_writer import Envelope, d8, money
@@ -26,6 +39,8 @@ from .x12_writer import Envelope, d8, money
 CENT = Decimal("0.01")
 SIMILAR = ("97110", "97112", "97140", "97530")
 ROUTINE = ("97110", "97112", "97140", "97530", "97535")
+EVALUATIONS = ("97161", "97162", "97163")
+TIMED = (*ROUTINE, "97139")  # billed per 15 minutes; evaluations are per session
 DIAGNOSES = ("M5450", "M545", "M25561", "M25511", "M6281", "S83511A", "M19011", "G8929", "M7918")
 NARRATIVES = (
     "INSTRUMENT ASSISTED SOFT TISSUE MOBILIZATION {m} MIN",
@@ -201,6 +216,17 @@ class Simulation:
         self.visit_number = 0
         self.primaries = [x for x in practice.payers.values() if x.share > 0]
         self.deductible_used: dict[str, Decimal] = {}
+        self.f = practice.faults
+        # The practice's own year-to-date therapy amount per Medicare patient, year and discipline.
+        self.kx_estimate: dict[tuple, Decimal] = {}
+        # What the truth needs of the claims in the files, by CLM01 (the version in force): the
+        # faults of each 97139 line the claim and note decide, and the Medicare lines; and what
+        # the remittances did: Medicare's net allowed per line, lines paid under another code.
+        self.claim_faults: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] = {}
+        self.medicare_lines: dict[str, tuple[MedicareLine, ...]] = {}
+        self.medicare_allowed: defaultdict = defaultdict(int)  # cents
+        self.recoded: set[tuple[str, int]] = set()
+        self.shared: dict[tuple, tuple] = {}  # one copy of each modifier or rule list held
 
     # -- ids --------------------------------------------------------------------------------------
     def next_control(self) -> int:
@@ -225,6 +251,7 @@ class Simulation:
                 "provider_name",
                 "credentials",
                 "minutes",
+                "timed_minutes",
                 "signed_date",
                 "note_text",
             ]
@@ -259,34 +286,47 @@ class Simulation:
         self.remits.discard_all()
         notes_file.close()
         self.write_contracts()
+        (self.out / "rules.toml").write_text(DEMO_RULES)
         return self.write_truth()
 
     def new_episode(self, week_start: dt.date) -> dict:
         rng, p = self.rng, self.p
         payer = pick(rng, self.primaries)
         visits = rng.randint(*self.s["episode_visits"])
+        medicare = self.p.medicare
+        kx_from = 1.0  # the share of the threshold past which the practice bills KX
+        if payer.filing == "MB":
+            # Long episodes take some Medicare patients past the therapy threshold.
+            if rng.random() < medicare["long_episode_share"]:
+                visits = rng.randint(*medicare["long_episode_visits"])
+            if rng.random() < self.f["kx_early"]:
+                kx_from = rng.uniform(*medicare["kx_early_from"])
         first = week_start + dt.timedelta(days=rng.randrange(5))
         days = []
         for k in range(visits):
             day = first + dt.timedelta(days=(k // 2) * 7 + (k % 2) * 3)
             days.append(day - dt.timedelta(days=2) if day.weekday() > 4 else day)
         member = f"{payer.id[:2]}{rng.randrange(10**9):09d}"
+        first_name, last_name = rng.choice(FIRST), rng.choice(LAST)
+        dob = dt.date(rng.randint(1935, 2005), rng.randint(1, 12), rng.randint(1, 28))
         return {
             "payer": payer,
             "secondary": payer.crossover_to if rng.random() < payer.crossover_share else None,
             "provider": pick(rng, p.providers),
             "location": pick(rng, p.locations),
-            "first": rng.choice(FIRST),
-            "last": rng.choice(LAST),
+            "first": first_name,
+            "last": last_name,
             "sex": rng.choice("FM"),
             "member": member,
-            "dob": dt.date(rng.randint(1935, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+            "dob": dob,
+            "patient": (member, last_name, first_name, dob),  # "same patient" (rule-checks.md)
             "diagnoses": rng.sample(DIAGNOSES, 2),
             "auth": f"AUTH{rng.randrange(10**7):07d}"
-            if (not payer.requires_auth or rng.random() < 0.85)
+            if (not payer.requires_auth or rng.random() >= self.f["unauthorized_episode"])
             else None,
             "days": sorted(days),
             "seen": 0,
+            "kx_from": kx_from,
         }
 
     # -- a visit: claim, note, adjudication -------------------------------------------------------
@@ -295,17 +335,17 @@ class Simulation:
         self.visit_number += 1
         provider: Provider = episode["provider"]
         pcn = f"RPT{self.visit_number:08d}"
-        mod = provider.modifier
         codes: list[tuple[str, int]] = []
         if episode["seen"] == 0:
-            codes.append((rng.choice(("97161", "97162", "97163")), 1))
+            codes.append((rng.choice(EVALUATIONS), 1))
         episode["seen"] += 1
         for code in rng.sample(ROUTINE, rng.randint(1, 3)):
             codes.append((code, rng.randint(1, 2)))
         has_97139 = rng.random() < self.s["share_97139"]
         narrative_kind = None
         if has_97139:
-            units = rng.randint(1, 2)
+            # The demo's payers allow 2 units a day (rules.toml): a few lines bill 3.
+            units = 3 if rng.random() < self.f["units_above_daily_max"] else rng.randint(1, 2)
             roll = rng.random()
             if roll < provider.narrative_missing:
                 narrative_kind, text = "missing", None
@@ -322,19 +362,22 @@ class Simulation:
         same_day_similar = has_97139 and any(c in SIMILAR for c, _ in codes)
         distinct = same_day_similar and rng.random() < self.s["modifier_59_share"]
         for number, (code, units) in enumerate(codes, start=1):
-            modifiers = [mod]
-            if code == "97139" and distinct:
-                modifiers.append(rng.choice(("59", "XS")))
+            modifiers = self.line_modifiers(provider, code, distinct)
             line = Line(
                 number, code, modifiers, units, p.charges[code] * units, control=f"{pcn}-{number}"
             )
             if code == "97139":
                 line.description = text
             lines.append(line)
+        if episode["payer"].filing == "MB":
+            self.add_kx(episode, day, lines)
         documented = {e: rng.random() < provider.documentation[e] for e in ELEMENTS}
         complete = all(documented.values())
-        minutes = sum(u for _, u in codes) * 15 - rng.randint(0, 7)
-        write_note(self.notes, rng, pcn, day, provider, documented, minutes, lines)
+        minutes = self.note_minutes(codes)
+        signing = (self.f["late_signature"], self.s["signed_later_share"])
+        signed = write_note(
+            self.notes, rng, pcn, day, provider, documented, minutes, lines, signing
+        )
         late = rng.random() < self.s["late_submission_share"]
         submitted = day + dt.timedelta(
             days=(7 - day.weekday()) + (rng.randint(95, 150) if late else 0)
@@ -350,6 +393,7 @@ class Simulation:
             "narrative": narrative_kind,
             "same_day_unmodified": same_day_similar and not distinct,
             "original_icn": None,
+            "note": (complete, signed, minutes[1]),  # what the note file says, for the truth
         }
         self.write_claim(claim)
         t.counts["visits"] += 1
@@ -365,6 +409,57 @@ class Simulation:
             t.counts["lost_claims"] += 1
             return
         self.adjudicate(claim)
+
+    def line_modifiers(self, provider: Provider, code: str, distinct: bool) -> list[str]:
+        """The discipline modifier (GP/GO) and an assistant's CQ/CO on every line; on a 97139
+        line, the practice's slips (no discipline modifier, the other discipline's, no assistant
+        modifier) at their rates, and 59/XS when the same-day pair is billed as distinct."""
+        rng, f = self.rng, self.f
+        discipline, assistant = provider.modifier, provider.assistant_modifier
+        if code == "97139":
+            roll = rng.random()
+            if roll < f["missing_therapy_modifier"]:
+                discipline = None
+            elif roll < f["missing_therapy_modifier"] + f["wrong_discipline_modifier"]:
+                discipline = provider.wrong_modifier
+            if assistant and rng.random() < f["assistant_modifier_missing"]:
+                assistant = None
+        modifiers = [m for m in (discipline, assistant) if m]
+        if code == "97139" and distinct:
+            modifiers.append(rng.choice(("59", "XS")))
+        return modifiers
+
+    def add_kx(self, episode: dict, day: dt.date, lines: list[Line]) -> None:
+        """KX on the Medicare lines past the year's therapy threshold, as the practice tracks it:
+        per patient, year and the discipline of the episode, at its contract rates (it cannot
+        know which lines Medicare will deny). For some patients KX starts early (kx_from), and a
+        few 97139 lines past the threshold go without it (kx_missing)."""
+        threshold = self.p.medicare["thresholds"].get(day.year)
+        if threshold is None:
+            return
+        payer, provider = episode["payer"], episode["provider"]
+        key = (episode["member"], day.year, provider.modifier)
+        for line in lines:
+            total = self.kx_estimate.get(key, Decimal(0)) + self.expected(payer, line)
+            self.kx_estimate[key] = total
+            if total <= threshold * Decimal(str(episode["kx_from"])):
+                continue
+            if line.code == "97139" and self.rng.random() < self.f["kx_missing"]:
+                continue
+            line.modifiers.append("KX")
+
+    def note_minutes(self, codes: list[tuple[str, int]]) -> tuple[int, int]:
+        """(total, timed) minutes of the visit's note. The timed minutes support exactly the
+        billed timed units under the 8-minute rule (15u - 7 to 15u + 7), but on a few visits
+        (minutes_short) only one unit fewer or none; an evaluation adds 20-45 untimed minutes."""
+        rng = self.rng
+        units = sum(u for c, u in codes if c in TIMED)
+        if rng.random() < self.f["minutes_short"]:
+            timed = rng.randint(max(1, 15 * units - 22), 15 * units - 8)
+        else:
+            timed = rng.randint(15 * units - 7, 15 * units + 7)
+        untimed = sum(rng.randint(20, 45) for c, _ in codes if c in EVALUATIONS)
+        return timed + untimed, timed
 
     def write_claim(self, claim: dict) -> None:
         p, e = self.p, claim["episode"]
@@ -388,7 +483,7 @@ class Simulation:
             "HI*"
             + "*".join(f"{'ABK' if i == 0 else 'ABF'}:{d}" for i, d in enumerate(e["diagnoses"])),
             f"NM1*82*1*{provider.last}*{provider.first}****XX*{provider.npi}",
-            f"PRV*PE*PXC*{'225X00000X' if provider.modifier == 'GO' else '225100000X'}",
+            f"PRV*PE*PXC*{provider.taxonomy}",
             f"NM1*77*2*{location.name}*****XX*{location.npi}",
             f"N3*{location.address}",
             f"N4*{p.city}*{p.state}*{location.zip}",
@@ -418,11 +513,82 @@ class Simulation:
             t.counts["claims"] += 1
             t.counts["claim_lines"] += len(claim["lines"])
             t.money["claim_charge"] += sum(x.charge for x in claim["lines"])
+            if not claim.get("duplicate"):  # a duplicate is the same claim, never in force
+                self.record_in_force(claim)
+
+    def record_in_force(self, claim: dict) -> None:
+        """Keep what the truth needs of a claim in the files. Originals come before their
+        replacement (7), which then stands for them: the claim in force."""
+        e = claim["episode"]
+        payer, provider = e["payer"], e["provider"]
+        pcn, day = claim["pcn"], claim["day"]
+        billed = tuple(
+            BilledLine(x.number, x.code, tuple(x.modifiers), x.units, x.description)
+            for x in claim["lines"]
+        )
+        if any(x.code == TARGET for x in billed):
+            complete, signed, timed_minutes = claim["note"]
+            visit = Visit(
+                billed,
+                provider.taxonomy,
+                provider.credential,
+                payer.requires_auth,
+                bool(e["auth"] and payer.requires_auth),  # REF*G1 is written then
+                day,
+                complete,
+                signed,
+                timed_minutes,
+            )
+            self.claim_faults[pcn] = tuple(
+                (number, self.share(rules)) for number, rules in visit_faults(visit).items()
+            )
+        if payer.filing == "MB":
+            self.medicare_lines[pcn] = tuple(
+                MedicareLine(
+                    e["patient"],
+                    day,
+                    pcn,
+                    x.number,
+                    x.code,
+                    self.share(tuple(x.modifiers)),
+                    self.contract_expected(payer, x),
+                    whole_cents(x.charge),
+                )
+                for x in claim["lines"]
+            )
+
+    def share(self, items: tuple) -> tuple:
+        """The one copy of a tuple held for the truth (the same few modifier and rule lists)."""
+        return self.shared.setdefault(items, items)
 
     # -- payers -----------------------------------------------------------------------------------
     def run_date(self, payer: Payer, after: dt.date) -> dt.date:
         days = (payer.payment_weekday - after.weekday()) % 7
         return after + dt.timedelta(days=days)
+
+    def contract(self, payer: Payer, code: str) -> tuple[str, Decimal | None, str] | None:
+        """(method, amount, comparator code) of the payer's contract for a code, as
+        contracts.csv says it; None without one."""
+        if code == "97139":
+            if payer.method == "comparator":
+                return ("comparator", None, payer.comparator)
+            return (payer.method, payer.amount, "")
+        if code in self.p.rates:
+            return ("fixed", self.p.rates[code], "")
+        return None
+
+    def contract_expected(self, payer: Payer, line: Line) -> int | None:
+        """The line's expected allowed amount in cents read from its contract, as the marts read
+        it; None without a contract."""
+        contract = self.contract(payer, line.code)
+        if contract is None:
+            return None
+        method, amount, comparator = contract
+        if method == "comparator":
+            amount = self.p.rates.get(comparator)
+            if amount is None:
+                return None
+        return whole_cents(contract_expected(method, amount, line.units, line.charge))
 
     def expected(self, payer: Payer, line: Line) -> Decimal:
         if line.code != "97139":
@@ -513,7 +679,13 @@ class Simulation:
         status = "19" if e["secondary"] and any(o["patient"] for o in outcomes) else "1"
         icn = self.next_icn(payer)
         lag_days = (run - claim["submitted"]).days
+        replaced = claim.get("replaces")
+        if replaced:  # a payer answers a replacement claim by first reversing the original
+            self.write_adjudication(payer, run, replaced["claim"], replaced["outcomes"], "1",
+                                    replaced["icn"], 0, sign=Decimal(-1))
         self.write_adjudication(payer, run, claim, outcomes, status, icn, lag_days)
+        if replaced and replaced["claim"].get("crossover_icn"):
+            self.crossover(replaced["claim"], replaced["outcomes"], run, sign=Decimal(-1))
         if status == "19":
             self.crossover(claim, outcomes, run)
         denied_97139 = [
@@ -529,12 +701,13 @@ class Simulation:
                 cause in ("no_narrative", "vague_narrative")
                 and rng.random() < self.s["corrected_claim_share"]
             ):
-                self.corrected_claim(claim, run, icn)
+                self.corrected_claim(claim, run, icn, outcomes)
             elif rng.random() < payer.appeal_share and (claim["complete"] or cause == "bundled"):
                 appeal = dict(
                     claim,
                     submitted=run + dt.timedelta(days=rng.randint(14, 35)),
                     lines=[o["line"] for o in denied_97139],
+                    replaces=None,
                 )
                 t.counts["appeals"] += 1
                 self.adjudicate(appeal, appeal_of=claim)
@@ -597,6 +770,7 @@ class Simulation:
             body.append(f"REF*6R*{line.control}")
             if not o["denied"]:
                 body.append(f"AMT*B6*{money(o['allowed'] * sign)}")
+            self.record_answer(payer, claim, line, o, sign)
             if o["denied"] and o["denied"][1]:
                 body.append(f"LQ*HE*{o['denied'][1]}")
         head = [
@@ -620,18 +794,31 @@ class Simulation:
         t.money["interest"] += interest
         t.by_payer[payer.id]["paid_cents"] += int(paid * 100)
 
-    def crossover(self, claim, outcomes, primary_run) -> None:
+    def record_answer(self, payer: Payer, claim: dict, line: Line, outcome: dict, sign) -> None:
+        """What the truth needs of a payer's answer to a line: Medicare's net allowed amount (a
+        denial allows 0; a duplicate-claim answer adjudicates nothing) and SVC06 recodings."""
+        key = (claim["pcn"], line.number)
+        if outcome["recoded"]:
+            self.recoded.add(key)
+        if payer.filing == "MB" and not claim.get("duplicate"):
+            self.medicare_allowed[key] += whole_cents(outcome["allowed"] * sign)
+
+    def crossover(self, claim, outcomes, primary_run, sign=Decimal(1)) -> None:
+        """The secondary payer's answer to a crossed-over claim; with sign -1, its reversal of
+        that answer (the same payer claim number), when the primary replaced the claim."""
         secondary: Payer = self.p.payers[claim["episode"]["secondary"]]
-        run = self.run_date(
-            secondary, primary_run + dt.timedelta(days=self.rng.randint(*secondary.lag_days))
-        )
+        # a reversal follows its shortest lag, so that it draws nothing from the seed's sequence
+        lag = self.rng.randint(*secondary.lag_days) if sign > 0 else secondary.lag_days[0]
+        run = self.run_date(secondary, primary_run + dt.timedelta(days=lag))
         if run >= self.end:
             self.truth.counts["pending_at_end"] += 1
             return
         e = claim["episode"]
+        icn = claim["crossover_icn"] if sign < 0 else self.next_icn(secondary)
+        claim["crossover_icn"] = icn
         body = [
-            f"CLP*{claim['pcn']}*2*{{CHARGE}}*{{PAID}}**{clp_filing(secondary)}*"
-            f"{self.next_icn(secondary)}*11*1",
+            f"CLP*{claim['pcn']}*{'22' if sign < 0 else '2'}*{{CHARGE}}*{{PAID}}**"
+            f"{clp_filing(secondary)}*{icn}*11*{claim['frequency']}",
             f"NM1*QC*1*{e['last']}*{e['first']}****MI*{e['member']}",
         ]
         charge = paid = Decimal(0)
@@ -642,13 +829,13 @@ class Simulation:
                 continue
             line = o["line"]
             lines += 1
-            charge += line.charge
-            paid += share
+            charge += line.charge * sign
+            paid += share * sign
             body += [
-                f"SVC*HC:{':'.join([line.code, *line.modifiers])}*{money(line.charge)}*"
-                f"{money(share)}**{line.units}",
+                f"SVC*HC:{':'.join([line.code, *line.modifiers])}*{money(line.charge * sign)}*"
+                f"{money(share * sign)}**{line.units}",
                 f"DTM*472*{d8(claim['day'])}",
-                f"CAS*OA*23*{money(line.charge - share)}",
+                f"CAS*OA*23*{money((line.charge - share) * sign)}",
                 f"REF*6R*{line.control}",
             ]
         body[0] = body[0].replace("{CHARGE}", money(charge)).replace("{PAID}", money(paid))
@@ -656,11 +843,11 @@ class Simulation:
         t = self.truth
         t.counts["remit_claims"] += 1
         t.counts["remit_lines"] += lines
-        t.counts["crossovers"] += 1
+        t.counts["crossovers" if sign > 0 else "crossover_reversals"] += 1
         t.money["remit_charge"] += charge
         t.money["remit_paid"] += paid
 
-    def corrected_claim(self, claim, denial_run, icn) -> None:
+    def corrected_claim(self, claim, denial_run, icn, outcomes) -> None:
         rng = self.rng
         lines = [
             Line(
@@ -681,6 +868,8 @@ class Simulation:
             original_icn=icn,
             narrative="specific",
             submitted=denial_run + dt.timedelta(days=7 + 7 * rng.randrange(3)),
+            replaces={"claim": claim, "outcomes": outcomes, "icn": icn},
+            crossover_icn=None,
         )
         corrected["submitted"] -= dt.timedelta(days=corrected["submitted"].weekday())
         self.truth.counts["corrected_claims"] += 1
@@ -813,18 +1002,39 @@ class Simulation:
                 ]
             )
             for payer in self.p.payers.values():
-                rows = [(code, "fixed", rate, "") for code, rate in sorted(self.p.rates.items())]
-                if payer.method == "comparator":
-                    rows.append(("97139", "comparator", "", payer.comparator))
-                else:
-                    rows.append(("97139", payer.method, payer.amount, ""))
-                for code, method, amount, comparator in rows:
+                for code in [*sorted(self.p.rates), "97139"]:
+                    method, amount, comparator = self.contract(payer, code)
                     out.writerow(
-                        [payer.id, payer.name, code, "", self.start, "", method, amount, comparator]
-                    )
+                        [payer.id, payer.name, code, "", self.start, "", method,
+                         "" if amount is None else amount, comparator]
+                    )  # fmt: skip
+
+    def line_faults(self) -> list[dict]:
+        """Every 97139 line of every claim in force, with the rules it breaks (none: clean)."""
+        thresholds = self.p.medicare["thresholds"]
+        medicare = [x for lines in self.medicare_lines.values() for x in lines]
+        kx = threshold_faults(medicare, self.medicare_allowed, thresholds)
+        self.truth.counts["medicare_patient_years"] = len(
+            {(x.patient, x.day.year) for x in medicare if x.day.year in thresholds}
+        )
+        self.truth.counts["medicare_patient_years_past_threshold"] = patients_past_threshold(
+            medicare, self.medicare_allowed, thresholds
+        )
+        out = []
+        for pcn in sorted(self.claim_faults):
+            for number, rules in self.claim_faults[pcn]:
+                found = set(rules)
+                if (pcn, number) in self.recoded:
+                    found.add("recoded_by_payer")
+                if (pcn, number) in kx:
+                    found.add(kx[(pcn, number)])
+                out.append({"claim": pcn, "line": number, "code": TARGET, "rules": sorted(found)})
+        return out
 
     def write_truth(self) -> dict:
         t = self.truth
+        line_faults = self.line_faults()
+        fault_counts = Counter(rule for x in line_faults for rule in x["rules"])
         truth = {
             "seed": self.seed,
             "start": self.start.isoformat(),
@@ -851,8 +1061,17 @@ class Simulation:
                         "documentation": p.documentation,
                         "narrative_missing": p.narrative_missing,
                         "narrative_vague": p.narrative_vague,
+                        "taxonomy": p.taxonomy,
                     }
                     for p in self.p.providers
+                },
+                "faults": self.f,
+                "modifier_59_share": self.s["modifier_59_share"],
+                "medicare": {
+                    **self.p.medicare,
+                    "thresholds": {
+                        str(y): str(v) for y, v in self.p.medicare["thresholds"].items()
+                    },
                 },
             },
             "realized": {
@@ -861,9 +1080,22 @@ class Simulation:
                 "by_provider": {k: dict(v) for k, v in sorted(t.by_provider.items())},
                 "denial_reasons_97139": dict(sorted(t.reasons.items())),
             },
+            "fault_counts": {rule: fault_counts[rule] for rule in RULES},
+            "line_faults": line_faults,
         }
-        (self.out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+        write_truth_file(self.out / "truth.json", truth)
         return truth
+
+
+def write_truth_file(path: Path, truth: dict) -> None:
+    """truth.json, indented, with one line per entry of line_faults (a line of the file per
+    97139 line keeps a large practice's file small, and it is written as it goes)."""
+    head = json.dumps({k: v for k, v in truth.items() if k != "line_faults"}, indent=2)
+    with path.open("w") as out:
+        out.write(head.removesuffix("\n}") + ',\n  "line_faults": [')
+        for number, entry in enumerate(truth["line_faults"]):
+            out.write(("\n    " if number == 0 else ",\n    ") + json.dumps(entry))
+        out.write("\n  ]\n}\n")
 
 
 def generate(

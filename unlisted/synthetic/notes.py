@@ -91,13 +91,24 @@ def write_note(
     day: dt.date,
     provider: Provider,
     present: dict[str, bool],
-    minutes: int,
+    minutes: tuple[int, int],
     lines,
-) -> None:
-    """One CSV row: the note for a visit. Signed the same day, or late for a few notes."""
+    signing: tuple[float, float],
+) -> dt.date | None:
+    """One CSV row: the note for a visit; returns its signed date as written (None: unsigned).
+
+    minutes: (total, timed); total adds untimed minutes (an evaluation) to the timed ones.
+    signing: (late share, signed-later share): most notes are signed the day of the visit, some
+    within the week, a few late (8 to 30 days). A draft or pending signature is no signature: its
+    signed_date is left empty, as an EMR exports an unsigned note."""
     note_rng = random.Random(rng.getrandbits(64))
-    text = Note(note_rng, day, provider, present, minutes, lines).write()
-    signed = day + dt.timedelta(days=0 if rng.random() < 0.93 else rng.randint(3, 21))
+    late, later = signing
+    roll = rng.random()
+    delay = rng.randint(8, 30) if roll < late else rng.randint(1, 7) if roll < late + later else 0
+    signed = day + dt.timedelta(days=delay)
+    note = Note(note_rng, day, provider, present, minutes, lines, signed)
+    text = note.write()
+    signed_date = None if note.unsigned else signed
     out.writerow(
         [
             pcn,
@@ -105,11 +116,13 @@ def write_note(
             provider.npi,
             f"{provider.last}, {provider.first}",
             provider.credential,
-            minutes,
-            signed.isoformat(),
+            minutes[0],
+            minutes[1],
+            signed_date.isoformat() if signed_date else "",
             text,
         ]
     )
+    return signed_date
 
 
 class Note:
@@ -121,11 +134,14 @@ class Note:
         day: dt.date,
         provider: Provider,
         present: dict[str, bool],
-        minutes: int,
+        minutes: tuple[int, int],
         lines,
+        signed: dt.date,
     ) -> None:
         self.rng, self.day, self.provider, self.present = rng, day, provider, present
-        self.minutes = minutes
+        self.minutes, self.timed_minutes = minutes
+        self.signed = signed
+        self.unsigned = False  # set when the signature written is a draft or none at all
         self.units = next((line.units for line in lines if line.code == "97139"), 1)
         technique, short = rng.choice(TECHNIQUES)
         self.v = {
@@ -139,11 +155,12 @@ class Note:
             "visits": rng.randint(4, 8),
             "freq": rng.choice((2, 3)),
             "weeks": rng.choice((4, 6, 8)),
-            "minutes": minutes,
+            "minutes": self.minutes,
+            "timed": self.timed_minutes,
         }
         start = dt.datetime.combine(day, dt.time(rng.randint(8, 16), rng.choice((0, 10, 20, 30))))
         self.time_in = start.strftime("%H:%M")
-        self.time_out = (start + dt.timedelta(minutes=minutes)).strftime("%H:%M")
+        self.time_out = (start + dt.timedelta(minutes=self.minutes)).strftime("%H:%M")
 
     def pick(self, *choices: str) -> str:
         return self.rng.choice(choices).format(**self.v)
@@ -353,7 +370,7 @@ class Note:
             "Time: {minutes} min",
             "Total time: {minutes}",
             f"in {self.time_in} / out {self.time_out}",
-            "Timed minutes {minutes}",
+            "Timed minutes {timed}",
         )
 
     def rationale_prose(self) -> str:
@@ -376,7 +393,7 @@ class Note:
     def signature(self) -> str:
         first, last = self.provider.first.title(), self.provider.last.title()
         cred = self.provider.credential
-        when = f"{self.day:%m/%d/%Y} {self.rng.randint(12, 18)}:{self.rng.randint(10, 59)}"
+        when = f"{self.signed:%m/%d/%Y} {self.rng.randint(12, 18)}:{self.rng.randint(10, 59)}"
         if self.present["credentials"]:
             return self.rng.choice(
                 (
@@ -388,14 +405,18 @@ class Note:
                     f"Therapist: {first} {last}, {cred}",
                 )
             )
-        return self.rng.choice(
+        # (signature, signed): without a credentialed signature, some notes are signed anyway
+        # (a name alone, a credential alone), the others are drafts or carry no signature.
+        text, signed = self.rng.choice(
             (
-                f"Electronically signed by {first} {last} on {when}",
-                f"{first} {last}",
-                f"-- {cred}",
-                f"Signature pending: {first[0]}. {last}, {cred}",
-                f"DRAFT - not signed. {first[0]}. {last}, {cred}",
-                "Signed: ____",
-                "",
+                (f"Electronically signed by {first} {last} on {when}", True),
+                (f"{first} {last}", True),
+                (f"-- {cred}", True),
+                (f"Signature pending: {first[0]}. {last}, {cred}", False),
+                (f"DRAFT - not signed. {first[0]}. {last}, {cred}", False),
+                ("Signed: ____", False),
+                ("", False),
             )
         )
+        self.unsigned = not signed
+        return text

@@ -37,6 +37,7 @@ class Provider:
     last: str
     first: str
     credential: str
+    taxonomy: str
     npi: str
     share: float
     documentation: dict[str, float]
@@ -45,8 +46,19 @@ class Provider:
 
     @property
     def modifier(self) -> str:
-        """Therapy modifier by discipline: GO for occupational therapists, GP otherwise."""
-        return "GO" if self.credential.startswith("OT") else "GP"
+        """Therapy modifier by discipline (NUCC taxonomy): GO for occupational therapy (225X,
+        224Z assistants), GP otherwise."""
+        return "GO" if self.taxonomy[:4] in ("225X", "224Z") else "GP"
+
+    @property
+    def wrong_modifier(self) -> str:
+        """The other discipline's modifier: what a billing slip puts on the line."""
+        return "GP" if self.modifier == "GO" else "GO"
+
+    @property
+    def assistant_modifier(self) -> str | None:
+        """CQ for a physical therapist assistant (2252), CO for an OT assistant (224Z)."""
+        return {"2252": "CQ", "224Z": "CO"}.get(self.taxonomy[:4])
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,8 @@ class Practice:
     rates: dict[str, Decimal]
     labels: dict[str, str]
     settings: dict
+    faults: dict[str, float]
+    medicare: dict
 
 
 def load_practice(path: Path | None = None) -> Practice:
@@ -151,6 +165,7 @@ def load_practice(path: Path | None = None) -> Practice:
                 x["last"],
                 x["first"],
                 x["credential"],
+                x["taxonomy"],
                 luhn_npi(x["npi_base"]),
                 x["share"],
                 dict(x["documentation"]),
@@ -164,4 +179,11 @@ def load_practice(path: Path | None = None) -> Practice:
         rates={code: Decimal(v["rate"]) for code, v in codes.items() if v["rate"]},
         labels={code: v["label"] for code, v in codes.items()},
         settings=raw["rates"],
+        faults=dict(raw["faults"]),
+        medicare=medicare_settings(raw["medicare"]),
     )
+
+
+def medicare_settings(raw: dict) -> dict:
+    """[medicare] with the thresholds as amounts by calendar year."""
+    return {**raw, "thresholds": {int(y): Decimal(v) for y, v in raw["thresholds"].items()}}
