@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 
 def luhn_npi(base9: str) -> str:
@@ -19,6 +20,7 @@ def luhn_npi(base9: str) -> str:
     return base9 + str((10 - total % 10) % 10)
 
 
+@lru_cache(maxsize=65536)  # a practice's amounts repeat: charges, rates, shares
 def money(value: Decimal) -> str:
     """X12 amount: no trailing zeros beyond what is needed (12.5, 100, -3.25)."""
     text = f"{value:.2f}"
@@ -27,6 +29,7 @@ def money(value: Decimal) -> str:
     return text or "0"
 
 
+@lru_cache(maxsize=4096)  # a few hundred dates, written hundreds of thousands of times
 def d8(day: dt.date) -> str:
     return day.strftime("%Y%m%d")
 
