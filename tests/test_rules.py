@@ -452,3 +452,36 @@ def test_rules_path_from_the_settings_file(tmp_path, monkeypatch, loader, db):
     assert db.execute(
         "SELECT target_codes FROM rule_setting WHERE rule = 'recoded_by_payer'"
     ).fetchone() == (["97039", "97139"],)
+
+
+def test_every_command_that_filters_or_rebuilds_takes_the_settings_file(tmp_path, monkeypatch):
+    """--config on load (the marts then use its rules file), and on sample draw and size (its
+    [metrics] codes are the frame)."""
+    import os
+
+    import duckdb
+
+    monkeypatch.delenv("UNLISTED_RULES", raising=False)
+    monkeypatch.delenv("UNLISTED_CONFIG", raising=False)
+    rules = tmp_path / "mine.toml"
+    rules.write_text("[missing_narrative]\nenabled = false\n")
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f"[metrics]\ncodes = ['97110']\n\n[rules]\npath = {str(rules)!r}\n")
+    db = tmp_path / "cli.duckdb"
+    env = {k: v for k, v in os.environ.items() if k not in ("UNLISTED_RULES", "UNLISTED_CONFIG")}
+    loaded = unlisted("load", *write_inputs(tmp_path), "--db", db, "--config", settings, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT enabled, target_codes FROM rule_setting "
+                           "WHERE rule = 'missing_narrative'").fetchone() == (False, ["97110"])
+        lines_97110 = con.execute("SELECT count(*) FROM claim_line "
+                                  "WHERE procedure_code = '97110'").fetchone()[0]
+    size = unlisted("sample", "size", "--db", db, "--expected-rate", "0.1", "--precision", "0.05",
+                    "--format", "json", "--config", settings, env=env)
+    assert size.returncode == 0, size.stderr
+    assert json.loads(size.stdout)["frame_size"] == lines_97110
+    drawn = unlisted("sample", "draw", "--db", db, "--size", 2, "--seed", 3, "--config", settings,
+                     env=env)
+    assert drawn.returncode == 0, drawn.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT frame_size FROM audit_sample").fetchone() == (lines_97110,)

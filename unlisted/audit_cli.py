@@ -23,6 +23,7 @@ from .etl.errors import InputError
 from .options import (
     BasisOption,
     CodeOption,
+    ConfigOption,
     DbOption,
     FormatOption,
     FromOption,
@@ -34,10 +35,11 @@ from .options import (
     fail,
     line_filters,
     safe_text,
+    use_config,
     write_out,
 )
 from .queries.sql import sql
-from .settings import ConfigError, database_path, load_config
+from .settings import ConfigError, database_path
 
 sample = typer.Typer(
     help="Audit samples: draw a reproducible random sample, import review results, appraise.",
@@ -47,9 +49,10 @@ sample = typer.Typer(
 
 
 
-def build_filters(code, date_from, date_to, basis, payer, provider, location, modifier):
+def build_filters(code, date_from, date_to, basis, payer, provider, location, modifier,
+                  config: Path | None = None):  # fmt: skip
     try:
-        codes = load_config()["metrics"]["codes"]
+        codes = use_config(config)["metrics"]["codes"]
     except ConfigError as exc:
         raise fail(str(exc), 2) from None
     return line_filters(codes, code, date_from, date_to, basis, payer, provider, location,
@@ -124,13 +127,15 @@ def draw(
     provider: ProviderOption = None,
     location: LocationOption = None,
     modifier: ModifierOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Draw a random sample of claim lines from the frame the filters select, and record it
     (seed, frame, method, program version). The same seed and frame give the same lines."""
     from .etl.audit import record_sample
     from .queries import sampling
 
-    filters = build_filters(code, date_from, date_to, basis, payer, provider, location, modifier)
+    filters = build_filters(code, date_from, date_to, basis, payer, provider, location, modifier,
+                            config)
     if stratify is not None and stratify not in sampling.STRATIFY:
         raise typer.BadParameter(f"must be one of {', '.join(sampling.STRATIFY)}",
                                  param_hint="--stratify")  # fmt: skip
@@ -389,6 +394,7 @@ def size_(
     location: LocationOption = None,
     modifier: ModifierOption = None,
     output: FormatOption = "table",
+    config: ConfigOption = None,
 ) -> None:
     """Suggest a sample size for the frame the filters select: n0 = (z*s/E)^2 (or
     z^2*p*(1-p)/E^2), n = n0 / (1 + n0/N), rounded up."""
@@ -398,7 +404,8 @@ def size_(
     if sum(x is not None for x in (probe_sd, probe, expected_rate)) != 1:
         raise typer.BadParameter("give one of --probe-sd, --probe or --expected-rate",
                                  param_hint="--probe-sd")  # fmt: skip
-    filters = build_filters(code, date_from, date_to, basis, payer, provider, location, modifier)
+    filters = build_filters(code, date_from, date_to, basis, payer, provider, location, modifier,
+                            config)
     con = open_read(db)
     try:
         fr = the_frame(con, filters)

@@ -40,6 +40,7 @@ from .options import (
     line_filters,
     printable,
     safe_text,
+    use_config,
     write_out,
 )
 from .queries.data_dictionary import data_dictionary
@@ -79,8 +80,10 @@ def load(
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per file on standard output.")
     ] = False,
+    config: ConfigOption = None,
 ) -> None:
     """Load files into the database: each file whole or not at all; loading twice changes nothing.
+    The marts are then brought up to date with the settings' rules and reference lists.
 
     Exit status: 0 when every file loaded or was already loaded, 1 when any was rejected."""
     target = database_path(db).resolve()
@@ -88,7 +91,7 @@ def load(
     err = Console(stderr=True, emoji=False)
     try:
         files = [f for f in expand_paths(paths) if f.resolve() not in database_files]
-        limits = ArchiveLimits.from_config(load_config())
+        limits = ArchiveLimits.from_config(use_config(config))
     except InputError as exc:  # a path given that is a device, a pipe or a socket
         err.print(f"[red]{safe_text(exc.message)}[/red]")
         raise typer.Exit(2) from None

@@ -4,6 +4,7 @@ and the filters they make."""
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import sys
 from pathlib import Path
@@ -88,6 +89,19 @@ def printable(text: object) -> str:
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return UNPRINTABLE.sub(visible, str(text))
+
+
+def use_config(path: Path | None) -> dict:
+    """The settings of a command given --config: the file, or $UNLISTED_CONFIG, or the built-in
+    ones. A file given becomes $UNLISTED_CONFIG for the rest of the command, so that whatever
+    reads the settings later (the marts' rules and reference lists) reads the same file.
+    Raises ConfigError."""
+    from .settings import load_config
+
+    config = load_config(path)
+    if path is not None:
+        os.environ["UNLISTED_CONFIG"] = str(path)
+    return config
 
 
 def write_out(text: str) -> None:
