@@ -15,7 +15,9 @@
  *
  * feed() parses without the GIL, so that DuckDB can insert the previous batch on the other core
  * meanwhile: memory comes from the raw allocator, and Python objects (findings, errors, kinds)
- * are touched only while holding the GIL again (WITH_GIL).
+ * are touched only while holding the GIL again (WITH_GIL). What the parser needs to know of them
+ * without the GIL is copied into C fields while it holds it (nwarnings: the warnings list's
+ * length, taken when feed() starts and kept up to date by every change the parser makes).
  *
  * Everything that reads input is bounds-checked: a damaged file must give a finding, never a
  * crash. Money is validated as text and kept as int64 cents: for the balance checks, the sums,
@@ -49,8 +51,31 @@
 #define MAX_OTHER_KINDS 8
 
 typedef struct { const char *p; Py_ssize_t n; } Str;
-/* Sums of cents: one amount may reach 10^18 cents, so totals need more than 64 bits. */
-typedef __int128 Cents;
+/* Sums of cents: one amount may reach 10^18 cents, so totals need more than 64 bits. Portable
+ * C11 has no 128-bit integer: a two's complement pair, value = hi * 2^64 + lo, with the few
+ * operations the sums need (no overflow is possible below 2^127 cents; the halves are added as
+ * unsigned, so that even then nothing is undefined). */
+typedef struct { int64_t hi; uint64_t lo; } Cents;
+static const Cents ZERO_CENTS = {0, 0};
+static Cents cents_of(int64_t v) { Cents c = {v < 0 ? -1 : 0, (uint64_t)v}; return c; }
+static int64_t signed_of(uint64_t u) {  /* two's complement without implementation-defined casts */
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
+static Cents cents_add(Cents a, Cents b) {
+    Cents r;
+    r.lo = a.lo + b.lo;
+    r.hi = signed_of((uint64_t)a.hi + (uint64_t)b.hi + (r.lo < a.lo));
+    return r;
+}
+static Cents cents_neg(Cents a) {
+    Cents r;
+    r.lo = ~a.lo + 1;
+    r.hi = signed_of(~(uint64_t)a.hi + (r.lo == 0));
+    return r;
+}
+static Cents cents_sub(Cents a, Cents b) { return cents_add(a, cents_neg(b)); }
+static int cents_eq(Cents a, Cents b) { return a.hi == b.hi && a.lo == b.lo; }
+#define CENTS_ADD(sum, v) ((sum) = cents_add((sum), (v)))
 
 /* Runs the statements holding the GIL, whether or not the caller holds it (feed() does not). */
 #define WITH_GIL(...) do { PyGILState_STATE gil_ = PyGILState_Ensure(); __VA_ARGS__; \
@@ -482,6 +507,14 @@ static int text_add(Text *t, const char *sep, Str s) {
 }
 static Str tstr(const Text *t) { return S(t->p ? t->p : "", (Py_ssize_t)t->n); }
 
+/* *v = *v * 10 + digit for a non-negative *v, checked: 0 (and *v unchanged) past INT64_MAX. The
+ * digit limits of the readers below keep every value far from it; the check makes sure. */
+static int times10_plus(int64_t *v, int digit) {
+    if (*v > (INT64_MAX - digit) / 10) return 0;
+    *v = *v * 10 + digit;
+    return 1;
+}
+
 /* Money: -?digits{1,16}(.digits{0,2})? or .digits{1,2}; returns cents through *out. */
 static int parse_amount(Str s, int64_t *out) {
     Py_ssize_t i = 0, digits = 0, decimals = 0;
@@ -490,18 +523,16 @@ static int parse_amount(Str s, int64_t *out) {
     if (s.n == 0) return 0;
     if (s.p[0] == '-') { neg = 1; i = 1; }
     while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
-        if (++digits > 16) return 0;
-        v = v * 10 + (s.p[i++] - '0');
+        if (++digits > 16 || !times10_plus(&v, s.p[i++] - '0')) return 0;
     }
     if (i < s.n && s.p[i] == '.') {
         i++;
         while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
-            if (++decimals > 2) return 0;
-            v = v * 10 + (s.p[i++] - '0');
+            if (++decimals > 2 || !times10_plus(&v, s.p[i++] - '0')) return 0;
         }
     }
     if (i != s.n || decimals > 2 || (digits == 0 && decimals == 0)) return 0;
-    for (Py_ssize_t k = decimals; k < 2; k++) v *= 10;
+    for (Py_ssize_t k = decimals; k < 2; k++) if (!times10_plus(&v, 0)) return 0;
     *out = neg ? -v : v;
     return 1;
 }
@@ -536,18 +567,16 @@ static int parse_quantity(Str s, int64_t *out) {
     int64_t v = 0;
     if (s.n && s.p[0] == '-') { neg = 1; i = 1; }
     while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
-        if (++digits > 12) return 0;
-        v = v * 10 + (s.p[i++] - '0');
+        if (++digits > 12 || !times10_plus(&v, s.p[i++] - '0')) return 0;
     }
     if (i < s.n && s.p[i] == '.') {
         i++;
         while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
-            if (++decimals > 3) return 0;
-            v = v * 10 + (s.p[i++] - '0');
+            if (++decimals > 3 || !times10_plus(&v, s.p[i++] - '0')) return 0;
         }
     }
     if (i != s.n || digits + decimals == 0) return 0;
-    for (Py_ssize_t k = decimals; k < 3; k++) v *= 10;
+    for (Py_ssize_t k = decimals; k < 3; k++) if (!times10_plus(&v, 0)) return 0;
     *out = neg ? -v : v;
     return 1;
 }
@@ -588,11 +617,26 @@ static int is_quantity(Str s) { int64_t v; return parse_quantity(s, &v); }
 static void cents_text(Cents v, char *out, size_t size) {
     char digits[48];
     int n = 0;
-    unsigned __int128 a = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
-    do { digits[n++] = (char)('0' + (int)(a % 10)); a /= 10; } while (a && n < 46);
+    int negative = v.hi < 0;
+    Cents m = negative ? cents_neg(v) : v;  /* the magnitude, read as unsigned */
+    /* four 32-bit limbs, most significant first, divided by 10 until nothing is left */
+    uint64_t limb[4] = {(uint64_t)m.hi >> 32, (uint64_t)m.hi & 0xFFFFFFFFu, m.lo >> 32,
+                        m.lo & 0xFFFFFFFFu};
+    int more;
+    do {
+        uint64_t rem = 0;
+        more = 0;
+        for (int i = 0; i < 4; i++) {
+            uint64_t cur = rem << 32 | limb[i];
+            limb[i] = cur / 10;
+            rem = cur % 10;
+            more |= limb[i] != 0;
+        }
+        digits[n++] = (char)('0' + (int)rem);
+    } while (more && n < 46);
     while (n < 3) digits[n++] = '0';
     size_t k = 0;
-    if (v < 0 && k + 1 < size) out[k++] = '-';
+    if (negative && k + 1 < size) out[k++] = '-';
     for (int i = n - 1; i >= 0 && k + 2 < size; i--) {
         out[k++] = digits[i];
         if (i == 2) out[k++] = '.';
@@ -632,13 +676,14 @@ static void quoted(Str s, char *out, size_t size) {
         offsetof(type, fields) + sizeof ((type *)0)->fields, \
     #type ": the count given to FIELDS must be its number of Fields")
 
-/* Out of line: inlined into a record, GCC takes the array for its first Field and warns. */
-__attribute__((noinline)) static void forget_fields(Field *f, size_t count) {
+static void forget_fields(Field *f, size_t count) {
     for (size_t i = 0; i < count; i++) { f[i].n = 0; f[i].set = 0; }
 }
-/* Zeroes the record's other members and forgets its values. */
+/* Zeroes the record's other members and forgets its values. The array is reached from the
+ * record's address (the same address as (r)->fields): given (r)->fields, GCC takes it, once
+ * forget_fields is inlined, for the union's first Field and warns of an overflow. */
 #define CLEAR_RECORD(type, r) do { memset((r), 0, offsetof(type, fields)); \
-                                   forget_fields((r)->fields, FIELD_COUNT(type)); } while (0)
+    forget_fields((Field *)((char *)(r) + offsetof(type, fields)), FIELD_COUNT(type)); } while (0)
 
 typedef struct {
     FIELDS(3, name, npi, taxonomy);
@@ -658,7 +703,7 @@ typedef struct {
     size_t mark_line;
     Text notes, attach, diag;
     Cents charge_cents, lines_cents;
-    int lines;
+    int64_t lines;                     /* 64-bit: a hostile claim may hold billions of lines */
     FIELDS(14, pcn, freq, pos, charge, prior, referral, original, rend_npi, rend_name, rend_tax,
            fac_npi, fac_name, date, date_end);
 } Claim837;
@@ -675,7 +720,7 @@ typedef struct {
     int open;
     int64_t id, seg;
     Cents charge_cents, paid_cents, adjusted, interest_cents;
-    int lines, emitted;
+    int64_t lines, emitted;
     size_t mark_line, mark_adj, mark_remark;
     FIELDS(20, pcn, status, charge, paid, pr, filing, icn, facility, freq, last, first, member,
            subscriber, rendering, crossover, received, from, to, coverage, interest);
@@ -685,7 +730,7 @@ typedef struct {
     int open;
     int64_t id, seg;
     Cents charge_cents, paid_cents, adjusted;
-    int position;
+    int64_t position;
     FIELDS(23, comp[7], sub[7], charge, paid, revenue, units, sub_units, date, date_end, control,
            allowed);
 } Line835;
@@ -703,6 +748,7 @@ typedef struct {
     int64_t next_claim, next_line, next_remit, next_remit_claim, next_remit_line;
     Table tables[TB_N];
     PyObject *warnings, *rejects, *kinds;
+    Py_ssize_t nwarnings;              /* len(warnings), for use without the GIL (see top) */
     int64_t seg_no;
     /* envelope */
     int in_isa, in_gs, in_txn;
@@ -710,7 +756,7 @@ typedef struct {
     int64_t st_seg, group_count, txn_count;
     int kind;
     char refusal[200];
-    int old_format_warned, composite_warned;
+    Py_ssize_t old_format_warned, composite_warned;  /* 1 + the warning's index, or 0 */
     /* transaction */
     size_t txn_mark[TB_N];
     int txn_flushed;                   /* some of its rows were taken before it ended */
@@ -779,6 +825,7 @@ static int finding(Parser *P, PyObject *list, int64_t seg, const char *scope, co
         PyObject *t = scope ? Py_BuildValue("(ssss)", where, code, msg, scope)
                             : Py_BuildValue("(sss)", where, code, msg);
         if (t) { rc = PyList_Append(list, t); Py_DECREF(t); }
+        if (list == P->warnings) P->nwarnings = PyList_GET_SIZE(list);
     );
     return rc;
 }
@@ -811,7 +858,7 @@ static int count_reject(Parser *P, const char *scope, const char *code) {
 }
 
 static void mark_claim_warnings(Parser *P) {
-    P->claim_warn_mark = PyList_GET_SIZE(P->warnings);
+    P->claim_warn_mark = P->nwarnings;
     memcpy(P->claim_warning_count, P->warning_count, sizeof P->warning_count);
 }
 
@@ -822,9 +869,10 @@ static int drop_warnings_since(Parser *P, Py_ssize_t mark, const int64_t *counts
     if (P->old_format_warned > mark) P->old_format_warned = 0;
     if (P->composite_warned > mark) P->composite_warned = 0;
     memcpy(P->warning_count, counts, sizeof P->warning_count);
-    if (PyList_GET_SIZE(P->warnings) <= mark) return 0;  /* the usual case: no GIL needed */
+    if (P->nwarnings <= mark) return 0;  /* the usual case: no GIL needed */
     int rc;
-    WITH_GIL(rc = PyList_SetSlice(P->warnings, mark, PyList_GET_SIZE(P->warnings), NULL));
+    WITH_GIL(rc = PyList_SetSlice(P->warnings, mark, PyList_GET_SIZE(P->warnings), NULL);
+             P->nwarnings = PyList_GET_SIZE(P->warnings));
     return rc;
 }
 
@@ -878,7 +926,7 @@ static int composite(Parser *P, int64_t seg, Str s, Str *out) {
     int fallback = 0;
     split_components(P, seg, s, out, &fallback);
     if (fallback && !P->composite_warned) {
-        P->composite_warned = (int)PyList_GET_SIZE(P->warnings) + 1;
+        P->composite_warned = P->nwarnings + 1;
         WARN(seg, "component_separator",
              "composites use '>' although ISA16 declares '%c'; read with '>'", P->comp);
     }
@@ -901,7 +949,7 @@ static int amount(Parser *P, int64_t seg, Str s, const char *name, int required,
         return 0;
     }
     fset(f, s);
-    if (cents) *cents = v;
+    if (cents) *cents = cents_of(v);
     return 1;
 }
 
@@ -980,7 +1028,7 @@ static int close_line837(Parser *P) {
         return 0;
     }
     c->lines++;
-    c->lines_cents += l->charge_cents;
+    CENTS_ADD(c->lines_cents, l->charge_cents);
     if (P->claim_errors) return 0;
     Table *t = &P->tables[TB_LINE];
     int64_t number = 0;
@@ -1024,7 +1072,7 @@ static int close_claim837(Parser *P) {
         if (reject_claim(P, "claim", where) < 0) return -1;
     } else {
         if (c->lines == 0) WARN(c->seg, "claim_without_lines", "claim has no service lines");
-        if (c->lines && c->lines_cents != c->charge_cents) {
+        if (c->lines && !cents_eq(c->lines_cents, c->charge_cents)) {
             char a[40], b[40];
             cents_text(c->charge_cents, a, sizeof a);
             cents_text(c->lines_cents, b, sizeof b);
@@ -1068,7 +1116,7 @@ static int close_claim837(Parser *P) {
             return -1;
         P->p_claims++;
         P->p_lines += c->lines;
-        P->p_charge += c->charge_cents;
+        CENTS_ADD(P->p_charge, c->charge_cents);
     }
     clear_claim837(c);
     P->claim_errors = 0;
@@ -1302,7 +1350,7 @@ static int close_line835(Parser *P) {
         put_str(t, RL_DATE_END, end) < 0 || put_str(t, RL_CONTROL, fstr(&l->control)) < 0 ||
         put_str(t, RL_ALLOWED, fstr(&l->allowed)) < 0 || row_end(t) < 0)
         return -1;
-    if (l->charge_cents - l->adjusted != l->paid_cents) {
+    if (!cents_eq(cents_sub(l->charge_cents, l->adjusted), l->paid_cents)) {
         char a[40], b[40], d[40];
         cents_text(l->charge_cents, a, sizeof a);
         cents_text(l->adjusted, b, sizeof b);
@@ -1325,7 +1373,8 @@ static int close_claim835(Parser *P) {
         table_truncate(&P->tables[TB_REMARK], c->mark_remark);
         if (reject_claim(P, "claim payment", where) < 0) return -1;
     } else {
-        if (c->charge_cents - c->adjusted != c->paid_cents - c->interest_cents) {
+        if (!cents_eq(cents_sub(c->charge_cents, c->adjusted),
+                      cents_sub(c->paid_cents, c->interest_cents))) {
             char a[40], b[40], d[40];
             cents_text(c->charge_cents, a, sizeof a);
             cents_text(c->adjusted, b, sizeof b);
@@ -1352,8 +1401,8 @@ static int close_claim835(Parser *P) {
             return -1;
         P->p_claims++;
         P->p_lines += c->emitted;
-        P->p_charge += c->charge_cents;
-        P->claims_paid += c->paid_cents;
+        CENTS_ADD(P->p_charge, c->charge_cents);
+        CENTS_ADD(P->claims_paid, c->paid_cents);
     }
     CLEAR_RECORD(Claim835, c);
     P->claim_errors = 0;
@@ -1461,12 +1510,12 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             char name[8];
             element_name(name, "CAS", k + 1);
             Field value, qty;
-            Cents cents = 0;
+            Cents cents = ZERO_CENTS;
             if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
             element_name(name, "CAS", k + 2);
             quantity(P, n, E(P, k + 2), name, &qty);
-            c->adjusted += cents;
-            if (l->open) l->adjusted += cents;
+            CENTS_ADD(c->adjusted, cents);
+            if (l->open) CENTS_ADD(l->adjusted, cents);
             if (put_i64(tb, AD_CLAIM, c->id) < 0 || put_i64(tb, AD_BATCH, P->batch_id) < 0 ||
                 put_i64(tb, AD_LOC, n) < 0 || put_str(tb, AD_LEVEL, Z(l->open ? "line" : "claim")) < 0 ||
                 put_str(tb, AD_GROUP, group) < 0 || put_str(tb, AD_REASON, reason) < 0 ||
@@ -1543,9 +1592,9 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             char name[8];
             element_name(name, "PLB", k + 1);
             Field value;
-            Cents cents = 0;
+            Cents cents = ZERO_CENTS;
             if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
-            P->plb_total += cents;
+            CENTS_ADD(P->plb_total, cents);
             if (put_i64(tb, PA_REMIT, P->remit_id) < 0 || put_i64(tb, PA_BATCH, P->batch_id) < 0 ||
                 put_i64(tb, PA_LOC, n) < 0 || put_str(tb, PA_PROVIDER, E(P, 1)) < 0 ||
                 put_str(tb, PA_FISCAL, fstr(&fiscal)) < 0 || put_str(tb, PA_REASON, parts[0]) < 0 ||
@@ -1574,7 +1623,7 @@ static int commit835(Parser *P) {
         put_str(t, RM_PAYEE_NAME, fstr(&P->h_payee_name)) < 0 ||
         put_str(t, RM_PRODUCTION, fstr(&P->h_production)) < 0 || row_end(t) < 0)
         return -1;
-    if (P->claims_paid - P->plb_total != P->h_amount_cents) {
+    if (!cents_eq(cents_sub(P->claims_paid, P->plb_total), P->h_amount_cents)) {
         char a[40], b[40], d[40];
         cents_text(P->h_amount_cents, a, sizeof a);
         cents_text(P->claims_paid, b, sizeof b);
@@ -1582,7 +1631,7 @@ static int commit835(Parser *P) {
         WARN(P->h_seg, "payment_unbalanced",
              "BPR02 %s is not the claim payments %s minus provider adjustments %s", a, b, d);
     }
-    P->p_paid += P->claims_paid;
+    CENTS_ADD(P->p_paid, P->claims_paid);
     return 0;
 }
 
@@ -1618,17 +1667,17 @@ static void reset_transaction(Parser *P) {
     P->entity[0] = P->party[0] = 0;
     P->in_other_payer = P->in_line_adj = 0;
     P->claim_errors = P->txn_errors = 0;
-    P->p_claims = P->p_lines = P->p_charge = P->p_paid = 0;
-    P->claims_paid = P->plb_total = 0;
+    P->p_claims = P->p_lines = 0;
+    P->p_charge = P->p_paid = P->claims_paid = P->plb_total = ZERO_CENTS;
     P->header_seen = P->claims_started = 0;
-    P->h_amount_ok = 0; P->h_amount_cents = 0; P->h_seg = 0;
+    P->h_amount_ok = 0; P->h_amount_cents = ZERO_CENTS; P->h_seg = 0;
     Field *hf[] = {&P->h_handling, &P->h_amount, &P->h_cd, &P->h_method, &P->h_date, &P->h_trace,
                    &P->h_originator, &P->h_payer_name, &P->h_payer_n1, &P->h_payer_ref,
                    &P->h_payee_name, &P->h_payee_id, &P->h_production};
     for (size_t i = 0; i < sizeof hf / sizeof hf[0]; i++) fclear(hf[i]);
     for (int i = 0; i < TB_N; i++) P->txn_mark[i] = P->tables[i].n;
     P->txn_flushed = 0;
-    P->txn_warn_mark = PyList_GET_SIZE(P->warnings);
+    P->txn_warn_mark = P->nwarnings;
     memcpy(P->txn_warning_count, P->warning_count, sizeof P->warning_count);
 }
 
@@ -1675,7 +1724,7 @@ static int start_transaction(Parser *P, int64_t n) {
     if (add_kind(P, kind, unknown) < 0) return -1;
     if (P->kind == K_835) P->remit_id = P->next_remit++;
     if (has_x098 && P->kind == K_837P && !P->old_format_warned) {
-        P->old_format_warned = (int)PyList_GET_SIZE(P->warnings) + 1;
+        P->old_format_warned = P->nwarnings + 1;
         WARN(n, "old_format", "4010 (X098) claim: a retired format, read with 5010 rules");
     }
     return 0;
@@ -1740,8 +1789,8 @@ static int end_transaction(Parser *P, int64_t n) {
     if (P->kind == K_835 && commit835(P) < 0) return -1;
     P->claims += P->p_claims;
     P->lines += P->p_lines;
-    P->charge_cents += P->p_charge;
-    if (P->kind == K_835) { P->paid_cents += P->p_paid; P->paid_seen = 1; }
+    CENTS_ADD(P->charge_cents, P->p_charge);
+    if (P->kind == K_835) { CENTS_ADD(P->paid_cents, P->p_paid); P->paid_seen = 1; }
     return 0;
 }
 
@@ -1882,7 +1931,7 @@ static int handle_segment(Parser *P, const char *p, Py_ssize_t n) {
         p = P->scratch; n = k;
         if (!n) return 0;
     }
-    int count = 0;
+    Py_ssize_t count = 0;
     Py_ssize_t start = 0;
     for (Py_ssize_t i = 0; i <= n; i++) {
         if (i == n || p[i] == P->elem) {
@@ -1891,7 +1940,7 @@ static int handle_segment(Parser *P, const char *p, Py_ssize_t n) {
             start = i + 1;
         }
     }
-    P->nel = count < MAX_ELEMENTS ? count : MAX_ELEMENTS;
+    P->nel = count < MAX_ELEMENTS ? (int)count : MAX_ELEMENTS;
     P->seg_no++;
     return segment(P, P->seg_no);
 }
@@ -2010,6 +2059,8 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
     Py_ssize_t n = buf.len, pos = start;
     int flush = 0, failed = 0;
     P->busy = 1;
+    /* the list is the caller's too: it may have changed since the last call */
+    P->nwarnings = PyList_GET_SIZE(P->warnings);
     Py_BEGIN_ALLOW_THREADS
     replaced_bytes = 0;
     truncated_values = 0;
@@ -2038,6 +2089,7 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
 /* finish(): the file ended; an open transaction was cut short. */
 static PyObject *Parser_finish(Parser *P, PyObject *unused) {
     if (!usable(P)) return NULL;
+    P->nwarnings = PyList_GET_SIZE(P->warnings);
     if (P->in_txn && cut_short(P, P->seg_no + 1) < 0) return NULL;
     if (P->in_isa) {
         char m[] = "the file ends without IEA";
@@ -2076,6 +2128,13 @@ static PyObject *Parser_take(Parser *P, PyObject *unused) {
             Col *c = &tb->cols[i];
             /* the next batch's blocks: the size of this one's, with an eighth to spare */
             size_t next_rows = rows + rows / 8 + 1024, next_bytes = c->dlen + c->dlen / 8 + 4096;
+            /* bitmaps are written bit by bit into blocks never zeroed: clear the bits past the
+             * last row, so that no stale heap bits leave with the batch */
+            if (rows & 7) {
+                uint8_t keep = (uint8_t)((1u << (rows & 7)) - 1);
+                c->valid[rows >> 3] &= keep;
+                if (c->type == T_BOOL) ((uint8_t *)c->data)[rows >> 3] &= keep;
+            }
             PyObject *valid = hand_over((void **)&c->valid, (rows + 7) / 8, (next_rows + 7) / 8);
             PyObject *values = NULL, *data = NULL;
             if (valid && c->type == T_STR) {
