@@ -69,7 +69,9 @@ END = ""  # marks the end of a phrase in a trie
 
 # A signer's name just before a credential ("A. Rivera ", "Maria Lopez, ", "LOPEZ, MARIA (",
 # "J. Whitcombe, M.S., ") or just after one ("PTA: Kwame Osei").
-NAME_WORD = r"(?:[A-Z][A-Za-z'’\-]+|[A-Z]\.?)"
+# (capitals and letters with accents too: "Lucía Brandt-Oyama")
+UPPER, LETTER = "A-ZÀ-ÖØ-Þ", "A-Za-zÀ-ÖØ-öø-ÿ"
+NAME_WORD = rf"(?:[{UPPER}][{LETTER}'’\-]+|[{UPPER}]\.?)"
 NAME_BEFORE = re.compile(
     rf"(?P<name>{NAME_WORD}(?:(?:[ \t]+|\.[ \t]*|,[ \t]*){NAME_WORD}){{0,4}})"
     r"(?P<gap>[ \t.]*[,\-–]?[ \t]*\(?[ \t]*)$"
@@ -77,7 +79,7 @@ NAME_BEFORE = re.compile(
 NAME_AFTER = re.compile(
     rf"[ \t]*[:\-]?[ \t]*(?P<name>{NAME_WORD}(?:(?:[ \t]+|\.[ \t]*){NAME_WORD}){{1,3}})"
 )
-NAME_TOKEN = re.compile(r"[A-Za-z'’\-]+")
+NAME_TOKEN = re.compile(rf"[{LETTER}'’\-]+")
 WORD = re.compile(r"\w+")
 ALNUM = re.compile(r"[^\W_]+")
 LOWER_WORD = re.compile(r"[ \t]+([a-z]+)")
@@ -89,6 +91,17 @@ BLOCK = " \t:-–—="  # what may follow a header that stands alone on its line
 # indented or listed ("  walk 500 ft", "- walk 500 ft", "1. walk 500 ft"); else it is empty.
 LIST_ITEM = re.compile(r"[ \t]+\S|[-–•*][ \t]+\S|\d{1,2}[.)][ \t]*\S|[a-z][.)][ \t]+\S")
 LIST_NUMBER = re.compile(r"[ \t]*(?:\d{1,2}|[a-z])[.)](?:[ \t]+|$)")  # "1. ", "a) "
+# Punctuation spoken into a dictated note that has no full stop of its own ("... right period
+# this is Gwen Atwater comma DPT"): read as the mark, in the same number of characters.
+SPOKEN = re.compile(r"[ \t]+(period|full stop|comma|colon|semicolon)(?=[\s.,]|$)")
+SPOKEN_MARK = {"period": ".", "full stop": ".", "comma": ",", "colon": ":", "semicolon": ";"}
+# A line that starts with a procedure code ("97110 – seated LAQ 3x10", "- 97116 Gait training",
+# "(x) 97110 Ther ex"): a service of its own.
+CODE_LINE = re.compile(
+    r"^[ \t]*(?:[-–•*][ \t]+)?(?:[(\[][ xX✓✔]?[)\]][ \t]*)?(?:cpt[ \t#:]*)?9\d{4}(?![\d/])", re.M
+)
+# What a finding is said of: "1:1 for car transfers" (two words at least).
+FOR_WHAT = re.compile(r"[ \t]*(?:for|during)[ \t]+([^\W\d_]+[ \t]+[^\W\d_]+)")
 # How a list item starts: its indent and marker (" - ", "  ", "1. "); empty for a plain line.
 LIST_SHAPE = re.compile(r"[ \t]*(?:[-–•*][ \t]+|\d{1,2}[.)][ \t]*)?(?<=[ \t])|")
 
@@ -271,6 +284,7 @@ class Element:
     content_lead: re.Pattern | None
     exclude: int | None
     exclude_after: int | None
+    not_within: int | None
     hypothetical: bool
     historical: bool
     negation_wins: bool
@@ -292,6 +306,7 @@ class NoteReader:
         # matters)
         self.by_list: list[tuple[re.Pattern, frozenset[str], bool]] = []
         self.keys_used: set[str] = set()
+        self.list_ids: dict[tuple[tuple[str, ...], bool], int] = {}
         reader, context, boxes = table(raw, "reader"), table(raw, "context"), table(raw, "boxes")
 
         # 1. Clauses: line ends, ";", "|", fill-in blanks, and sentence ends that follow neither
@@ -400,10 +415,14 @@ class NoteReader:
                 raise RulesError(f"{where} is missing")
             return None
         phrases = strings(value, where)
+        same = self.list_ids.get((phrases, case))
+        if same is not None:
+            return same  # a list given twice is matched once per note
         pattern = self.phrases.pattern(phrases, where, case)
         keys = frozenset().union(*(self.phrases.keys(p, where) for p in phrases))
         self.keys_used.update(keys)
         self.by_list.append((pattern, keys, case))
+        self.list_ids[(phrases, case)] = len(self.by_list) - 1
         return len(self.by_list) - 1
 
     def element(self, name: str, raw: dict, sections: set[str]) -> Element:
@@ -459,6 +478,7 @@ class NoteReader:
             content_lead=self.compiled(raw, "content_lead", f"[{name}].content_lead"),
             exclude=self.listed(raw, "exclude", f"[{name}].exclude"),
             exclude_after=self.listed(raw, "exclude_after", f"[{name}].exclude_after"),
+            not_within=self.listed(raw, "not_within", f"[{name}].not_within"),
             hypothetical=raw.get("hypothetical", False),
             historical=raw.get("historical", False),
             negation_wins=raw.get("negation_wins", False),
@@ -485,15 +505,25 @@ class Note:
 
     def __init__(self, reader: NoteReader, text: str):
         self.r = reader
-        self.text = text = text.replace("\r\n", "\n").replace("\r", "\n")
-        self.low = low = lower(text)
+        self.shown = text = text.replace("\r\n", "\n").replace("\r", "\n")
+        low = lower(text)
+        if "." not in low and ("period" in low or "comma" in low or "colon" in low):
+            # a dictated note: its spoken punctuation is read as the marks (the evidence keeps
+            # the words)
+            marked = SPOKEN.sub(lambda m: SPOKEN_MARK[m[1]].ljust(len(m[0])), low)
+            if marked != low:
+                text = "".join(
+                    m if m != o else c for c, o, m in zip(text, low, marked, strict=True)
+                )
+                low = marked
+        self.text, self.low = text, low
         # Clauses.
         starts, ends = [0], []
         abbreviations = reader.abbreviations
         for m in reader.boundary.finditer(low):
             at = m.start()
             if low[at] in ".!?":
-                if not at or not (low[at - 1].isalnum() or low[at - 1] in ")]\"'"):
+                if not at or not (low[at - 1].isalnum() or low[at - 1] in ")]\"'°%"):
                     continue  # "..." or " . " ends nothing
                 space = max(low.rfind(" ", 0, at), low.rfind("\n", 0, at), low.rfind("\t", 0, at))
                 word = low[space + 1 : at].lstrip("([-*")
@@ -663,7 +693,8 @@ class Note:
         """pos is in another item of a list of services whose 97139 item is only a pointer
         ("- 97139 per plan (see care plan)" beside "- Gait training 2 x 75 ft"): another
         service, not the 97139 one. Items are the lines of the list, with the same indent and
-        marker."""
+        marker. In a note that names the 97139 service, a line that starts with another code
+        ("97110 – seated LAQ 3x10", "- 97116 Gait training") is another service too."""
         if self._other_services is None:
             items: set[tuple[int, int]] = set()
             r, low = self.r, self.low
@@ -681,9 +712,27 @@ class Note:
                     siblings = self.siblings(ls, le, shape)
                     items.update(siblings)
                     done = max([le, *(b for _, b in siblings)])
+                # a line that starts with another code than the 97139 service's
+                services = self.found(r.service)
+                if services and "9" in low:
+                    for m in CODE_LINE.finditer(low):
+                        ls = m.start()
+                        le = low.find("\n", ls)
+                        le = len(low) if le < 0 else le
+                        if not any(ls <= a < le for a, _ in services):
+                            items.add((ls, le))
             self._other_services = sorted(items)
         i = bisect_right(self._other_services, (pos, len(self.low) + 1)) - 1
         return i >= 0 and pos < self._other_services[i][1]
+
+    def for_other_service(self, end: int) -> bool:
+        """The finding is said of another service of the note: "1:1 for car transfers" beside
+        the line "97530 – car transfers with RW"."""
+        self.other_service(end)
+        if not self._other_services:
+            return False
+        m = FOR_WHAT.match(self.low, end)
+        return bool(m) and any(m[1] in self.low[a:b] for a, b in self._other_services)
 
     def siblings(self, ls: int, le: int, shape: str) -> list[tuple[int, int]]:
         """The lines next to ls..le that are items of the same list (the same indent and
@@ -832,12 +881,18 @@ class Note:
         for another reason (excluded, hypothetical, historical)."""
         if element.excluded_sections and self.section(start) in element.excluded_sections:
             return None
-        if element.skip_other_services and self.other_service(start):
+        if element.skip_other_services and (
+            self.other_service(start) or self.for_other_service(end)
+        ):
             return None
         if element.exclude is not None and self.local(element.exclude, *self.clause(start)):
             return None
         if element.exclude_after is not None and self.follows(element.exclude_after, start):
             return None  # "cont 2x/wk, STG indep stairs w/ rail": the stairs are the goal
+        if element.not_within is not None and any(
+            a <= start and end <= b for a, b in self.local(element.not_within, *self.clause(start))
+        ):
+            return None  # "4 x 5 min blocks with 1 min rest": the rest is not the service's time
         if (
             self.unticked(start, end)
             if element.negations_are_findings
@@ -859,9 +914,14 @@ class Note:
                 if section in element.together_sections
             ]
         for a, b in windows:
+            own = None  # the rule's own phrases in the window
             for s, e in self.local(rule.together, a, b):
                 if s < end and start < e:
                     continue  # the phrase itself
+                if own is None:
+                    own = self.found(rule.phrases, a, b)
+                if any(p < e and s < q for p, q in own):
+                    continue  # a word of another technique's name ("mirror" of "mirror therapy")
                 if rule.together_not is not None and any(
                     n <= s and e <= m for n, m in self.local(rule.together_not, a, b)
                 ):
@@ -917,9 +977,9 @@ class Note:
         """The clause holding the finding (for a header alone on its line, up to its content)."""
         cs, ce = self.clause(start)
         ce = max(ce, upto)
-        text = " ".join(self.text[cs:ce].split()).strip(EDGES)
+        text = " ".join(self.shown[cs:ce].split()).strip(EDGES)
         if len(text) > EVIDENCE_CHARS and start > cs:
-            text = " ".join(self.text[start:ce].split()).strip(EDGES)
+            text = " ".join(self.shown[start:ce].split()).strip(EDGES)
         return text[:EVIDENCE_CHARS].rstrip()
 
     # -- credentials --------------------------------------------------------------------------

@@ -146,6 +146,47 @@ CASES = [
     ("involvement", False, "Aquatic group (5 pts). Pt not seen individually."),
     ("involvement", False, "Caregiver training: daughter instructed in guarding on the steps."),
     ("involvement", True, "| Contact | 1:1, therapist present throughout |"),
+    # what is said of another service of the note (a line that starts with another code)
+    (
+        "involvement",
+        False,
+        "97530 – bed mobility with rail, 3 trials\n97139 – per plan\n"
+        "1:1 for bed mobility; rest of session in gym.",
+    ),
+    ("involvement", False, "97140 MLD 20 min (1:1)\n97139 kinesio taping L forearm, 2 strips"),
+    ("description", False, "97110 – seated LAQ 3x10 B\n97139 – per plan"),
+    ("duration", False, "97112 – balance on foam, 12 min\n97139 – Epley L posterior canal"),
+    # a side alone is a where; the 97139 line with a where or how
+    ("description", True, "Performed left Semont maneuver, two cycles."),
+    ("description", True, "97139: vibration plate in supported standing, 25 Hz"),
+    ("description", False, "Billed 97139 (cupping) 1 unit."),
+    ("description", False, "O: Treated with AlterG per last settings."),
+    ("description", False, "Technique: Graded motor imagery – laterality training"),
+    ("description", False, "A: Shoulder flexion 120°. Pt tolerated session."),
+    # a dictated note: its spoken punctuation is read as the marks
+    (
+        "credentials",
+        True,
+        "performed right Epley maneuver times two period this is Dana Ortiz comma DPT",
+    ),
+    ("description", True, "performed right Epley maneuver times two period pt seen one on one"),
+    ("credentials", True, "This is Desmond Park, P.T."),
+    ("credentials", True, "Staff: KO, PTA"),
+    ("credentials", True, "Lucía Brandt-Oyama, PT, CLT"),
+    ("credentials", False, "Peds PT\nPt seen for stair training."),
+    # minutes of the parts count; a rest does not
+    ("duration", True, "Mirror box, 3 x 5 min blocks with 1 min rest."),
+    ("duration", True, "On the platform for about half an hour including rest breaks."),
+    ("duration", True, "One on one for the entire thirty minute session."),
+    ("duration", True, "IASTM L achilles, 2'x3 sites."),
+    ("duration", False, "Rest 2 min between sets."),
+    ("rationale", False, "Goal: eat a regular meal without coughing."),
+    ("rationale", True, "Std STM x8 visits no ∆ in ROM."),
+    ("rationale", True, "RATIONALE: KNEE OA AND OBESITY LIMIT FULL WB GAIT TRAINING TO 5 MIN"),
+    ("rationale", True, "Curve progressed despite full-time brace wear."),
+    ("purpose", True, "She hopes to sleep through the night without waking."),
+    ("purpose", True, "Getting her arm up to the top shelf is what we are working toward."),
+    ("purpose", False, "Goals addressed: (x) STG 1 ( ) STG 2"),
 ]
 
 
@@ -274,10 +315,19 @@ def test_a_missing_rules_file_is_named(tmp_path, monkeypatch):
 
 # -- the labelled notes ----------------------------------------------------------------------
 @functools.cache
+def labelled(name: str) -> tuple[dict, ...]:
+    """The notes of one labelled file (none while it is missing or still empty)."""
+    path = NOTES / name
+    if not path.exists():
+        return ()
+    text = path.read_text(encoding="utf-8")
+    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
+
+
+@functools.cache
 def scores(name: str) -> dict[str, tuple[float, float]]:
     """element -> (precision, recall) of the default rules on one labelled file."""
-    path = NOTES / name
-    notes = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    notes = labelled(name)
     reader = documentation_rules()
     said = [reader.read(note["text"]) for note in notes]
     out = {}
@@ -293,18 +343,17 @@ def scores(name: str) -> dict[str, tuple[float, float]]:
 
 
 # Measured with bench/notes_detection.py on 2026-12-07 (precision / recall):
-#   dev, 193 notes (dev-001..193, the notes the rules were tuned on): 1.000 / 1.000 for every
-#   element.
-#   holdout, 130 notes (hold-201..330, written fresh by a labeller who never saw the detector):
-#   description 0.887 / 0.875, purpose 0.984 / 0.955, duration 0.983 / 0.894,
-#   rationale 0.983 / 0.952, credentials 0.985 / 0.928, involvement 0.955 / 1.000.
-# The holdout figures under the 0.9 target are expected to fail, and strictly, so that a mark has
-# to go once the rules (or freshly written holdout notes) reach the target. The list holds
-# exactly the figures under 0.9; which holdout notes miss was not looked at.
-# docs/note-detection.md tells the history of these figures.
-SHORT_OF_TARGET = {
-    ("labelled-holdout.jsonl", "description"): "holdout precision 0.887, recall 0.875 (2026-12-07)",
-    ("labelled-holdout.jsonl", "duration"): "holdout recall 0.894 (2026-12-07)",
+#   dev, 323 notes (dev-001..193, and dev-194..323, the former holdout hold-201..330, whose misses
+#   the rules were then tuned on): 1.000 / 1.000 for every element.
+#   holdout (hold-401..530, written blind while the rules were tuned on dev-194..323), measured
+#   once: description 0.942 / 1.000, purpose 0.970 / 1.000, duration 0.966 / 0.877, rationale
+#   1.000 / 0.908, credentials 0.984 / 0.969, involvement 1.000 / 0.969.
+# A holdout figure under the 0.9 target is marked here as an expected failure, strictly, so that
+# the mark has to go once the rules (or freshly written holdout notes) reach the target. The list
+# holds exactly the figures under 0.9, set once the new holdout has been measured; which holdout
+# notes miss is never looked at. docs/note-detection.md tells the history of these figures.
+SHORT_OF_TARGET: dict[tuple[str, str], str] = {
+    ("labelled-holdout.jsonl", "duration"): "holdout recall 0.877 (2026-12-07)",
 }
 
 
@@ -323,5 +372,7 @@ SHORT_OF_TARGET = {
     ],
 )
 def test_precision_and_recall_on_the_labelled_notes(name, element):
+    if not labelled(name):
+        pytest.skip(f"{name} has no notes yet (a new holdout is being written)")
     precision, recall = scores(name)[element]
     assert (precision >= 0.9, recall >= 0.9) == (True, True), (name, element, precision, recall)
