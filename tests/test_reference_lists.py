@@ -1,4 +1,4 @@
-"""The CARC and RARC label lists ship as data and a user's folder replaces them (DOMAIN.md s. 4)."""
+"""The CARC and RARC label lists ship as data and a user's folder replaces them (docs/denial-categories.md)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ CATEGORIES = {
 }
 
 # The project's starting assignments (its first, shorter list), code by code: they must hold.
-DOMAIN_TABLE = {
+STARTING_ASSIGNMENTS = {
     "documentation": "16 112 163 164 226 250 251 252 B12",
     "medical_necessity": "11 50 55 56 150 151 152 167 272",
     "authorization": "15 39 197 198 243 284 288 296",
@@ -185,9 +185,9 @@ def test_categories_come_from_the_known_set_with_one_label_and_flag_each():
     assert all(r["source"] for r in rows("denial_category"))
 
 
-def test_the_domain_table_holds():
+def test_the_starting_assignments_hold():
     listed = categories()
-    for category, carcs in DOMAIN_TABLE.items():
+    for category, carcs in STARTING_ASSIGNMENTS.items():
         for carc in carcs.split():
             assert listed[carc]["category"] == category, carc
     for carc in ("1", "2", "3", "23", "45", "253"):

@@ -1,4 +1,4 @@
-"""Hand-built 837P and 835 files: every field of the data contract lands where DESIGN.md says."""
+"""Hand-built 837P and 835 files: every field of the data contract lands where docs/data-dictionary.md says."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The four roles, the pages each opens and the data each may read (DESIGN.md "Security and
-privacy"). Pages decide what is shown; areas are checked again where the data is read."""
+"""The four roles, the pages each opens and the data each may read (README "Users, roles and the
+access log"). Pages decide what is shown; areas are checked again where the data is read."""
 
 from __future__ import annotations
 

@@ -666,7 +666,7 @@ class Simulation:
                 if line.code == "97139" and payer.comparator and rng.random() < payer.recode_share:
                     outcome["recoded"] = payer.comparator
             outcomes.append(outcome)
-            # Duplicates are not denials of the service (DOMAIN.md section 5): kept out of truth.
+            # A duplicate-claim answer (CARC 18) is no denial of the service: kept out of truth.
             if line.code == "97139" and appeal_of is None and not claim.get("duplicate"):
                 key = "complete" if claim["complete"] else "incomplete"
                 t.by_payer[payer.id]["lines_97139"] += 1
