@@ -17,10 +17,10 @@ from pathlib import Path
 
 import polars as pl
 
+from ..queries.elements import ELEMENTS
 from .errors import InputError
 from .note_reader import EVIDENCE_CHARS, NoteReader, RulesError
 
-ELEMENTS = ("description", "purpose", "duration", "rationale", "credentials", "involvement")
 TRUE_VALUES = ("true", "yes", "y", "1", "x")
 
 

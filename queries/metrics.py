@@ -30,6 +30,7 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 
+from .elements import ELEMENTS
 from .sql import sql
 
 GROUPINGS = {
@@ -39,7 +40,6 @@ GROUPINGS = {
     "location": "location",
     "category": "initial_denial_category",
 }
-ELEMENTS = ("description", "purpose", "duration", "rationale", "credentials", "involvement")
 AGING = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, 120, "91-120"),
          (121, None, ">120"))  # fmt: skip
 

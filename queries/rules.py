@@ -21,13 +21,13 @@ import polars as pl
 import pyarrow as pa
 
 from ..settings import ConfigError, load_config, merged
+from .elements import ELEMENTS
 from .marts import ReferenceListError
 from .metrics import Filters
 from .sql import sql
 
 RULES_ENV = "UNLISTED_RULES"
 SEVERITIES = ("high", "medium", "low")
-ELEMENTS = ("description", "purpose", "duration", "rationale", "credentials", "involvement")
 
 # rule -> (label for people, {parameter: kind}); kinds: codes (list of text), bool, int, number,
 # or a facts table (FACT_TABLES): a table keyed by code, payer, taxonomy prefix or year.

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from ..queries.elements import ELEMENTS
 from .faults import (
     DEMO_RULES,
     RULES,
@@ -33,7 +34,7 @@ from .faults import (
     whole_cents,
 )
 from .notes import write_note
-from .practice import ELEMENTS, Payer, Practice, Provider, load_practice
+from .practice import Payer, Practice, Provider, load_practice
 from .x12_writer import Envelope, d8, money
 
 CENT = Decimal("0.01")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from .x12_writer import luhn_npi
 
-ELEMENTS = ("description", "purpose", "duration", "rationale", "credentials", "involvement")
 DENIAL_CAUSES = (
     "base",
     "no_narrative",
