@@ -41,9 +41,9 @@ PRACTICE_CLAIMS = 420_000  # about 260 MB of 837P and 165 MB of 835 from the syn
 def practice(out: Path) -> Path:
     """The synthetic practice's files (generated once, then reused)."""
     folder = out / f"etl-practice-{PRACTICE_CLAIMS}"
-    if not (folder / "truth.json").exists():
-        from unlisted.synthetic.generate import generate
+    from unlisted.synthetic.generate import generate, truth_path
 
+    if not truth_path(folder).exists():
         generate(folder, claims=PRACTICE_CLAIMS)
     return folder
 

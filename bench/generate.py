@@ -17,6 +17,8 @@ from pathlib import Path
 
 from measure import run_measured
 
+from unlisted.synthetic.generate import truth_path
+
 ROOT = Path(__file__).resolve().parents[1]
 LINES_PER_CLAIM = 2.45  # a little under the measured 2.48 claim lines per claim: at least --lines
 
@@ -26,7 +28,7 @@ def run(outdir: Path, claims: int) -> dict:
     command = [sys.executable, "-m", "unlisted.cli", "generate", str(outdir),
                "--claims", str(claims)]  # fmt: skip
     elapsed, peak, _ = run_measured(command)
-    truth = json.loads((outdir / "truth.json").read_text())
+    truth = json.loads(truth_path(outdir).read_text())
     size = sum(p.stat().st_size for p in outdir.rglob("*") if p.is_file())
     return {"claims": truth["counts"]["claims"], "lines": truth["counts"]["claim_lines"],
             "seconds": elapsed, "peak_mb": peak / 1e6, "size_mb": size / 1e6}  # fmt: skip

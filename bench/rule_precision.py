@@ -27,7 +27,7 @@ from unlisted.etl.database import connect
 from unlisted.etl.load import Loader, expand_paths
 from unlisted.queries.marts import ReferenceListError, rebuild_marts
 
-from unlisted.synthetic.generate import generate
+from unlisted.synthetic.generate import generate, rules_path
 
 TARGET = 0.9
 INPUTS = ("claims", "remits", "notes", "contracts.csv")
@@ -44,7 +44,7 @@ def build(folder: Path, claims: int, seed: int) -> tuple[dict, Path]:
     files = folder / "files"
     truth = generate(files, claims=claims, seed=seed)
     db = folder / "unlisted.duckdb"
-    os.environ["UNLISTED_RULES"] = str(files / "rules.toml")
+    os.environ["UNLISTED_RULES"] = str(rules_path(files))
     con = connect(db)
     try:
         loader = Loader(con)

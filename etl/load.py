@@ -107,7 +107,10 @@ class FileResult:
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the files below folders (recursively, sorted, hidden ones skipped).
+    """Files as given, and the files below folders (recursively, sorted). In a folder, names
+    beginning with "." or "_" are passed over, files and folders alike, as Spark and Hadoop do:
+    hidden files, and what sits beside the inputs without being one (the generator's
+    _generator/ answer key). Named on the command line, such a file is loaded.
 
     A path given that is a device, pipe or socket raises InputError `not_a_file` (a usage
     error, like a path that does not exist); one found in a folder is yielded, and the loader
@@ -115,8 +118,8 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             for found in sorted(path.rglob("*")):
-                hidden = any(p.startswith(".") for p in found.relative_to(path).parts)
-                if hidden or found.is_dir():  # nor files in hidden folders
+                aside = any(p.startswith((".", "_")) for p in found.relative_to(path).parts)
+                if aside or found.is_dir():
                     continue
                 if found.is_file() or not_a_file(found) is not None:
                     yield found  # a broken symbolic link is skipped, as before

@@ -157,3 +157,19 @@ def test_a_database_that_cannot_be_written_stops_the_run_and_blames_no_file(tmp_
     assert again.returncode == 0, again.stderr
     records = [json.loads(line) for line in again.stdout.splitlines()]
     assert [(r["status"], r["claims"]) for r in records] == [("duplicate", 0), ("loaded", 820)]
+
+
+def test_the_generators_output_loads_cleanly_as_a_whole(tmp_path):
+    """`unlisted generate OUTDIR` then `unlisted load OUTDIR`: every file is an input, and the
+    answer key and the practice's facts (in _generator/) are passed over."""
+    made = unlisted("generate", tmp_path / "out", "--claims", 60)
+    assert made.returncode == 0, made.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / "_generator").iterdir()) == [
+        "rules.toml", "truth.json"]
+    run = unlisted("load", tmp_path / "out", "--db", tmp_path / "x.duckdb", "--json")
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    inputs = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and "_generator" not in p.parts]
+    assert len(records) == len(inputs)
+    assert {r["status"] for r in records} == {"loaded"}
+    assert not any(r["file"].endswith(("truth.json", "rules.toml")) for r in records)

@@ -12,6 +12,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 from unlisted.queries.metrics import Filters, Settings, compute, denial_reasons, underpaid_lines
+from unlisted.synthetic.generate import truth_path
 
 from .test_line_adjudication import build_scenario
 
@@ -138,7 +139,7 @@ def practice(tmp_path_factory):
     run = subprocess.run([sys.executable, "-m", "unlisted.cli", "demo", "--no-serve", "--dir", str(folder),
                           "--claims", "4000"], capture_output=True, text=True, timeout=600)  # fmt: skip
     assert run.returncode == 0, run.stderr
-    truth = json.loads((folder / "files" / "truth.json").read_text())
+    truth = json.loads(truth_path(folder / "files").read_text())
     con = duckdb.connect(str(folder / "unlisted.duckdb"), read_only=True)
     yield con, truth
     con.close()

@@ -300,12 +300,15 @@ def demo(
 
 def demo_settings(folder: Path) -> Path:
     """The demo's settings file (folder/unlisted.toml), written once: it points the rule checks
-    at the facts of the invented practice (files/rules.toml, written by the generator). This
-    process uses it unless $UNLISTED_CONFIG names another; `unlisted serve --config` it later."""
+    at the facts of the invented practice (files/_generator/rules.toml, written by the
+    generator). This process uses it unless $UNLISTED_CONFIG names another; `unlisted serve
+    --config` it later."""
+    from .synthetic.generate import rules_path
+
     settings = folder / "unlisted.toml"
     if not settings.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        rules = (folder / "files" / "rules.toml").resolve()
+        rules = rules_path(folder / "files").resolve()
         settings.write_text(
             "# The demo practice's settings: its rule checks use the facts of the invented\n"
             "# practice (daily unit limit and timing of 97139), written by the generator.\n"

@@ -287,7 +287,8 @@ class Simulation:
         self.remits.discard_all()
         notes_file.close()
         self.write_contracts()
-        (self.out / "rules.toml").write_text(DEMO_RULES)
+        rules_path(self.out).parent.mkdir(exist_ok=True)
+        rules_path(self.out).write_text(DEMO_RULES)
         return self.write_truth()
 
     def new_episode(self, week_start: dt.date) -> dict:
@@ -1084,8 +1085,23 @@ class Simulation:
             "fault_counts": {rule: fault_counts[rule] for rule in RULES},
             "line_faults": line_faults,
         }
-        write_truth_file(self.out / "truth.json", truth)
+        write_truth_file(truth_path(self.out), truth)
         return truth
+
+
+# What the generator used and injected goes to a folder beside the inputs whose name begins with
+# "_": `unlisted load OUTDIR` passes over such names, so the output loads cleanly as a whole.
+ABOUT_FOLDER = "_generator"
+
+
+def truth_path(out: Path) -> Path:
+    """The answer key: the rates injected and every faulted 97139 line."""
+    return out / ABOUT_FOLDER / "truth.json"
+
+
+def rules_path(out: Path) -> Path:
+    """The invented practice's facts for the rule checks (daily limit and timing of 97139)."""
+    return out / ABOUT_FOLDER / "rules.toml"
 
 
 def write_truth_file(path: Path, truth: dict) -> None:
