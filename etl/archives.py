@@ -14,7 +14,7 @@ archive stores them. Tried again, the same damaged bytes replace their earlier r
 Hostile archives (issue 16): what a member unpacks to is counted as it is written, never taken
 from the sizes an archive declares (a zip's headers can lie; a gzip's size field is the length
 modulo 4 GiB), and unpacking stops at the first byte past a limit of ArchiveLimits ([load] in
-defaults.toml): one member's size, the archive's total, and the compression ratio (a member
+docs/settings.md): one member's size, the archive's total, and the compression ratio (a member
 against its compressed size, the archive against its own size). The partial member is deleted
 before anything else happens, and the member (or, for the archive's total, the archive) is
 recorded as rejected with `archive_limit`. Zip members compressed with bzip2 or LZMA, which
@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..settings import ConfigError
 from .errors import InputError, exception_reason
 
 # a ZIP starts with a file header, or with its end record when it holds nothing
@@ -72,7 +71,7 @@ UNBOUNDED_METHODS = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
 
 @dataclass(frozen=True)
 class ArchiveLimits:
-    """How far an archive may unpack ([load] in defaults.toml, which says why these defaults).
+    """How far an archive may unpack ([load] in docs/settings.md, which says why these defaults).
 
     `ratio_floor`: output below this many bytes is never refused for its ratio, so that a small
     file that happens to compress well (a short remittance, a CSV of empty columns) loads."""
@@ -84,22 +83,11 @@ class ArchiveLimits:
 
     @classmethod
     def from_config(cls, config: dict) -> ArchiveLimits:
-        """The limits of the [load] table; ConfigError when one is not a positive number."""
-        table = config.get("load", {})
-
-        def number(key: str, default, kind=int):
-            value = table.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-                wanted = "a whole number of bytes" if kind is int else "a number, such as 200"
-                raise ConfigError(f"load.{key} must be {wanted} above 0, not {value!r}")
-            return value
-
-        return cls(
-            member_bytes=number("max_member_bytes", cls.member_bytes),
-            archive_bytes=number("max_archive_bytes", cls.archive_bytes),
-            compression_ratio=number("max_compression_ratio", cls.compression_ratio,
-                                     (int, float)),
-        )  # fmt: skip
+        """The limits of the [load] table (checked by the settings' schema)."""
+        table = config["load"]
+        return cls(member_bytes=table["max_member_bytes"],
+                   archive_bytes=table["max_archive_bytes"],
+                   compression_ratio=table["max_compression_ratio"])
 
 
 class LimitReached(Exception):

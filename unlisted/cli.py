@@ -421,6 +421,7 @@ def demo_users(db: Path, console: Console) -> None:
         else:
             store.set_roles(name, roles, actor="demo")
             store.set_password(name, password, actor="demo")
+        store.mark_demo(name)  # the demo's sign-in page names them (never the passwords)
         table.add_row(name, password, ", ".join(roles))
     console.print(table)
 
@@ -552,8 +553,24 @@ def configuration(path: Path | None) -> dict:
     try:
         return load_config(path)
     except ConfigError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/red]")
+        Console(stderr=True).print(f"[red]{safe_text(exc)}[/red]")
         raise typer.Exit(2) from None
+
+
+@app.command()
+def settings(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="The reference page (docs/settings.md) instead.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Print every setting with its default and what it does, as a commented settings file to
+    start from; with --config, check that file first (exit 2 naming a wrong key)."""
+    from .settings_schema import reference_markdown, template_toml
+
+    if config is not None:
+        configuration(config)
+    print(reference_markdown() if markdown else template_toml(), end="")
 
 
 def money(value) -> str:

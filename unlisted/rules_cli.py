@@ -46,7 +46,7 @@ def opened(err: Console, db, config, code, date_from, date_to, basis, payer, pro
     try:
         settings = load_config(config)
     except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{safe_text(exc)}[/red]")
         raise typer.Exit(2) from None
     filters = line_filters(settings["metrics"]["codes"], code, date_from, date_to, basis, payer,
                            provider, location, modifier)

@@ -6,10 +6,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..settings_schema import Access
 from .store import AccessStore, Throttle, store_path
 
-# The names the app answers to when [access] allowed_hosts does not say (unlisted/defaults.toml).
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# The names the app answers to when [access] allowed_hosts does not say (docs/settings.md).
+LOCAL_HOSTS = tuple(Access.model_fields["allowed_hosts"].default)
 
 
 class PolicyError(ValueError):
@@ -34,7 +35,7 @@ class Policy:
 
 
 def access_policy(config: dict, database: Path) -> Policy:
-    """The policy of the [access] table (defaults in unlisted/defaults.toml)."""
+    """The policy of the [access] table (docs/settings.md)."""
     a = config["access"]
     try:
         throttle = Throttle(
