@@ -35,11 +35,11 @@ import requests
 from metrics import practice_database
 from unlisted.dashboard.view import View, add_months, month_end
 from unlisted.etl.database import connect
-from unlisted.queries.marts import rebuild_marts
 from unlisted.queries.metrics import Filters
 from unlisted.queries.sql import sql
 
 from unlisted.access.store import AccessStore, store_path
+from unlisted.pipeline import rebuild_marts
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 300

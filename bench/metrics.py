@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 
 import duckdb
-from unlisted.queries.marts import rebuild_marts
 from unlisted.queries.metrics import GROUPINGS, Filters, Settings, compute
+
+from unlisted.pipeline import rebuild_marts
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES_PER_CLAIM = 2.45

@@ -39,7 +39,7 @@ DATE = "20261102"
 REBUILD = (
     "import json, resource, sys, time\n"
     "import duckdb\n"
-    "from unlisted.queries.marts import rebuild_marts\n"
+    "from unlisted.pipeline import rebuild_marts\n"
     "con = duckdb.connect(sys.argv[1])\n"
     "start = time.perf_counter()\n"
     "rebuild_marts(con)\n"

@@ -25,9 +25,10 @@ from pathlib import Path
 
 from unlisted.etl.database import connect
 from unlisted.etl.load import Loader, expand_paths
-from unlisted.queries.marts import ReferenceListError, rebuild_marts
+from unlisted.queries.marts import ReferenceListError
 
-from unlisted.synthetic.generate import generate, rules_path
+from unlisted.pipeline import rebuild_marts
+from unlisted.synthetic.generate import facts_path, generate
 
 TARGET = 0.9
 INPUTS = ("claims", "remits", "notes", "contracts.csv")
@@ -44,7 +45,7 @@ def build(folder: Path, claims: int, seed: int) -> tuple[dict, Path]:
     files = folder / "files"
     truth = generate(files, claims=claims, seed=seed)
     db = folder / "unlisted.duckdb"
-    os.environ["UNLISTED_RULES"] = str(rules_path(files))
+    os.environ["UNLISTED_RULES"] = str(facts_path(files))
     con = connect(db)
     try:
         loader = Loader(con)

@@ -1,11 +1,13 @@
-"""Rebuild the marts (queries/marts/*.sql, in order) from the base tables, in one transaction."""
+"""Rebuild the marts (queries/marts/*.sql, in order) from the base tables, in one transaction.
+
+The reference lists and the rules the marts are built from come in as Arrow tables (`sources`),
+made from the settings by the caller (unlisted/pipeline.py): this layer reads no settings."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-import os
 from pathlib import Path
 
 import duckdb
@@ -17,8 +19,6 @@ MODELS = sorted(
     f.name.removesuffix(".sql") for f in (ROOT / "marts").iterdir() if f.name.endswith(".sql")
 )
 
-# A folder whose carc.csv, rarc.csv or denial_category.csv (any of them) replace the shipped lists.
-REFERENCE_DIR = "UNLISTED_REFERENCE_DIR"
 TRUE_VALUES = ("true", "yes", "y", "1")
 FALSE_VALUES = ("false", "no", "n", "0")
 
@@ -27,24 +27,23 @@ class ReferenceListError(duckdb.InvalidInputException):
     """A reference list that cannot be used; the message names the file and the problem."""
 
 
-def reference_path(name: str):
-    """<name>.csv in $UNLISTED_REFERENCE_DIR when it is there, else the shipped one."""
-    folder = os.environ.get(REFERENCE_DIR)
-    if folder:
-        if not Path(folder).is_dir():
-            raise ReferenceListError(f"${REFERENCE_DIR} ({folder}) is not a folder")
-        replacement = Path(folder) / f"{name}.csv"
+def reference_path(name: str, folder: Path | None = None) -> Path:
+    """<name>.csv in `folder` (the user's replacements) when it is there, else the shipped one."""
+    if folder is not None:
+        if not folder.is_dir():
+            raise ReferenceListError(f"the reference folder {folder} is not a folder")
+        replacement = folder / f"{name}.csv"
         if replacement.is_file():
             return replacement
     return ROOT / "reference" / f"{name}.csv"
 
 
-def reference_list(name: str, columns: tuple[str, ...]) -> pa.Table:
+def reference_list(name: str, columns: tuple[str, ...], folder: Path | None = None) -> pa.Table:
     """The reference list <name>.csv as text columns; the first column is its key (unique).
 
     Other columns in the file are ignored, blank lines skipped, values stripped, an empty value
     is null; a byte order mark (as spreadsheets write) is accepted."""
-    path = reference_path(name)
+    path = reference_path(name, folder)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -75,29 +74,30 @@ def reference_list(name: str, columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: pa.array(v, pa.string()) for c, v in zip(columns, values, strict=True)})
 
 
-def denial_categories() -> pa.Table:
+def denial_categories(folder: Path | None = None) -> pa.Table:
     """The editable reference list of denial categories (docs/denial-categories.md)."""
-    table = reference_list("denial_category", ("carc", "category", "category_label", "is_denial"))
+    table = reference_list("denial_category", ("carc", "category", "category_label", "is_denial"),
+                           folder)  # fmt: skip
     flags = []
     for carc, flag in zip(table["carc"].to_pylist(), table["is_denial"].to_pylist(), strict=True):
         word = (flag or "").lower()
         if word not in TRUE_VALUES + FALSE_VALUES:
             raise ReferenceListError(
-                f"{reference_path('denial_category')}: is_denial of CARC {carc} must be true or "
-                f"false, not {flag!r}"
+                f"{reference_path('denial_category', folder)}: is_denial of CARC {carc} must "
+                f"be true or false, not {flag!r}"
             )
         flags.append(word in TRUE_VALUES)
     return table.set_column(3, "is_denial", pa.array(flags, pa.bool_()))
 
 
-def carc_labels() -> pa.Table:
+def carc_labels(folder: Path | None = None) -> pa.Table:
     """Short labels of the claim adjustment reason codes (CARC), written by the project."""
-    return reference_list("carc", ("code", "label"))
+    return reference_list("carc", ("code", "label"), folder)
 
 
-def rarc_labels() -> pa.Table:
+def rarc_labels(folder: Path | None = None) -> pa.Table:
     """Short labels of the remittance advice remark codes (RARC), written by the project."""
-    return reference_list("rarc", ("code", "label"))
+    return reference_list("rarc", ("code", "label"), folder)
 
 
 def fingerprint(sources: dict[str, pa.Table]) -> str:
@@ -111,18 +111,16 @@ def fingerprint(sources: dict[str, pa.Table]) -> str:
     return digest.hexdigest()
 
 
-def reference_sources() -> dict[str, pa.Table]:
-    from .rules import rule_sources  # queries/rules.py builds on this module
-
+def reference_sources(folder: Path | None = None) -> dict[str, pa.Table]:
+    """The reference lists as the marts see them; `folder` holds the user's replacements."""
     return {
-        "denial_category_source": denial_categories(),
-        "carc_label_source": carc_labels(),
-        "rarc_label_source": rarc_labels(),
-        **rule_sources(),
+        "denial_category_source": denial_categories(folder),
+        "carc_label_source": carc_labels(folder),
+        "rarc_label_source": rarc_labels(folder),
     }
 
 
-def marts_current(con: duckdb.DuckDBPyConnection) -> bool:
+def marts_current(con: duckdb.DuckDBPyConnection, sources: dict[str, pa.Table]) -> bool:
     """Whether the marts were built by this program's models from the current reference lists
     and rules, and with every file loaded so far (a load stopped before its rebuild leaves them
     behind)."""
@@ -133,15 +131,12 @@ def marts_current(con: duckdb.DuckDBPyConnection) -> bool:
             return False  # no marts yet, or marts from a version without this record
     if not found or not found[0][1]:
         return False
-    try:
-        current = fingerprint(reference_sources())
-    except ReferenceListError:
-        return False  # rebuild_marts raises it again, where the caller reports it
-    return found[0][0] == current
+    return found[0][0] == fingerprint(sources)
 
 
-def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
-    sources = reference_sources()
+def rebuild_marts(con: duckdb.DuckDBPyConnection, sources: dict[str, pa.Table]) -> None:
+    """Every mart, from the base tables and `sources` (the reference lists and rules)."""
+    sources = dict(sources)
     sources["mart_build_source"] = pa.table({"fingerprint": [fingerprint(sources)]})
     # A cursor of its own: its settings and transaction leave the caller's connection alone.
     with con.cursor() as cursor:

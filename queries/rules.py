@@ -1,8 +1,8 @@
-"""Billing rule checks (README "Rule checks"): the rules file, its parameters for the marts, and
+"""Billing rule checks (docs/rule-checks.md): the rules file, its parameters for the marts, and
 the findings worklist.
 
-The rules ship in unlisted/rules.toml; a user's file ($UNLISTED_RULES, else `path` in the [rules]
-table of the settings file) replaces values key by key. The marts see the rules as a registered
+The rules ship in unlisted/rules.toml; a user's file (chosen by the settings, unlisted/pipeline.py)
+replaces values key by key. The marts see the rules as a registered
 Arrow table (rule_setting_source, one row per rule) and the target codes ([metrics] codes) as
 rule_target_code_source, so nothing the user writes becomes SQL text, and both are part of the
 marts' fingerprint: changing them rebuilds the marts on the next load.
@@ -10,7 +10,6 @@ marts' fingerprint: changing them rebuilds the marts on the next load.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from decimal import Decimal
 from importlib.resources import files
@@ -20,13 +19,11 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from ..settings import ConfigError, load_config, merged
 from .elements import ELEMENTS
 from .marts import ReferenceListError
 from .metrics import Filters
 from .sql import sql
 
-RULES_ENV = "UNLISTED_RULES"
 SEVERITIES = ("high", "medium", "low")
 
 # rule -> (label for people, {parameter: kind}); kinds: codes (list of text), bool, int, number,
@@ -141,12 +138,13 @@ def shipped_rules() -> dict:
     return tomllib.loads((files("unlisted") / "rules.toml").read_text(encoding="utf-8"))
 
 
-def rules_path(config: dict | None = None) -> Path | None:
-    """$UNLISTED_RULES, else `path` in the settings' [rules] table, else None (shipped rules)."""
-    if os.environ.get(RULES_ENV):
-        return Path(os.environ[RULES_ENV])
-    chosen = (config or {}).get("rules", {}).get("path")
-    return Path(chosen) if chosen else None
+def merged(base: dict, override: dict) -> dict:
+    """`base` with the values of `override`, table by table and key by key."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else value  # fmt: skip
+    return out
 
 
 def load_rules(path: Path | None = None) -> dict:
@@ -353,32 +351,18 @@ def ranking_settings(rules: dict) -> pa.Table:
                      "worklist_claims": pa.array([ranking["worklist_claims"]], pa.int32())})
 
 
-def target_codes(config: dict) -> pa.Table:
-    codes = config.get("metrics", {}).get("codes")
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise RulesError(f"metrics.codes must be a list of codes, not {codes!r}")
+def code_table(codes) -> pa.Table:
     return pa.table({"code": pa.array(sorted(set(codes)), pa.string())})
 
 
-def narrative_codes(config: dict) -> pa.Table:
-    codes = config.get("documentation", {}).get("narrative_codes")
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise RulesError(f"documentation.narrative_codes must be a list of codes, not {codes!r}")
-    return pa.table({"code": pa.array(sorted(set(codes)), pa.string())})
-
-
-def rule_sources() -> dict[str, pa.Table]:
-    """The Arrow tables the rule marts are built from, for queries/marts.py."""
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        raise RulesError(str(exc)) from None
-    rules = load_rules(rules_path(config))
+def rule_sources(rules: dict, target_codes, narrative_codes) -> dict[str, pa.Table]:
+    """The Arrow tables the rule marts are built from: the checked rules (load_rules), the
+    target codes ([metrics] codes) and the codes that need a narrative ([documentation])."""
     return {
         "rule_setting_source": rule_settings(rules),
         "rule_ranking_source": ranking_settings(rules),
-        "rule_target_code_source": target_codes(config),
-        "narrative_code_source": narrative_codes(config),
+        "rule_target_code_source": code_table(target_codes),
+        "narrative_code_source": code_table(narrative_codes),
     }
 
 

@@ -122,3 +122,23 @@ def logs_name_no_patient(tmp_path_factory):
     leaked = sorted({p for p in patients for t in texts if re.search(
         rf"(?<![A-Za-z0-9]){re.escape(p)}(?![A-Za-z0-9])", t)})  # fmt: skip
     assert not leaked, f"{len(leaked)} patient identities in the logs, e.g. {leaked[:3]}"
+
+
+# Markers by module, so that a developer can run the fast set (`pytest -m "not slow and not
+# browser"`, under two minutes) while CI runs everything. A module is slow when it generates a
+# practice or runs many property examples; browser modules drive Chromium.
+BROWSER_MODULES = {"test_dashboard_browser", "test_accessibility"}
+SLOW_MODULES = {
+    "test_metrics", "test_sampling", "test_synthetic", "test_mutations", "test_kill",
+    "test_pathological_shapes", "test_dashboard_concurrent_load", "test_snapshot",
+    "test_line_outcome_property", "test_hostile_files", "test_idempotence", "test_access_cli",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

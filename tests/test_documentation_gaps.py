@@ -37,7 +37,7 @@ import polars as pl
 import pytest
 from unlisted.queries import documentation_gaps as gaps
 from unlisted.queries.explore import Drill, drilled
-from unlisted.queries.marts import rebuild_marts
+from unlisted.pipeline import rebuild_marts
 from unlisted.queries.metrics import Filters, Settings
 
 from .test_line_adjudication import build_scenario

@@ -75,7 +75,7 @@ def test_ctrl_c_keeps_the_files_before_says_so_and_the_next_run_catches_up(tmp_p
 def test_ctrl_c_during_the_mart_rebuild_keeps_the_earlier_marts(tmp_path, loader, db, monkeypatch):
     """DuckDB turns SIGINT during a query into RuntimeError('Query interrupted'): the command
     still stops as for Ctrl-C during a load (exit 130, no traceback), the rebuild rolled back."""
-    from unlisted.queries.marts import rebuild_marts
+    from unlisted.pipeline import rebuild_marts
 
     from .test_pathological_shapes import one_patient_day
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from unlisted.queries.marts import rebuild_marts
+from unlisted.pipeline import rebuild_marts
 from unlisted.queries.metrics import denial_reasons
 
 from .x12build import claim_header, interchange, remit_header, subscriber

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unlisted.etl.database import connect
 from unlisted.etl.load import Loader
-from unlisted.queries.marts import rebuild_marts
+from unlisted.pipeline import rebuild_marts
 from unlisted.queries.metrics import Filters, Settings, underpaid_lines
 
 from .test_line_adjudication import claim

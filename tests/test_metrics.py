@@ -12,6 +12,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 from unlisted.queries.metrics import Filters, Settings, compute, denial_reasons, underpaid_lines
+
 from unlisted.synthetic.generate import truth_path
 
 from .test_line_adjudication import build_scenario

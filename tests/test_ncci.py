@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from unlisted.queries.marts import rebuild_marts
+from unlisted.pipeline import rebuild_marts
 
 from .test_rules import claim, fired, line, rules_file  # noqa: F401 - rules_file is a fixture
 from .x12build import claim_header, interchange, subscriber

@@ -62,16 +62,14 @@ def test_shipped_lists_load_as_tables(monkeypatch):
 
 
 def test_a_broken_replacement_is_refused_with_its_reason(tmp_path, monkeypatch):
-    monkeypatch.setenv("UNLISTED_REFERENCE_DIR", str(tmp_path))
     (tmp_path / "carc.csv").write_text("code,label\n16,Missing info\n16,Again\n")
     with pytest.raises(ReferenceListError, match="line 3: code 16 is listed twice"):
-        carc_labels()
+        carc_labels(tmp_path)
     (tmp_path / "rarc.csv").write_text("code,text\nN350,x\n")
     with pytest.raises(ReferenceListError, match="needs the column"):
-        rarc_labels()
-    monkeypatch.setenv("UNLISTED_REFERENCE_DIR", str(tmp_path / "missing"))
+        rarc_labels(tmp_path)
     with pytest.raises(ReferenceListError, match="is not a folder"):
-        carc_labels()
+        carc_labels(tmp_path / "missing")
 
 
 def test_reference_dir_replaces_a_list_without_a_code_change(tmp_path):

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from unlisted.queries.marts import rebuild_marts
+from unlisted.pipeline import rebuild_marts
 from unlisted.queries.metrics import Filters, Settings, compute, underpaid_lines
 
 from .test_line_adjudication import claim, svc

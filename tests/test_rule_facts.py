@@ -8,7 +8,7 @@ facts missing, and claims ranked by dollars at risk."""
 from __future__ import annotations
 
 import pytest
-from unlisted.queries.marts import rebuild_marts
+from unlisted.pipeline import rebuild_marts
 from unlisted.queries.rules import findings
 
 from .test_notes_contracts import NOTE_COMPLETE

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from unlisted.queries.marts import marts_current, rebuild_marts
 from unlisted.queries.metrics import Filters
 from unlisted.queries.rules import RulesError, findings, load_rules
+
+from unlisted.pipeline import marts_current, rebuild_marts
 
 from .test_cli import unlisted
 from .test_line_adjudication import svc
@@ -436,7 +437,7 @@ def test_rules_command_csv_and_table(tmp_path, rules_file):
 
 
 def test_rules_path_from_the_settings_file(tmp_path, monkeypatch, loader, db):
-    from unlisted.queries.rules import rule_sources
+    from unlisted.pipeline import mart_sources
 
     monkeypatch.delenv("UNLISTED_RULES", raising=False)
     rules = tmp_path / "mine.toml"
@@ -444,7 +445,7 @@ def test_rules_path_from_the_settings_file(tmp_path, monkeypatch, loader, db):
     settings = tmp_path / "settings.toml"
     settings.write_text(f"[metrics]\ncodes = ['97139', '97039']\n\n[rules]\npath = '{rules}'\n")
     monkeypatch.setenv("UNLISTED_CONFIG", str(settings))
-    sources = rule_sources()
+    sources = mart_sources()
     table = sources["rule_setting_source"].to_pylist()
     assert {r["rule"]: r["severity"] for r in table}["recoded_by_payer"] == "high"
     assert sources["rule_target_code_source"]["code"].to_pylist() == ["97039", "97139"]

@@ -21,7 +21,7 @@ from unlisted.etl.database import connect
 from unlisted.etl.load import Loader, expand_paths
 
 from unlisted.synthetic.faults import RULES, MedicareLine, threshold_faults, whole_cents
-from unlisted.synthetic.generate import generate, rules_path, truth_path
+from unlisted.synthetic.generate import facts_path, generate, truth_path
 from unlisted.synthetic.practice import load_practice
 
 from .pyx12_validate import validate_x12
@@ -246,7 +246,7 @@ def test_note_faults_are_what_the_notes_file_says(practice):
 
 def test_the_demo_rules_file_holds_the_demo_facts_with_their_sources(practice):
     folder, _ = practice
-    facts = tomllib.loads(rules_path(folder).read_text())
+    facts = tomllib.loads(facts_path(folder).read_text())
     assert facts["units_above_daily_max"]["daily_limits"]["97139"]["units"] == 2
     assert facts["minutes_units_mismatch"]["timing"]["97139"]["timed"] is True
     sources = [facts["units_above_daily_max"]["daily_limits"]["97139"]["source"],

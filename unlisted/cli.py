@@ -21,10 +21,10 @@ from rich.table import Table
 
 from . import audit_cli, users_cli
 from .access.policy import PolicyError, access_policy
-from .etl.archives import ArchiveLimits, Unreadable, files_in, remove_stale_unpack_folders
+from .etl.archives import remove_stale_unpack_folders
 from .etl.database import connect
-from .etl.errors import DatabaseWriteError, InputError
-from .etl.load import FileResult, Loader, expand_paths
+from .etl.errors import InputError
+from .etl.load import FileResult, expand_paths
 from .options import (
     BasisOption,
     CodeOption,
@@ -43,8 +43,9 @@ from .options import (
     use_config,
     write_out,
 )
+from .pipeline import Stopped, load_files, rebuild_marts
 from .queries.data_dictionary import data_dictionary
-from .queries.marts import ReferenceListError, marts_current, rebuild_marts
+from .queries.marts import ReferenceListError
 from .queries.sql import sql
 from .rules_cli import rules_app
 from .settings import ConfigError, database_path, load_config, metric_settings
@@ -91,7 +92,7 @@ def load(
     err = Console(stderr=True, emoji=False)
     try:
         files = [f for f in expand_paths(paths) if f.resolve() not in database_files]
-        limits = ArchiveLimits.from_config(use_config(config))
+        settings = use_config(config)
     except InputError as exc:  # a path given that is a device, a pipe or a socket
         err.print(f"[red]{safe_text(exc.message)}[/red]")
         raise typer.Exit(2) from None
@@ -107,7 +108,6 @@ def load(
     except InputError as exc:
         err.print(f"[red]{safe_text(exc.message)}[/red]")
         raise typer.Exit(1) from None
-    results: list[FileResult] = []
     show_progress = not as_json and sys.stderr.isatty()
     with Progress(
         TextColumn("{task.description}", style="bold", markup=False),  # a name, as it is
@@ -120,44 +120,35 @@ def load(
     ) as progress:
         sizes = {f: f.stat().st_size for f in files}  # a file may go while the run goes on
         task = progress.add_task("loading", total=sum(sizes.values()))
+        done = {"bytes": 0}
 
-        def advance(done: int) -> None:
-            progress.advance(task, done)
-
-        loader = Loader(con, on_bytes=advance)
+        def starting(path: Path) -> None:
+            progress.update(task, description=printable(path.name[:40]), completed=done["bytes"])
+            done["bytes"] += sizes.get(path, 0)
 
         def record(result: FileResult) -> None:
-            results.append(result)
             if as_json:  # json.dumps escapes every control character but DEL
                 print(json.dumps(result.to_json()).replace("\x7f", "\\u007f"), flush=True)
 
-        for path in files:
-            progress.update(task, description=printable(path.name[:40]))
-            before = progress.tasks[0].completed
-            try:
-                for item, shown, unreadable in files_in(path, target.parent, limits):
-                    # an archive's progress is its own size, not that of the files inside
-                    loader.on_bytes = advance if item == path else None
-                    if unreadable is None:
-                        record(load_one(loader, item, shown, err, results))
-                    else:  # an archive that cannot be opened, or a member of one
-                        record(reject_unreadable(loader, shown, unreadable, err, results))
-            except KeyboardInterrupt:  # while a member was being unpacked, before its load
-                con.close()
-                stopped(err, f"while unpacking {safe_text(path.name)} (the member it was at is "
-                        "not loaded)", results)  # fmt: skip
-            progress.update(task, completed=before + sizes[path])
-    if not marts_current(con):
         try:
-            rebuild_marts(con)
-        except KeyboardInterrupt:
-            con.close()
-            stopped(err, "while the marts were being rebuilt", results)
+            results = load_files(con, files, settings, workdir=target.parent, on_file=starting,
+                                 on_result=record,
+                                 on_bytes=lambda n: progress.advance(task, n))  # fmt: skip
+        except Stopped as stop:
+            close_quietly(con)
+            if stop.interrupted:
+                stopped(err, safe_text(stop.where), stop.results)
+            what = (f"{safe_text(stop.where)}: the database could not take it "
+                    f"({safe_text(stop.reason)}); nothing of it is kept")  # fmt: skip
+            stopped(err, what, stop.results, status=1,
+                    advice="Free disk space or memory, then run the same command again")
         except ReferenceListError as exc:
+            close_quietly(con)
             err.print(f"[red]The files are loaded, but the marts were not rebuilt: "
                       f"{safe_text(exc)}[/red]")  # fmt: skip
             raise typer.Exit(1) from None
         except duckdb.Error as exc:
+            close_quietly(con)
             err.print(
                 f"[red]The files are loaded, but rebuilding the marts failed "
                 f"({type(exc).__name__}); run unlisted load again to retry.[/red]"
@@ -168,39 +159,6 @@ def load(
         print_summary(results, database_path(db))
     if any(r.status == "rejected" for r in results):
         raise typer.Exit(1)
-
-
-def reject_unreadable(
-    loader: Loader, shown: str, unreadable: Unreadable, err: Console, results
-) -> FileResult:
-    """Record an archive, or a member of one, that cannot be read; a database that cannot take
-    the record stops the run, as a load would."""
-    try:
-        return loader.record_unreadable(shown, unreadable)
-    except DatabaseWriteError as exc:
-        database_failed(loader, safe_text(Path(shown).name), exc, results, err)
-
-
-def load_one(loader: Loader, path: Path, shown: str, err: Console, results) -> FileResult:
-    """Load one file; Ctrl-C or a database that cannot take it stops the run, with a word on
-    what the database holds."""
-    name = safe_text(Path(shown).name)
-    try:
-        return loader.load(path, shown)
-    except KeyboardInterrupt:
-        kept = "it is loaded" if loader.is_loaded(path) else "nothing of it is kept"
-        loader.con.close()
-        stopped(err, f"while loading {name} ({kept})", results)
-    except DatabaseWriteError as exc:
-        database_failed(loader, name, exc, results, err)
-
-
-def database_failed(loader: Loader, name: str, exc: DatabaseWriteError, results, err) -> NoReturn:
-    close_quietly(loader.con)
-    what = (f"at {name}: the database could not take it ({safe_text(exc.reason)}); nothing of "
-            "it is kept")  # fmt: skip
-    advice = "Free disk space or memory, then run the same command again"
-    stopped(err, what, results, status=1, advice=advice)
 
 
 def stopped(
@@ -281,12 +239,7 @@ def demo(
         console.print(f"Generating a synthetic practice ({claims:,} visits) in {folder}/files ...")
         run(folder / "files", claims=claims)
         con = connect(db)
-        loader = Loader(con)
-        inputs = [
-            folder / "files" / name for name in ("claims", "remits", "notes", "contracts.csv")
-        ]
-        results = [loader.load(p) for p in expand_paths(inputs)]
-        rebuild_marts(con)
+        results = load_files(con, [folder / "files"], load_config(settings))
         print_summary(results, db, by_kind=True)
     else:
         console.print(f"Reusing the demo database {db} (delete the folder to start over).")
@@ -303,12 +256,12 @@ def demo_settings(folder: Path) -> Path:
     at the facts of the invented practice (files/_generator/rules.toml, written by the
     generator). This process uses it unless $UNLISTED_CONFIG names another; `unlisted serve
     --config` it later."""
-    from .synthetic.generate import rules_path
+    from .synthetic.generate import facts_path
 
     settings = folder / "unlisted.toml"
     if not settings.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        rules = rules_path(folder / "files").resolve()
+        rules = facts_path(folder / "files").resolve()
         settings.write_text(
             "# The demo practice's settings: its rule checks use the facts of the invented\n"
             "# practice (daily unit limit and timing of 97139), written by the generator.\n"
@@ -450,7 +403,7 @@ def metrics(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """The figures of README "The numbers", for scripts and analysts: denial rates, payment
+    """The figures of docs/numbers.md, for scripts and analysts: denial rates, payment
     variance, days to payment, A/R aging and documentation completeness, each with numerator and
     denominator."""
     from .queries.metrics import GROUPINGS, Settings, compute

@@ -23,7 +23,8 @@ ConfigOption = Annotated[
     typer.Option("--config", help="Settings file (default: $UNLISTED_CONFIG, else built-in)."),
 ]
 CodeOption = Annotated[
-    list[str] | None, typer.Option(help="Procedure codes in scope (default: [metrics] codes).")
+    list[str] | None,
+    typer.Option(help="Procedure codes in scope (default: the metrics table's codes setting)."),
 ]
 FromOption = Annotated[
     datetime.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")

@@ -1,6 +1,6 @@
-"""`unlisted rules`: the billing rule findings worklist (README "Rule checks"), riskiest claims
+"""`unlisted rules`: the billing rule findings worklist (docs/compliance.md), riskiest claims
 first, as a table, CSV or JSON; `unlisted rules packet`: the worklist selection's audit packet
-(README "Audit packet")."""
+(docs/compliance.md, "Audit packets")."""
 
 from __future__ import annotations
 
@@ -72,8 +72,8 @@ def rules(
     output: FormatOption = "table",
     config: ConfigOption = None,
     top: Annotated[int | None, typer.Option(
-        "--top", min=1, help="Only the first N claims (default: [ranking] worklist_claims of the "
-                             "rules file, 25).")] = None,
+        "--top", min=1, help="Only the first N claims (default: worklist_claims of the ranking "
+                             "table of the rules file, 25).")] = None,
     every: Annotated[bool, typer.Option("--all", help="Every claim with a finding.")] = False,
     facts: Annotated[bool, typer.Option(
         "--facts", help="List the facts the rules lacked (lines left unchecked) instead.")] = False,
@@ -181,8 +181,8 @@ def packet(
     paper: Annotated[str, typer.Option(help="PDF paper size: A4 or Letter.")] = "A4",
     config: ConfigOption = None,
     top: Annotated[int | None, typer.Option(
-        "--top", min=1, help="Only the first N claims by dollars at risk (default: [ranking] "
-                             "worklist_claims of the rules file, 25).")] = None,
+        "--top", min=1, help="Only the first N claims by dollars at risk (default: worklist_"
+                             "claims of the ranking table of the rules file, 25).")] = None,
     every: Annotated[bool, typer.Option("--all", help="Every claim with a finding.")] = False,
 ) -> None:
     """Write the worklist selection's audit packet: worklist-DATE.xlsx (Summary, Frame, Lines of

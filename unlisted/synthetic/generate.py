@@ -287,8 +287,8 @@ class Simulation:
         self.remits.discard_all()
         notes_file.close()
         self.write_contracts()
-        rules_path(self.out).parent.mkdir(exist_ok=True)
-        rules_path(self.out).write_text(DEMO_RULES)
+        facts_path(self.out).parent.mkdir(exist_ok=True)
+        facts_path(self.out).write_text(DEMO_RULES)
         return self.write_truth()
 
     def new_episode(self, week_start: dt.date) -> dict:
@@ -1099,7 +1099,7 @@ def truth_path(out: Path) -> Path:
     return out / ABOUT_FOLDER / "truth.json"
 
 
-def rules_path(out: Path) -> Path:
+def facts_path(out: Path) -> Path:
     """The invented practice's facts for the rule checks (daily limit and timing of 97139)."""
     return out / ABOUT_FOLDER / "rules.toml"
 
