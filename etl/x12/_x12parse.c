@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "columns.h"
+
 #define MAX_ELEMENTS 32
 #define MAX_COMPONENTS 8
 #define FIELD_MAX 264
@@ -289,108 +291,39 @@ static void col_free(Col *c) {
     c->data = NULL; c->offsets = NULL; c->valid = NULL; c->n = c->cap = c->dlen = c->dcap = 0;
 }
 
-/* Table schemas: the names are the DuckDB column names (queries/schema/v1). */
+/* Table schemas, expanded from the column lists of columns.h (the one place a column is named):
+ * per table an enum of column indexes (CL_ID, ...; its last constant, TB_..._NCOLS, the count),
+ * an array of names and types, and the table's entry in SCHEMAS. */
 typedef struct { const char *name; int type; } ColSpec;
 
-enum { CL_ID, CL_BATCH, CL_LOC, CL_TXN, CL_PCN, CL_FREQ, CL_POS, CL_CHARGE, CL_PAYER_ID,
-       CL_PAYER_NAME, CL_RESP, CL_FILING, CL_SUB_ID, CL_SUB_LAST, CL_SUB_FIRST, CL_SUB_DOB,
-       CL_PAT_LAST, CL_PAT_FIRST, CL_PAT_DOB, CL_PAT_REL, CL_BILL_NPI, CL_BILL_NAME, CL_BILL_TAX,
-       CL_REND_NPI, CL_REND_NAME, CL_REND_TAX, CL_FAC_NPI, CL_FAC_NAME, CL_PRIOR, CL_REFERRAL,
-       CL_ORIGINAL, CL_DIAG, CL_ATTACH, CL_NOTE, CL_CREATED, CL_N };
-static const ColSpec CLAIM_COLS[] = {
-    {"claim_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
-    {"transaction_control", T_STR}, {"patient_control_number", T_STR}, {"frequency_code", T_STR},
-    {"place_of_service", T_STR}, {"total_charge", T_DEC2}, {"payer_id", T_STR},
-    {"payer_name", T_STR}, {"payer_responsibility", T_STR}, {"claim_filing_indicator", T_STR},
-    {"subscriber_member_id", T_STR}, {"subscriber_last_name", T_STR},
-    {"subscriber_first_name", T_STR}, {"subscriber_birth_date", T_DATE},
-    {"patient_last_name", T_STR}, {"patient_first_name", T_STR}, {"patient_birth_date", T_DATE},
-    {"patient_relationship", T_STR}, {"billing_npi", T_STR}, {"billing_name", T_STR},
-    {"billing_taxonomy", T_STR}, {"rendering_npi", T_STR}, {"rendering_name", T_STR},
-    {"rendering_taxonomy", T_STR}, {"service_facility_npi", T_STR},
-    {"service_facility_name", T_STR}, {"prior_authorization", T_STR}, {"referral_number", T_STR},
-    {"original_claim_number", T_STR}, {"diagnosis_codes", T_STR}, {"attachment_types", T_STR},
-    {"claim_note", T_STR}, {"created_date", T_DATE}};
+/* KIND of a column list -> the column's type, and the put function its value is written with */
+#define KIND_TYPE_STR T_STR
+#define KIND_TYPE_I64 T_I64
+#define KIND_TYPE_I64_OR_NULL T_I64
+#define KIND_TYPE_BOOL T_BOOL
+#define KIND_TYPE_DEC2 T_DEC2
+#define KIND_TYPE_DEC3 T_DEC3
+#define KIND_TYPE_DATE T_DATE
+#define KIND_PUT_STR put_str
+#define KIND_PUT_I64 put_i64
+#define KIND_PUT_I64_OR_NULL put_i64_or_null
+#define KIND_PUT_BOOL put_bool
+#define KIND_PUT_DEC2 put_str
+#define KIND_PUT_DEC3 put_str
+#define KIND_PUT_DATE put_str
 
-enum { LN_ID, LN_CLAIM, LN_BATCH, LN_LOC, LN_NUMBER, LN_CONTROL, LN_QUAL, LN_CODE, LN_MOD1,
-       LN_MOD2, LN_MOD3, LN_MOD4, LN_DESC, LN_CHARGE, LN_UNIT_TYPE, LN_UNITS, LN_POS, LN_POINTERS,
-       LN_DATE, LN_DATE_END, LN_REND_NPI, LN_REND_NAME, LN_REND_TAX, LN_PRIOR, LN_NOTE, LN_N };
-static const ColSpec LINE_COLS[] = {
-    {"claim_line_id", T_I64}, {"claim_id", T_I64}, {"batch_id", T_I64},
-    {"source_position", T_I64}, {"line_number", T_I64}, {"line_control_number", T_STR},
-    {"procedure_qualifier", T_STR}, {"procedure_code", T_STR}, {"modifier_1", T_STR},
-    {"modifier_2", T_STR}, {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"description", T_STR},
-    {"charge", T_DEC2}, {"unit_type", T_STR}, {"units", T_DEC3}, {"place_of_service", T_STR},
-    {"diagnosis_pointers", T_STR}, {"service_date", T_DATE}, {"service_date_end", T_DATE},
-    {"rendering_npi", T_STR}, {"rendering_name", T_STR}, {"rendering_taxonomy", T_STR},
-    {"prior_authorization", T_STR}, {"line_note", T_STR}};
+#define COLUMN_INDEX(index, name, kind, value) index,
+#define COLUMN_SPEC(index, name, kind, value) {name, KIND_TYPE_##kind},
+#define TABLE_INDEX(table, name, COLUMNS) table,
+#define TABLE_COLUMNS(table, name, COLUMNS)                                                   \
+    enum { COLUMNS(COLUMN_INDEX) table##_NCOLS };                                             \
+    static const ColSpec table##_COLS[] = {COLUMNS(COLUMN_SPEC)};
+#define TABLE_SCHEMA(table, name, COLUMNS) {name, table##_COLS, table##_NCOLS},
 
-enum { RM_ID, RM_BATCH, RM_LOC, RM_TXN, RM_HANDLING, RM_AMOUNT, RM_CD, RM_METHOD, RM_DATE,
-       RM_TRACE, RM_ORIGINATOR, RM_PAYER_ID, RM_PAYER_NAME, RM_PAYEE_ID, RM_PAYEE_NAME,
-       RM_PRODUCTION, RM_N };
-static const ColSpec REMIT_COLS[] = {
-    {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
-    {"transaction_control", T_STR}, {"handling_code", T_STR}, {"payment_amount", T_DEC2},
-    {"credit_debit", T_STR}, {"payment_method", T_STR}, {"payment_date", T_DATE},
-    {"trace_number", T_STR}, {"trace_originator", T_STR}, {"payer_id", T_STR},
-    {"payer_name", T_STR}, {"payee_id", T_STR}, {"payee_name", T_STR},
-    {"production_date", T_DATE}};
-
-enum { RC_ID, RC_REMIT, RC_BATCH, RC_LOC, RC_PCN, RC_STATUS, RC_CHARGE, RC_PAID, RC_PR, RC_FILING,
-       RC_ICN, RC_FACILITY, RC_FREQ, RC_REVERSAL, RC_PAT_LAST, RC_PAT_FIRST, RC_PAT_MEMBER,
-       RC_SUB_MEMBER, RC_REND, RC_CROSSOVER, RC_RECEIVED, RC_FROM, RC_TO, RC_COVERAGE, RC_INTEREST,
-       RC_N };
-static const ColSpec REMIT_CLAIM_COLS[] = {
-    {"remit_claim_id", T_I64}, {"remit_id", T_I64}, {"batch_id", T_I64},
-    {"source_position", T_I64}, {"patient_control_number", T_STR}, {"status_code", T_STR},
-    {"total_charge", T_DEC2}, {"paid_amount", T_DEC2}, {"patient_responsibility", T_DEC2},
-    {"claim_filing_indicator", T_STR}, {"payer_claim_number", T_STR}, {"facility_code", T_STR},
-    {"frequency_code", T_STR}, {"is_reversal", T_BOOL}, {"patient_last_name", T_STR},
-    {"patient_first_name", T_STR}, {"patient_member_id", T_STR},
-    {"subscriber_member_id", T_STR}, {"rendering_npi", T_STR}, {"crossover_payer_name", T_STR},
-    {"received_date", T_DATE}, {"statement_from", T_DATE}, {"statement_to", T_DATE},
-    {"coverage_amount", T_DEC2}, {"interest_amount", T_DEC2}};
-
-enum { RL_ID, RL_CLAIM, RL_BATCH, RL_LOC, RL_POSITION, RL_QUAL, RL_CODE, RL_MOD1, RL_MOD2,
-       RL_MOD3, RL_MOD4, RL_CHARGE, RL_PAID, RL_REVENUE, RL_UNITS, RL_SUB_QUAL, RL_SUB_CODE,
-       RL_SUB_MOD1, RL_SUB_MOD2, RL_SUB_UNITS, RL_DATE, RL_DATE_END, RL_CONTROL, RL_ALLOWED,
-       RL_N };
-static const ColSpec REMIT_LINE_COLS[] = {
-    {"remit_line_id", T_I64}, {"remit_claim_id", T_I64}, {"batch_id", T_I64},
-    {"source_position", T_I64}, {"position", T_I64}, {"procedure_qualifier", T_STR},
-    {"procedure_code", T_STR}, {"modifier_1", T_STR}, {"modifier_2", T_STR},
-    {"modifier_3", T_STR}, {"modifier_4", T_STR}, {"charge", T_DEC2}, {"paid_amount", T_DEC2},
-    {"revenue_code", T_STR}, {"units", T_DEC3}, {"submitted_procedure_qualifier", T_STR},
-    {"submitted_procedure_code", T_STR}, {"submitted_modifier_1", T_STR},
-    {"submitted_modifier_2", T_STR}, {"submitted_units", T_DEC3}, {"service_date", T_DATE},
-    {"service_date_end", T_DATE}, {"line_control_number", T_STR}, {"allowed_amount", T_DEC2}};
-
-enum { AD_CLAIM, AD_LINE, AD_BATCH, AD_LOC, AD_LEVEL, AD_GROUP, AD_REASON, AD_AMOUNT, AD_QTY,
-       AD_N };
-static const ColSpec ADJUSTMENT_COLS[] = {
-    {"remit_claim_id", T_I64}, {"remit_line_id", T_I64}, {"batch_id", T_I64},
-    {"source_position", T_I64}, {"level", T_STR}, {"group_code", T_STR},
-    {"reason_code", T_STR}, {"amount", T_DEC2}, {"quantity", T_DEC3}};
-
-enum { RK_CLAIM, RK_LINE, RK_BATCH, RK_LOC, RK_LEVEL, RK_SOURCE, RK_QUAL, RK_CODE, RK_N };
-static const ColSpec REMARK_COLS[] = {
-    {"remit_claim_id", T_I64}, {"remit_line_id", T_I64}, {"batch_id", T_I64},
-    {"source_position", T_I64}, {"level", T_STR}, {"source_segment", T_STR},
-    {"qualifier", T_STR}, {"code", T_STR}};
-
-enum { PA_REMIT, PA_BATCH, PA_LOC, PA_PROVIDER, PA_FISCAL, PA_REASON, PA_REF, PA_AMOUNT, PA_N };
-static const ColSpec PLB_COLS[] = {
-    {"remit_id", T_I64}, {"batch_id", T_I64}, {"source_position", T_I64},
-    {"provider_id", T_STR}, {"fiscal_period_date", T_DATE}, {"reason_code", T_STR},
-    {"reference", T_STR}, {"amount", T_DEC2}};
-
-enum { TB_CLAIM, TB_LINE, TB_REMIT, TB_REMIT_CLAIM, TB_REMIT_LINE, TB_ADJUSTMENT, TB_REMARK,
-       TB_PLB, TB_N };
+enum { X12_TABLES(TABLE_INDEX) TB_N };
+X12_TABLES(TABLE_COLUMNS)
 static const struct { const char *name; const ColSpec *cols; int n; } SCHEMAS[TB_N] = {
-    {"claim", CLAIM_COLS, CL_N}, {"claim_line", LINE_COLS, LN_N}, {"remit", REMIT_COLS, RM_N},
-    {"remit_claim", REMIT_CLAIM_COLS, RC_N}, {"remit_line", REMIT_LINE_COLS, RL_N},
-    {"adjustment", ADJUSTMENT_COLS, AD_N}, {"remark", REMARK_COLS, RK_N},
-    {"provider_adjustment", PLB_COLS, PA_N}};
+    X12_TABLES(TABLE_SCHEMA)};
 
 /* A row is written column by column; row_end() fills the columns left out with NULL. */
 static int col_value(Col *c, Str s);
@@ -410,6 +343,10 @@ static int put_bool(Table *t, int col, int v) {
     if (c->n != t->n) return 0;
     return col_bool(c, v);
 }
+/* NULL (no pointer) is left to row_end(). */
+static int put_i64_or_null(Table *t, int col, const int64_t *v) {
+    return v ? put_i64(t, col, *v) : 0;
+}
 static int row_end(Table *t) {
     for (int i = 0; i < t->ncols; i++) {
         Col *c = &t->cols[i];
@@ -424,6 +361,18 @@ static int row_end(Table *t) {
     t->n++;
     return 0;
 }
+/* Writes a row of `table` from its column list (columns.h): each value, in the list's order,
+ * with its kind's put function, then row_end(). Inside a function returning int, where the
+ * list's values are in scope: returns -1 from it when a value cannot be written (out of memory,
+ * an unchecked value; the exception is set). */
+#define PUT_COLUMN(index, name, kind, value)                                                  \
+    if (KIND_PUT_##kind(row_, index, value) < 0) return -1;
+#define WRITE_ROW(table, COLUMNS)                                                             \
+    do {                                                                                      \
+        Table *row_ = (table);                                                                \
+        COLUMNS(PUT_COLUMN)                                                                   \
+        if (row_end(row_) < 0) return -1;                                                     \
+    } while (0)
 static void table_truncate(Table *t, size_t n) {
     for (int i = 0; i < t->ncols; i++) col_truncate(&t->cols[i], n);
     t->n = n;
@@ -1030,7 +979,6 @@ static int close_line837(Parser *P) {
     c->lines++;
     CENTS_ADD(c->lines_cents, l->charge_cents);
     if (P->claim_errors) return 0;
-    Table *t = &P->tables[TB_LINE];
     int64_t number = 0;
     int digits = l->number.n > 0 && l->number.n < 10;
     for (int i = 0; i < l->number.n && digits; i++) {
@@ -1041,23 +989,7 @@ static int close_line837(Parser *P) {
     Str date = l->date.set ? fstr(&l->date) : fstr(&c->date);
     Str date_end = l->date.set ? fstr(&l->date_end) : fstr(&c->date_end);
     if (date.n == 0) WARN(l->seg, "line_without_date", "service line has no DTP*472");
-    if (put_i64(t, LN_ID, P->next_line++) < 0 || put_i64(t, LN_CLAIM, c->id) < 0 ||
-        put_i64(t, LN_BATCH, P->batch_id) < 0 || put_i64(t, LN_LOC, l->seg) < 0 ||
-        put_i64(t, LN_NUMBER, number) < 0 || put_str(t, LN_CONTROL, fstr(&l->control)) < 0 ||
-        put_str(t, LN_QUAL, fstr(&l->comp[0])) < 0 || put_str(t, LN_CODE, fstr(&l->comp[1])) < 0 ||
-        put_str(t, LN_MOD1, fstr(&l->comp[2])) < 0 || put_str(t, LN_MOD2, fstr(&l->comp[3])) < 0 ||
-        put_str(t, LN_MOD3, fstr(&l->comp[4])) < 0 || put_str(t, LN_MOD4, fstr(&l->comp[5])) < 0 ||
-        put_str(t, LN_DESC, fstr(&l->comp[6])) < 0 || put_str(t, LN_CHARGE, fstr(&l->charge)) < 0 ||
-        put_str(t, LN_UNIT_TYPE, fstr(&l->unit_type)) < 0 ||
-        put_str(t, LN_UNITS, fstr(&l->units)) < 0 || put_str(t, LN_POS, fstr(&l->pos)) < 0 ||
-        put_str(t, LN_POINTERS, fstr(&l->pointers)) < 0 || put_str(t, LN_DATE, date) < 0 ||
-        put_str(t, LN_DATE_END, date_end) < 0 ||
-        put_str(t, LN_REND_NPI, fpick(&l->rend_npi, &c->rend_npi)) < 0 ||
-        put_str(t, LN_REND_NAME, fpick(&l->rend_name, &c->rend_name)) < 0 ||
-        put_str(t, LN_REND_TAX, fpick(&l->rend_tax, &c->rend_tax)) < 0 ||
-        put_str(t, LN_PRIOR, l->prior.n ? fstr(&l->prior) : fstr(&c->prior)) < 0 ||
-        put_str(t, LN_NOTE, fstr(&l->note)) < 0 || row_end(t) < 0)
-        return -1;
+    WRITE_ROW(&P->tables[TB_LINE], CLAIM_LINE_COLUMNS);
     return 0;
 }
 
@@ -1082,38 +1014,7 @@ static int close_claim837(Parser *P) {
         Subscriber *s = &P->sub;
         Patient *p = &P->pat;
         int own = p->hl;
-        Table *t = &P->tables[TB_CLAIM];
-        if (put_i64(t, CL_ID, c->id) < 0 || put_i64(t, CL_BATCH, P->batch_id) < 0 ||
-            put_i64(t, CL_LOC, c->seg) < 0 || put_str(t, CL_TXN, fstr(&P->st02)) < 0 ||
-            put_str(t, CL_PCN, fstr(&c->pcn)) < 0 || put_str(t, CL_FREQ, fstr(&c->freq)) < 0 ||
-            put_str(t, CL_POS, fstr(&c->pos)) < 0 || put_str(t, CL_CHARGE, fstr(&c->charge)) < 0 ||
-            put_str(t, CL_PAYER_ID, fstr(&s->payer_id)) < 0 ||
-            put_str(t, CL_PAYER_NAME, fstr(&s->payer_name)) < 0 ||
-            put_str(t, CL_RESP, fstr(&s->responsibility)) < 0 ||
-            put_str(t, CL_FILING, fstr(&s->filing)) < 0 ||
-            put_str(t, CL_SUB_ID, fstr(&s->member)) < 0 ||
-            put_str(t, CL_SUB_LAST, fstr(&s->last)) < 0 ||
-            put_str(t, CL_SUB_FIRST, fstr(&s->first)) < 0 ||
-            put_str(t, CL_SUB_DOB, fstr(&s->dob)) < 0 ||
-            put_str(t, CL_PAT_LAST, own ? fstr(&p->last) : fstr(&s->last)) < 0 ||
-            put_str(t, CL_PAT_FIRST, own ? fstr(&p->first) : fstr(&s->first)) < 0 ||
-            put_str(t, CL_PAT_DOB, own ? fstr(&p->dob) : fstr(&s->dob)) < 0 ||
-            put_str(t, CL_PAT_REL, own ? fstr(&p->relationship) : Z("18")) < 0 ||
-            put_str(t, CL_BILL_NPI, fstr(&P->bill.npi)) < 0 ||
-            put_str(t, CL_BILL_NAME, fstr(&P->bill.name)) < 0 ||
-            put_str(t, CL_BILL_TAX, fstr(&P->bill.taxonomy)) < 0 ||
-            put_str(t, CL_REND_NPI, fstr(&c->rend_npi)) < 0 ||
-            put_str(t, CL_REND_NAME, fstr(&c->rend_name)) < 0 ||
-            put_str(t, CL_REND_TAX, fstr(&c->rend_tax)) < 0 ||
-            put_str(t, CL_FAC_NPI, fstr(&c->fac_npi)) < 0 ||
-            put_str(t, CL_FAC_NAME, fstr(&c->fac_name)) < 0 ||
-            put_str(t, CL_PRIOR, fstr(&c->prior)) < 0 ||
-            put_str(t, CL_REFERRAL, fstr(&c->referral)) < 0 ||
-            put_str(t, CL_ORIGINAL, fstr(&c->original)) < 0 ||
-            put_str(t, CL_DIAG, tstr(&c->diag)) < 0 || put_str(t, CL_ATTACH, tstr(&c->attach)) < 0 ||
-            put_str(t, CL_NOTE, tstr(&c->notes)) < 0 ||
-            put_str(t, CL_CREATED, fstr(&P->created)) < 0 || row_end(t) < 0)
-            return -1;
+        WRITE_ROW(&P->tables[TB_CLAIM], CLAIM_COLUMNS);
         P->p_claims++;
         P->p_lines += c->lines;
         CENTS_ADD(P->p_charge, c->charge_cents);
@@ -1237,7 +1138,7 @@ static int seg837(Parser *P, int64_t n, Str tag) {
                  parse_date8(S(dash + 1, value.p + value.n - dash - 1), b);
         } else if (eq(fmt, "D8") || fmt.n == 0) {
             ok = parse_date8(value, a);
-            memcpy(b, a, sizeof a);
+            if (ok) memcpy(b, a, sizeof a);
         } else ok = 0;
         if (!ok) {
             WARN(n, "bad_date", "DTP*472 service date is not a D8 date or RD8 range; loaded as empty");
@@ -1334,22 +1235,8 @@ static int close_line835(Parser *P) {
     if (!l->open) return 0;
     l->open = 0;
     if (P->claim_errors) return 0;
-    Table *t = &P->tables[TB_REMIT_LINE];
     Str end = l->date_end.n ? fstr(&l->date_end) : fstr(&l->date);
-    if (put_i64(t, RL_ID, l->id) < 0 || put_i64(t, RL_CLAIM, c->id) < 0 ||
-        put_i64(t, RL_BATCH, P->batch_id) < 0 || put_i64(t, RL_LOC, l->seg) < 0 ||
-        put_i64(t, RL_POSITION, l->position) < 0 || put_str(t, RL_QUAL, fstr(&l->comp[0])) < 0 ||
-        put_str(t, RL_CODE, fstr(&l->comp[1])) < 0 || put_str(t, RL_MOD1, fstr(&l->comp[2])) < 0 ||
-        put_str(t, RL_MOD2, fstr(&l->comp[3])) < 0 || put_str(t, RL_MOD3, fstr(&l->comp[4])) < 0 ||
-        put_str(t, RL_MOD4, fstr(&l->comp[5])) < 0 || put_str(t, RL_CHARGE, fstr(&l->charge)) < 0 ||
-        put_str(t, RL_PAID, fstr(&l->paid)) < 0 || put_str(t, RL_REVENUE, fstr(&l->revenue)) < 0 ||
-        put_str(t, RL_UNITS, l->units.n ? fstr(&l->units) : Z("1")) < 0 ||
-        put_str(t, RL_SUB_QUAL, fstr(&l->sub[0])) < 0 || put_str(t, RL_SUB_CODE, fstr(&l->sub[1])) < 0 ||
-        put_str(t, RL_SUB_MOD1, fstr(&l->sub[2])) < 0 || put_str(t, RL_SUB_MOD2, fstr(&l->sub[3])) < 0 ||
-        put_str(t, RL_SUB_UNITS, fstr(&l->sub_units)) < 0 || put_str(t, RL_DATE, fstr(&l->date)) < 0 ||
-        put_str(t, RL_DATE_END, end) < 0 || put_str(t, RL_CONTROL, fstr(&l->control)) < 0 ||
-        put_str(t, RL_ALLOWED, fstr(&l->allowed)) < 0 || row_end(t) < 0)
-        return -1;
+    WRITE_ROW(&P->tables[TB_REMIT_LINE], REMIT_LINE_COLUMNS);
     if (!cents_eq(cents_sub(l->charge_cents, l->adjusted), l->paid_cents)) {
         char a[40], b[40], d[40];
         cents_text(l->charge_cents, a, sizeof a);
@@ -1381,24 +1268,7 @@ static int close_claim835(Parser *P) {
             cents_text(c->paid_cents, d, sizeof d);
             WARN(c->seg, "claim_unbalanced", "CLP03 %s minus adjustments %s is not CLP04 %s", a, b, d);
         }
-        Table *t = &P->tables[TB_REMIT_CLAIM];
-        if (put_i64(t, RC_ID, c->id) < 0 || put_i64(t, RC_REMIT, P->remit_id) < 0 ||
-            put_i64(t, RC_BATCH, P->batch_id) < 0 || put_i64(t, RC_LOC, c->seg) < 0 ||
-            put_str(t, RC_PCN, fstr(&c->pcn)) < 0 || put_str(t, RC_STATUS, fstr(&c->status)) < 0 ||
-            put_str(t, RC_CHARGE, fstr(&c->charge)) < 0 || put_str(t, RC_PAID, fstr(&c->paid)) < 0 ||
-            put_str(t, RC_PR, fstr(&c->pr)) < 0 || put_str(t, RC_FILING, fstr(&c->filing)) < 0 ||
-            put_str(t, RC_ICN, fstr(&c->icn)) < 0 || put_str(t, RC_FACILITY, fstr(&c->facility)) < 0 ||
-            put_str(t, RC_FREQ, fstr(&c->freq)) < 0 ||
-            put_bool(t, RC_REVERSAL, eq(fstr(&c->status), "22")) < 0 ||
-            put_str(t, RC_PAT_LAST, fstr(&c->last)) < 0 || put_str(t, RC_PAT_FIRST, fstr(&c->first)) < 0 ||
-            put_str(t, RC_PAT_MEMBER, fstr(&c->member)) < 0 ||
-            put_str(t, RC_SUB_MEMBER, fstr(&c->subscriber)) < 0 ||
-            put_str(t, RC_REND, fstr(&c->rendering)) < 0 ||
-            put_str(t, RC_CROSSOVER, fstr(&c->crossover)) < 0 ||
-            put_str(t, RC_RECEIVED, fstr(&c->received)) < 0 || put_str(t, RC_FROM, fstr(&c->from)) < 0 ||
-            put_str(t, RC_TO, fstr(&c->to)) < 0 || put_str(t, RC_COVERAGE, fstr(&c->coverage)) < 0 ||
-            put_str(t, RC_INTEREST, fstr(&c->interest)) < 0 || row_end(t) < 0)
-            return -1;
+        WRITE_ROW(&P->tables[TB_REMIT_CLAIM], REMIT_CLAIM_COLUMNS);
         P->p_claims++;
         P->p_lines += c->emitted;
         CENTS_ADD(P->p_charge, c->charge_cents);
@@ -1411,14 +1281,8 @@ static int close_claim835(Parser *P) {
 
 static int remark_row(Parser *P, int64_t n, const char *level, const char *source, Str qualifier,
                       Str code, int with_line) {
-    Table *t = &P->tables[TB_REMARK];
-    if (put_i64(t, RK_CLAIM, P->c5.id) < 0 || put_i64(t, RK_BATCH, P->batch_id) < 0 ||
-        put_i64(t, RK_LOC, n) < 0 || put_str(t, RK_LEVEL, Z(level)) < 0 ||
-        put_str(t, RK_SOURCE, Z(source)) < 0 || put_str(t, RK_QUAL, qualifier) < 0 ||
-        put_str(t, RK_CODE, code) < 0)
-        return -1;
-    if (with_line && put_i64(t, RK_LINE, P->l5.id) < 0) return -1;
-    return row_end(t);
+    WRITE_ROW(&P->tables[TB_REMARK], REMARK_COLUMNS);
+    return 0;
 }
 
 static int seg835(Parser *P, int64_t n, Str tag) {
@@ -1500,7 +1364,6 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             fail(P, n, "bad_code", "CAS01 group code %s is not CO, OA, PI or PR", q);
             return 0;
         }
-        Table *tb = &P->tables[TB_ADJUSTMENT];
         for (int k = 2; k <= 17; k += 3) {
             Str reason = E(P, k);
             if (!reason.n) {
@@ -1516,13 +1379,7 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             quantity(P, n, E(P, k + 2), name, &qty);
             CENTS_ADD(c->adjusted, cents);
             if (l->open) CENTS_ADD(l->adjusted, cents);
-            if (put_i64(tb, AD_CLAIM, c->id) < 0 || put_i64(tb, AD_BATCH, P->batch_id) < 0 ||
-                put_i64(tb, AD_LOC, n) < 0 || put_str(tb, AD_LEVEL, Z(l->open ? "line" : "claim")) < 0 ||
-                put_str(tb, AD_GROUP, group) < 0 || put_str(tb, AD_REASON, reason) < 0 ||
-                put_str(tb, AD_AMOUNT, fstr(&value)) < 0 || put_str(tb, AD_QTY, fstr(&qty)) < 0)
-                return -1;
-            if (l->open && put_i64(tb, AD_LINE, l->id) < 0) return -1;
-            if (row_end(tb) < 0) return -1;
+            WRITE_ROW(&P->tables[TB_ADJUSTMENT], ADJUSTMENT_COLUMNS);
         }
         return 0;
     }
@@ -1584,7 +1441,6 @@ static int seg835(Parser *P, int64_t n, Str tag) {
         if (close_claim835(P) < 0) return -1;
         Field fiscal;
         if (date_field(P, n, E(P, 2), "PLB02", &fiscal) < 0) return -1;
-        Table *tb = &P->tables[TB_PLB];
         for (int k = 3; k <= 13; k += 2) {
             if (!E(P, k).n) continue;
             Str parts[MAX_COMPONENTS];
@@ -1595,12 +1451,7 @@ static int seg835(Parser *P, int64_t n, Str tag) {
             Cents cents = ZERO_CENTS;
             if (!amount(P, n, E(P, k + 1), name, 1, &value, &cents)) continue;
             CENTS_ADD(P->plb_total, cents);
-            if (put_i64(tb, PA_REMIT, P->remit_id) < 0 || put_i64(tb, PA_BATCH, P->batch_id) < 0 ||
-                put_i64(tb, PA_LOC, n) < 0 || put_str(tb, PA_PROVIDER, E(P, 1)) < 0 ||
-                put_str(tb, PA_FISCAL, fstr(&fiscal)) < 0 || put_str(tb, PA_REASON, parts[0]) < 0 ||
-                put_str(tb, PA_REF, parts[1]) < 0 || put_str(tb, PA_AMOUNT, fstr(&value)) < 0 ||
-                row_end(tb) < 0)
-                return -1;
+            WRITE_ROW(&P->tables[TB_PLB], PROVIDER_ADJUSTMENT_COLUMNS);
         }
         return 0;
     }
@@ -1609,20 +1460,9 @@ static int seg835(Parser *P, int64_t n, Str tag) {
 }
 
 static int commit835(Parser *P) {
-    Table *t = &P->tables[TB_REMIT];
     Str payer_id = P->h_payer_ref.n ? fstr(&P->h_payer_ref)
                  : P->h_payer_n1.n ? fstr(&P->h_payer_n1) : fstr(&P->h_originator);
-    if (put_i64(t, RM_ID, P->remit_id) < 0 || put_i64(t, RM_BATCH, P->batch_id) < 0 ||
-        put_i64(t, RM_LOC, P->st_seg) < 0 || put_str(t, RM_TXN, fstr(&P->st02)) < 0 ||
-        put_str(t, RM_HANDLING, fstr(&P->h_handling)) < 0 || put_str(t, RM_AMOUNT, fstr(&P->h_amount)) < 0 ||
-        put_str(t, RM_CD, fstr(&P->h_cd)) < 0 || put_str(t, RM_METHOD, fstr(&P->h_method)) < 0 ||
-        put_str(t, RM_DATE, fstr(&P->h_date)) < 0 || put_str(t, RM_TRACE, fstr(&P->h_trace)) < 0 ||
-        put_str(t, RM_ORIGINATOR, fstr(&P->h_originator)) < 0 || put_str(t, RM_PAYER_ID, payer_id) < 0 ||
-        put_str(t, RM_PAYER_NAME, fstr(&P->h_payer_name)) < 0 ||
-        put_str(t, RM_PAYEE_ID, fstr(&P->h_payee_id)) < 0 ||
-        put_str(t, RM_PAYEE_NAME, fstr(&P->h_payee_name)) < 0 ||
-        put_str(t, RM_PRODUCTION, fstr(&P->h_production)) < 0 || row_end(t) < 0)
-        return -1;
+    WRITE_ROW(&P->tables[TB_REMIT], REMIT_COLUMNS);
     if (!cents_eq(cents_sub(P->claims_paid, P->plb_total), P->h_amount_cents)) {
         char a[40], b[40], d[40];
         cents_text(P->h_amount_cents, a, sizeof a);
@@ -2088,6 +1928,7 @@ static PyObject *Parser_feed(Parser *P, PyObject *args) {
 
 /* finish(): the file ended; an open transaction was cut short. */
 static PyObject *Parser_finish(Parser *P, PyObject *unused) {
+    (void)unused;
     if (!usable(P)) return NULL;
     P->nwarnings = PyList_GET_SIZE(P->warnings);
     if (P->in_txn && cut_short(P, P->seg_no + 1) < 0) return NULL;
@@ -2105,6 +1946,7 @@ static PyObject *Parser_finish(Parser *P, PyObject *unused) {
  * kind: str, int64, bool, dec2 (decimal128(18,2)), dec3 (decimal128(15,3)) or date (date32).
  * Between transactions, or inside one between two claims (when feed() asked for it). */
 static PyObject *Parser_take(Parser *P, PyObject *unused) {
+    (void)unused;
     if (!usable(P)) return NULL;
     if (P->in_txn && !between_claims(P)) {
         PyErr_SetString(PyExc_RuntimeError, "take() called inside a transaction's claim");
@@ -2185,6 +2027,7 @@ lost:
 /* discarded() -> [(first, last), ...]: the segment ranges of transactions quarantined after
  * some of their rows were taken; the caller deletes what it wrote of them. Cleared. */
 static PyObject *Parser_discarded(Parser *P, PyObject *unused) {
+    (void)unused;
     if (!usable(P)) return NULL;
     PyObject *out = P->discards;
     P->discards = PyList_New(0);
@@ -2193,6 +2036,7 @@ static PyObject *Parser_discarded(Parser *P, PyObject *unused) {
 }
 
 static PyObject *Parser_tally(Parser *P, PyObject *unused) {
+    (void)unused;
     if (!usable(P)) return NULL;
     char charge[64], paid[64];
     cents_text(P->charge_cents, charge, sizeof charge);
@@ -2235,21 +2079,21 @@ static PyMethodDef Parser_methods[] = {
     {"discarded", (PyCFunction)Parser_discarded, METH_NOARGS,
      "segment ranges (first, last) of quarantined transactions of which rows were taken"},
     {"tally", (PyCFunction)Parser_tally, METH_NOARGS, "counts and cent totals of committed data"},
-    {NULL}};
+    {NULL, NULL, 0, NULL}};
 
 static PyObject *ready_or_none(PyObject *o) {
     if (!o) Py_RETURN_NONE;
     Py_INCREF(o);
     return o;
 }
-static PyObject *Parser_warnings(Parser *P, void *c) { return ready_or_none(P->warnings); }
-static PyObject *Parser_rejects(Parser *P, void *c) { return ready_or_none(P->rejects); }
-static PyObject *Parser_kinds(Parser *P, void *c) { return ready_or_none(P->kinds); }
+static PyObject *Parser_warnings(Parser *P, void *c) { (void)c; return ready_or_none(P->warnings); }
+static PyObject *Parser_rejects(Parser *P, void *c) { (void)c; return ready_or_none(P->rejects); }
+static PyObject *Parser_kinds(Parser *P, void *c) { (void)c; return ready_or_none(P->kinds); }
 static PyGetSetDef Parser_getset[] = {
     {"warnings", (getter)Parser_warnings, NULL, "[(location, code, message)]", NULL},
     {"rejects", (getter)Parser_rejects, NULL, "[(location, code, message, scope)]", NULL},
     {"kinds", (getter)Parser_kinds, NULL, "transaction kinds seen", NULL},
-    {NULL}};
+    {NULL, NULL, NULL, NULL, NULL}};
 
 static PyTypeObject ParserType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -2265,6 +2109,7 @@ static PyTypeObject ParserType = {
 };
 
 static PyObject *schemas(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
     PyObject *out = PyDict_New();
     if (!out) return NULL;
     for (int t = 0; t < TB_N; t++) {
@@ -2283,7 +2128,7 @@ static PyObject *schemas(PyObject *self, PyObject *unused) {
 
 static PyMethodDef module_methods[] = {
     {"schemas", schemas, METH_NOARGS, "table name -> column names this parser produces"},
-    {NULL}};
+    {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, .m_name = "_x12parse", .m_size = -1, .m_methods = module_methods};
