@@ -1,4 +1,4 @@
-"""The audit packet's content (README "Audit packet"): for a recorded sample or for a worklist
+"""The audit packet's content (docs/compliance.md): for a recorded sample or for a worklist
 selection, the summary, the frame, the selected lines with their claim, remittance and
 documentation detail, the rule findings on them, the appraisal and the figures of the charts.
 Reads and computes only; unlisted/packet_writer.py writes the workbook and the PDF.

@@ -671,7 +671,7 @@ STRATUM_ROWS = (
 
 def limit_label(key: str, confidence: float) -> str:
     """'lower limit, one-sided 90%' for one_sided_lower, naming at 90% who demands that limit:
-    CMS contractors the one-sided lower limit, HHS-OIG the two-sided one (README)."""
+    CMS contractors the one-sided lower limit, HHS-OIG the two-sided one (docs/sampling.md)."""
     sides, bound = key.rsplit("_", 1)
     label = f"{bound} limit, {sides.replace('_', '-')} {confidence:.0%}"
     who = {"one_sided_lower": CMS_LOWER_LIMIT, "two_sided_lower": OIG_LOWER_LIMIT}.get(key)

@@ -122,7 +122,7 @@ def test_the_demo_prints_users_that_sign_in(tmp_path):
 
 
 def test_gunicorn_serves_the_app_as_the_readme_says(scenario_db, tmp_path):
-    """README "Deploying": gunicorn with the WSGI entry point, configured by the environment."""
+    """docs/deploying.md: gunicorn with the WSGI entry point, configured by the environment."""
     import os
     import socket
     import subprocess

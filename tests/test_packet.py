@@ -1,4 +1,4 @@
-"""The audit packet (README "Audit packet"): a sample's and a worklist's workbook read back with
+"""The audit packet (docs/compliance.md): a sample's and a worklist's workbook read back with
 openpyxl (sheets, row counts, exact figures, neutralised text) and the PDF rendered to PNG with
 poppler's pdftoppm (first pages saved to tests/artifacts/packet/ for a look)."""
 

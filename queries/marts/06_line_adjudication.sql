@@ -1,6 +1,6 @@
 -- line_adjudication: one row per claim line of the claims in force (voids left out, and lines
 -- that only bill a service again to a secondary payer left out: claim_line_service), with what
--- the remittances did to it. Metric definitions: README "The numbers".
+-- the remittances did to it. Metric definitions: docs/numbers.md.
 -- Settling: the claim's payer's adjudications (adjudication_event.answer) settle a line;
 -- duplicate-claim and pended answers do not, and each reversal cancels the latest adjudication
 -- before it that still stands. A line with no standing adjudication is pending. Its initial
@@ -173,7 +173,7 @@ LEFT JOIN note n
   ON n.patient_control_number = l.patient_control_number
  AND n.service_date = l.service_date
  AND n.latest = 1;
-COMMENT ON TABLE line_adjudication IS 'One row per claim line of the claims in force (voids left out): what the remittances did to it. The figures of every page and export come from here (README, The numbers).';
+COMMENT ON TABLE line_adjudication IS 'One row per claim line of the claims in force (voids left out): what the remittances did to it. The figures of every page and export come from here (docs/numbers.md).';
 COMMENT ON COLUMN line_adjudication.claim_line_id IS 'claim_line.claim_line_id.';
 COMMENT ON COLUMN line_adjudication.claim_id IS 'claim.claim_id.';
 COMMENT ON COLUMN line_adjudication.patient_control_number IS 'CLM01.';

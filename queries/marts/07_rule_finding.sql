@@ -1,4 +1,4 @@
--- rule_finding: the billing rule checks (rule_setting, README "Rule checks") on every line of a
+-- rule_finding: the billing rule checks (rule_setting, docs/rule-checks.md) on every line of a
 -- target code in the claims in force: one row per line and rule that fires, with what was seen.
 -- "Same patient" = the same subscriber member id, patient name and birth date (or the same claim).
 -- Cost: linear in the lines, whatever their shape (issue 16: one patient with thousands of lines on
@@ -477,7 +477,7 @@ UNION ALL BY NAME SELECT * FROM minutes_units_mismatch
 UNION ALL BY NAME SELECT * FROM therapy_threshold_kx
 UNION ALL BY NAME SELECT * FROM recoded_by_payer
 ORDER BY claim_id, claim_line_id, rule;
-COMMENT ON TABLE rule_finding IS 'Billing rule findings: one row per line of a target code (claims in force) and rule of rule_setting that fired on it, with what was seen (README "Rule checks").';
+COMMENT ON TABLE rule_finding IS 'Billing rule findings: one row per line of a target code (claims in force) and rule of rule_setting that fired on it, with what was seen (docs/rule-checks.md).';
 COMMENT ON COLUMN rule_finding.claim_line_id IS 'claim_line.claim_line_id of the line checked.';
 COMMENT ON COLUMN rule_finding.claim_id IS 'claim.claim_id of its claim.';
 COMMENT ON COLUMN rule_finding.rule IS 'rule_setting.rule that fired.';
