@@ -1,4 +1,5 @@
-"""The Dash app: one shell (navigation, filter bar, drill-down banner) around six pages.
+"""The Dash app: one shell (navigation, filter bar, drill-down banner) around the pages that
+register themselves with Dash's page registry (dashboard/pages/*, dashboard/registry.py).
 
 The URL is the state: the path names the page, the query string the filters and drill-down
 (view.py). Changing a filter rewrites the query string; every page redraws from it.
@@ -7,60 +8,78 @@ The URL is the state: the path names the page, the query string the filters and 
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from flask import has_request_context, request
 
 from ..access.policy import Policy
 from ..access.roles import Refused, Viewer
 from ..access.store import store_path
 from ..queries.metrics import Filters, Settings
-from . import exports
+from ..settings_schema import Metrics
+from . import exports, registry
 from .components import empty
 from .data import OPTION_LISTS, Data, NoData
 from .labels import BASIS
-from .pages import PAGES, claim, page_for, sample
-from .signin import Gate, current_viewer
+from .signin import Gate, brand_line, current_viewer
 from .view import View, day, parse
 
 log = logging.getLogger("unlisted.dashboard")
 ASSETS = Path(__file__).parent / "assets"
 
 
-def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...] = ("97139",),
+class Dashboard(Dash):
+    """Dash, whose first answer for a page carries that page's browser tab title (its
+    registration's title); the shell sets it again as pages open (render_page)."""
+
+    def interpolate_index(self, **kwargs) -> str:
+        if has_request_context():
+            kwargs["title"] = registry.tab_title(registry.page_for(request.path))
+        return super().interpolate_index(**kwargs)
+
+
+def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...] | None = None,
                check_every: float = 2.0, policy: Policy | None = None,
                maturity_days: int = 90) -> Dash:  # fmt: skip
     """The dashboard over the DuckDB file `db`, read through a private snapshot so that
     `unlisted load` can write the file meanwhile. Everything it serves asks for a sign-in
     against the access store of `policy` (by default the one beside the database). A period
-    whose dates are under `maturity_days` old is still open (see pages/overview.py)."""
+    whose dates are under `maturity_days` old is still open (see pages/overview.py). `codes`
+    are the configured target codes ([metrics] codes; the declared default without)."""
+    codes = tuple(codes or Metrics().codes)
     policy = policy or Policy(store=store_path(Path(db)))
     store = policy.open_store()
     data = Data(db, settings or Settings(as_of=None), codes=codes, check_every=check_every,
                 viewer=current_viewer, pseudonym_key=store.secret("pseudonym"), access=store,
                 maturity_days=maturity_days)  # fmt: skip
-    app = Dash(
+    app = Dashboard(
         __name__,
-        title="unlisted",
+        title=registry.BRAND,
         assets_folder=str(ASSETS),
         suppress_callback_exceptions=True,
         serve_locally=True,
         update_title=None,
+        # The pages register themselves (Dash's page registry) but the shell routes them: a
+        # filter change redraws a page's figures, not the page.
+        use_pages=False,
+        pages_folder="",
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.server.config["unlisted_data"] = data
     app.server.config["unlisted_access"] = store
     data.warm_up()
     app.layout = lambda: shell(data)
+    registry.load()  # the pages register themselves, now that there is an app
     register_shell(app, data)
-    for page in PAGES:
-        page.register(app, data)
-    claim.register(app, data)
-    sample.register(app, data)
+    for page in registry.pages():
+        sys.modules[page["module"]].register(app, data)
     exports.register(app.server, data, store)
     # Last: the gate classifies every callback registered above by the page it serves.
-    Gate(app, store, policy).install()
+    Gate(app, store, policy, codes).install()
     return app
 
 
@@ -78,10 +97,10 @@ def shell(data: Data) -> html.Div:
     nav = dbc.Nav([
         # Pages the viewer's roles do not open stay in the layout (callbacks write to them)
         # but out of sight; opening one anyway shows why it is empty.
-        dbc.NavItem(dbc.NavLink(page.TITLE, href=page.PATH, id=f"nav-{page.NAME}",
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["path"], id=f"nav-{page['prefix']}",
                                 className="nav-page"),
-                    className=None if viewer and viewer.opens(page.NAME) else "d-none")
-        for page in PAGES
+                    className=None if registry.opens(viewer, page) else "d-none")
+        for page in registry.nav_pages()
     ], pills=True, className="main-nav")  # fmt: skip
     filters = html.Div([
         html.Div([
@@ -90,27 +109,29 @@ def shell(data: Data) -> html.Div:
                                 clearable=True, start_date_placeholder_text="from",
                                 end_date_placeholder_text="to"),
         ], className="filter filter-dates"),
-        html.Div([
-            html.Label("Dates are", className="filter-label"),
-            dcc.RadioItems(id="filter-basis", value="service", inline=True,
-                           labelStyle={"display": "inline-flex", "gap": "4px"},
-                           options=[{"label": f" {v.split()[0]}", "value": k}
+        html.Fieldset([
+            html.Legend("Dates are", className="filter-label"),
+            dbc.RadioItems(id="filter-basis", value="service", inline=True,
+                           options=[{"label": v.split()[0], "value": k}
                                     for k, v in BASIS.items()],
                            className="basis"),
         ], className="filter filter-basis"),
         dropdown("payer", "Payers", choices("payers")),
         dropdown("provider", "Providers", choices("providers")),
         dropdown("location", "Locations", choices("locations")),
-        dropdown("code", "Codes", choices("codes"), placeholder="97139"),
+        dropdown("code", "Codes", choices("codes"), placeholder=", ".join(data.codes)),
         dropdown("modifier", "Modifiers", choices("modifiers")),
         html.Div(dbc.Button("Reset", id="filter-reset", color="link", size="sm"),
                  className="filter filter-reset"),
     ], className="filter-bar", id="filter-bar")  # fmt: skip
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
+        html.A("Skip to the page", href="#page", id="skip-link", className="skip-link"),
+        # The open page's browser tab title, which a browser-side callback puts in the tab.
+        dcc.Store(id="page-title"), html.Span(id="page-title-shown", hidden=True),
         html.Header([
-            html.Div([html.Span("unlisted", className="brand"),
-                      html.Span("97139 audit & reimbursement", className="brand-sub")],
+            html.Div([html.Span(registry.BRAND, className="brand"),
+                      html.Span(brand_line(data.codes), className="brand-sub")],
                      className="brand-box"),
             nav,
             html.Div(id="freshness", className="freshness"),
@@ -118,7 +139,7 @@ def shell(data: Data) -> html.Div:
         ], className="top"),
         filters,
         html.Div(id="drill-banner"),
-        html.Main(id="page", className="page"),
+        html.Main(id="page", className="page", tabIndex="-1"),
     ], className="app")  # fmt: skip
 
 
@@ -174,14 +195,14 @@ def register_shell(app: Dash, data: Data) -> None:
             shown_codes = list(f.codes) if f.codes != data.codes else []
             return (iso(f.start), iso(f.end), f.basis, list(f.payers), list(f.providers),
                     list(f.locations), shown_codes, list(f.modifiers), no_update)  # fmt: skip
-        chosen = replace(view, filters=Filters()).with_filters(
+        chosen = replace(view, filters=Filters(codes=data.codes)).with_filters(
             start=date(start), end=date(end), basis=basis or "service",
             payers=tuple(payers or ()), providers=tuple(providers or ()),
             locations=tuple(locations or ()), codes=tuple(codes or ()) or data.codes,
             modifiers=tuple(modifiers or ()),
         )  # fmt: skip
         try:
-            default = data.effective(replace(view, filters=Filters())).filters
+            default = data.effective(replace(view, filters=Filters(codes=data.codes))).filters
             if (chosen.filters.start, chosen.filters.end) == (default.start, default.end):
                 chosen = chosen.with_filters(start=None, end=None)
         except NoData:
@@ -189,23 +210,35 @@ def register_shell(app: Dash, data: Data) -> None:
         query = chosen.query()
         return *[no_update] * keep, (query if query != (search or "") else no_update)
 
-    @app.callback(
-        Output("page", "children"),
-        *(Output(f"nav-{p.NAME}", "active") for p in PAGES),
-        Input("url", "pathname"),
-    )
-    def render_page(pathname):
-        page = page_for(pathname)
-        active = [page is p for p in PAGES]
-        viewer = current_viewer()
-        if viewer is None or not viewer.opens(page.NAME):
-            return empty("Your role does not open this page.",
-                         f"Signed in with the roles: {', '.join(viewer.roles) if viewer else '-'}."
-                         " Ask an administrator (unlisted user role) if you need it."), *active
-        return page.layout(pathname), *active
+    listed = registry.nav_pages()
 
     @app.callback(
-        *(Output(f"nav-{p.NAME}", "href") for p in PAGES),
+        Output("page", "children"),
+        *(Output(f"nav-{p['prefix']}", "active") for p in listed),
+        Output("filter-bar", "style"), Output("page-title", "data"),
+        Input("url", "pathname"),
+    )  # fmt: skip
+    def render_page(pathname):
+        page = registry.page_for(pathname)
+        active = [page is p for p in listed]
+        frame = [None if registry.filtered(page) else {"display": "none"},
+                 registry.tab_title(page)]  # fmt: skip
+        viewer = current_viewer()
+        if not registry.opens(viewer, page):
+            return empty("Your role does not open this page.",
+                         f"Signed in with the roles: {', '.join(viewer.roles) if viewer else '-'}."
+                         " Ask an administrator (unlisted user role) if you need it."), *active, \
+                *frame
+        return sys.modules[page["module"]].layout(pathname), *active, *frame
+
+    app.clientside_callback(
+        "function(title) { if (title) { document.title = title; } "
+        "return window.dash_clientside.no_update; }",
+        Output("page-title-shown", "children"), Input("page-title", "data"),
+    )
+
+    @app.callback(
+        *(Output(f"nav-{p['prefix']}", "href") for p in listed),
         Output("freshness", "children"),
         Input("url", "search"),
     )
@@ -213,7 +246,7 @@ def register_shell(app: Dash, data: Data) -> None:
         """Links keep the filters (not the drill-down) from page to page."""
         view = parse(search, data.codes)
         query = view.undrilled().query()
-        return *(p.PATH + query for p in PAGES), freshness(data)
+        return *(p["path"] + query for p in listed), freshness(data)
 
     @app.callback(
         Output("url", "href", allow_duplicate=True),

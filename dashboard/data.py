@@ -1,24 +1,23 @@
 """The dashboard's only door to the data: a read-only snapshot of the database, the selections
 and figures of queries/, and small caches keyed by the snapshot's version (a load makes a new
-version, so nothing stale is ever served)."""
+version, so nothing stale is ever served).
+
+In three parts besides the reads here: access checks (checks.py: @reads(area) on every read),
+caching (caching.py) and masking of identities on the way out (masking.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from ..access.pseudonyms import identities_scrubbed, identity_words, masked, scrubbed
-from ..access.roles import Refused, Viewer
+from ..access.roles import Viewer
 from ..access.store import (
     ACCESS_LOG_COLUMNS,
     ACCESS_USER_COLUMNS,
@@ -26,8 +25,13 @@ from ..access.store import (
     AccessStore,
 )
 from ..queries import documentation_gaps, explore, metrics, rules, sampling
-from ..queries.packet import Packet
 from ..queries.sql import sql
+from ..settings_schema import Metrics
+from . import grid
+from .caching import Cache
+from .checks import Checked, reads
+from .grid import GridQuery
+from .masking import Masking
 from .snapshot import DatabaseSnapshot
 from .view import View, previous_period, resolved
 
@@ -48,51 +52,14 @@ class NoData(Exception):
     """No database, or no marts yet: the page shows what to do instead of figures."""
 
 
-class Cache:
-    """A small least-recently-used cache shared by the request threads."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict = OrderedDict()
-        self.pending: dict = {}  # key -> Future of the request computing it
-        self.lock = threading.Lock()
-
-    def get(self, key, make: Callable):
-        """The value under key; made once even when several requests ask at the same time
-        (the others wait for it: a whole-database read is not worth repeating)."""
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-            waiting = self.pending.get(key)
-            if waiting is None:
-                mine = self.pending[key] = Future()
-        if waiting is not None:
-            return waiting.result()
-        try:
-            value = make()
-        except BaseException as exc:
-            with self.lock:
-                del self.pending[key]
-            mine.set_exception(exc)
-            raise
-        with self.lock:
-            del self.pending[key]
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        mine.set_result(value)
-        return value
-
-
-class Data:
+class Data(Checked, Masking):
     """What the pages and exports read. With `viewer` (who is asking, per request), every read
     checks that person's roles (unlisted/access/roles.py AREAS) and identities are replaced by
     pseudonyms for roles that do not see them; caches hold unmasked data shared by everyone,
     so masking happens on the way out, never on the way in."""
 
     def __init__(self, path: Path, settings: metrics.Settings,
-                 codes: tuple[str, ...] = ("97139",), check_every: float = 2.0,
+                 codes: tuple[str, ...] | None = None, check_every: float = 2.0,
                  viewer: Callable[[], Viewer | None] | None = None,
                  pseudonym_key: bytes | None = None,
                  access: AccessStore | None = None, maturity_days: int = 90) -> None:  # fmt: skip
@@ -103,7 +70,8 @@ class Data:
         self.pseudonym_key = pseudonym_key
         self.snapshot = DatabaseSnapshot(Path(path), check_every=check_every)
         self.settings = settings
-        self.codes = codes
+        # The target codes: the configured ones ([metrics] codes), else the declared default.
+        self.codes = tuple(codes or Metrics().codes)
         # The Overview compares settlement figures only for periods at least this old.
         self.maturity_days = maturity_days
         self.everything = Cache(1)
@@ -114,59 +82,6 @@ class Data:
         self.pages = Cache(48)
         self.helpers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="unlisted-data")
         self.grid_orders = Cache(8)
-
-    # -- who asks --------------------------------------------------------------------------------
-    def require(self, area: str) -> None:
-        """Refuses the read unless the person asking may read this area."""
-        if self.viewer is None:
-            return
-        viewer = self.viewer()
-        if viewer is None or not viewer.reads(area):
-            raise Refused(area)
-
-    def shown(self, frames: dict[str, pl.DataFrame],
-              claim_ids: list[int]) -> dict[str, pl.DataFrame]:  # fmt: skip
-        """Frames about these claims as the person asking may see them: unless their role sees
-        identities, member ids, names and birth dates become pseudonyms, and so do the claims'
-        patient names wherever free text (notes, remarks, evidence) mentions them."""
-        if self.viewer is None:
-            return frames
-        viewer = self.viewer()
-        if viewer is not None and viewer.sees_identities:
-            return frames
-        names = self.rows("claim/patient_names", claim_ids=claim_ids)["name"].to_list()
-        key = self.pseudonym_key
-        words = self.identity_words().lazy().filter(pl.col("claim_id").is_in(claim_ids))
-        return {part: masked(identities_scrubbed(scrubbed(frame, names, key).lazy(), words,
-                                                 any_claim=True).collect(), key)
-                for part, frame in frames.items()}  # fmt: skip
-
-    def identity_words(self) -> pl.DataFrame:
-        """Every claim's identities as words free text must not show (pseudonyms.py), held
-        while the data stays the same."""
-        return self.cached(("identity words",), lambda: identity_words(
-            self.rows("claim/identities"), self.pseudonym_key))  # fmt: skip
-
-    def private(self, frame):
-        """Free text (SV101-7 narratives, notes, remarks) as the person asking may see it: for
-        roles that see pseudonyms, the claim's member ids, names and birth dates written in it
-        become their pseudonyms and phone numbers "[phone]". A DataFrame or a LazyFrame, as
-        given."""
-        if self.viewer is None:
-            return frame
-        viewer = self.viewer()
-        if viewer is not None and viewer.sees_identities:
-            return frame
-        lazy = isinstance(frame, pl.LazyFrame)
-        out = identities_scrubbed(frame.lazy(), self.identity_words().lazy())
-        return out if lazy else out.collect()
-
-    def shown_packet(self, made: Packet) -> Packet:
-        """An audit packet as the person asking may see it (see shown())."""
-        ids = pl.concat([made.frame["claim_id"], made.lines["claim_id"]]).unique().to_list()
-        parts = self.shown({"frame": made.frame, "lines": made.lines,
-                            "findings": made.findings}, ids)  # fmt: skip
-        return replace(made, **parts)
 
     # -- reading -----------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -188,15 +103,15 @@ class Data:
         return self.results.get((self.snapshot.current_version(), *key), make)
 
     # -- what the pages ask --------------------------------------------------------------------
+    @reads("filters")
     def options(self) -> dict[str, list[dict]]:
         """Choices of the filter bar: payers, providers, locations, codes, modifiers."""
-        self.require("filters")
         def make():
             return {name: self.rows(f"options/{name}").to_dicts() for name in OPTION_LISTS}
         return self.cached(("options",), make)
 
+    @reads("filters")
     def date_bounds(self) -> dict:
-        self.require("filters")
         return self.cached(("dates",), lambda: self.rows("options/service_dates").to_dicts()[0])
 
     def settings_for(self, view: View) -> metrics.Settings:
@@ -208,11 +123,11 @@ class Data:
         return replace(view, filters=resolved(view.filters, bounds["first_date"],
                                               bounds["last_date"]))  # fmt: skip
 
+    @reads("lines")
     def lines(self, filters: metrics.Filters, detail: bool = False,
               version: int | None = None) -> pl.DataFrame:  # fmt: skip
         """Every selected line, held for the next requests: the columns the figures use, or
         with `detail` also those people see (for the grid and the exports)."""
-        self.require("lines")
         return self.selection(filters, detail, version)
 
     def selection(self, filters: metrics.Filters, detail: bool = False,
@@ -270,10 +185,10 @@ class Data:
         with self.cursor() as cursor:
             return explore.line_details(cursor, ids).lazy()
 
+    @reads("lines")
     def figures(self, view: View, by: str | tuple[str, str] | None = None,
                 only: tuple[str, ...] | None = None) -> pl.DataFrame:  # fmt: skip
         """The figures of queries/metrics.py for the view (only the named ones when given)."""
-        self.require("lines")
         return self.figures_of(view, by, only)
 
     def figures_of(self, view: View, by: str | tuple[str, str] | None = None,
@@ -291,48 +206,47 @@ class Data:
         return None if before is None else self.figures_of(replace(view, filters=before),
                                                            only=only)  # fmt: skip
 
+    @reads("lines")
     def with_previous(self, view: View, only: tuple[str, ...] | None = None,
                       ) -> tuple[pl.DataFrame, pl.DataFrame | None]:  # fmt: skip
         """The view's figures and the previous period's (only the named ones when given), the
         two selections read side by side (DuckDB and Polars release the interpreter while they
         work)."""
-        self.require("lines")
         earlier = self.helpers.submit(self.previous_figures, view, only)
         return self.figures_of(view, only=only), earlier.result()
 
+    @reads("lines")
     def reasons(self, view: View, level: str) -> pl.DataFrame:
-        self.require("lines")
         return self.cached(("reasons", view.filters, level), lambda: metrics.reasons(
             self.lines(view.filters).lazy(), level).collect())  # fmt: skip
 
+    @reads("lines")
     def variance_bins(self, view: View) -> pl.DataFrame:
-        self.require("lines")
         return self.cached(("variance", view.filters), lambda: metrics.variance_bins(
             self.lines(view.filters).lazy(), self.settings_for(view)))  # fmt: skip
 
-    def grid_page(self, view: View, start: int, end: int, filter_model: dict | None,
-                  sort_model: list | None, search: str | None) -> tuple[list[dict], int]:
+    @reads("lines")
+    def grid_page(self, view: View, start: int, end: int,
+                  query: GridQuery) -> tuple[list[dict], int]:  # fmt: skip
         """Rows start..end of the Claims grid and its row count. The count and, once a page
         lies deep, the grid's whole order are kept for the next pages of the same view."""
-        self.require("lines")
         # One data version for the lines and the keys: a load in between must not pair the kept
         # order of one version with the lines of another.
         version = self.snapshot.current_version()
         lines = self.private(self.lines(view.filters, detail=True, version=version))
         settings = self.settings_for(view)
         shown = explore.for_people(self.narrowed(view, lines.lazy().with_row_index("_row")))
-        rows = explore.grid_rows(shown, filter_model, sort_model, search)
-        key = (version, view.filters, view.drill, settings.as_of,
-               json.dumps(filter_model, sort_keys=True), json.dumps(sort_model), search or "")
+        rows = grid.rows(shown, query)
+        key = (version, view.filters, view.drill, settings.as_of, query)
         total = self.grid_counts.get(key, lambda: explore.grid_count(rows))
         if end <= NEAR_TOP:
             return explore.first_rows(rows, start, end), total
         order = self.grid_orders.get(key, lambda: explore.grid_order(rows))
         return explore.rows_at(lines, order, start, end), total
 
+    @reads("lines")
     def drilled(self, view: View) -> pl.LazyFrame:
         """The shown columns of the lines behind the view's drill-down."""
-        self.require("lines")
         return self.private(explore.for_people(
             self.narrowed(view, self.lines(view.filters, detail=True).lazy())))
 
@@ -356,9 +270,9 @@ class Data:
         """How many claims the worklist shows ([ranking] worklist_claims of the rules file)."""
         return self.from_rules(("worklist_claims",), rules.worklist_claims)
 
+    @reads("findings")
     def from_rules(self, key: tuple, read: Callable):
         """What `read` makes of the rule marts, cached; NoData when they are not built yet."""
-        self.require("findings")
         def make():
             with self.cursor() as cursor:
                 try:
@@ -378,9 +292,9 @@ class Data:
 
     WEAKEST_ORDER = (["elements_present", "service_date", "claim_line_id"], [False, True, False])
 
+    @reads("lines")
     def weakest_notes(self, view: View, limit: int = 200) -> pl.DataFrame:
         """Incomplete-note lines, fewest elements first (no note at all before anything)."""
-        self.require("lines")
         sort, descending = self.WEAKEST_ORDER
         lines = explore.drilled(self.lines(view.filters).lazy(),
                                 explore.Drill(outcome="documentation_incomplete"),
@@ -388,24 +302,24 @@ class Data:
         ordered = lines.sort(sort, descending=descending, nulls_last=False)
         return self.top(ordered, limit, sort, descending)
 
+    @reads("lines")
     def appeal_worklist(self, view: View, limit: int = 200) -> pl.DataFrame:
         """Denied lines still appealable, soonest deadline first (metrics.appealable_denials)."""
-        self.require("lines")
         settings = self.settings_for(view)
         return metrics.appealable_denials(self.lines(view.filters).lazy(), settings).head(
             limit).collect()
 
+    @reads("lines")
     def documentation_costs(self, view: View, by: str | None = None) -> pl.DataFrame:
         """What documentation gaps cost in the view: charges, denied and lost expected allowed on
         the lines lacking each element (queries/documentation_gaps.py), overall or by month or
         provider."""
-        self.require("lines")
         return self.cached(("gap costs", view.filters, by), lambda: documentation_gaps.costs(
             self.lines(view.filters).lazy(), by).collect())  # fmt: skip
 
+    @reads("lines")
     def documentation_earnings(self, view: View) -> pl.DataFrame:
         """Net paid per adjudicated line, complete against incomplete notes."""
-        self.require("lines")
         settings = self.settings_for(view)
         return self.cached(("gap earnings", view.filters, settings.min_count),
                            lambda: documentation_gaps.earnings(
@@ -416,27 +330,27 @@ class Data:
         as-of date, so payers may still be answering them."""
         return self.settings_for(view).as_of - dt.timedelta(days=self.maturity_days)
 
+    @reads("lines")
     def underpaid_summary(self, view: View) -> tuple[int, float]:
         """How many lines are underpaid and by how much in all."""
-        self.require("lines")
         lines = metrics.underpaid(self.lines(view.filters).lazy(), self.settings_for(view))
         n, total = lines.select(pl.len(), pl.col("variance").sum()).collect().row(0)
         return n, -(float(total or 0))
 
+    @reads("lines")
     def underpaid_top(self, view: View, limit: int = 500) -> pl.DataFrame:
-        self.require("lines")
         lines = metrics.underpaid(self.lines(view.filters).lazy(), self.settings_for(view))
         return self.top(lines, limit, ["variance", "claim_line_id"], [False, False])
 
+    @reads("lines")
     def underpaid(self, view: View) -> pl.LazyFrame:
         """The whole worklist, with what people see (for exports)."""
-        self.require("lines")
         lines = self.lines(view.filters, detail=True).lazy()
         return explore.for_people(metrics.underpaid(lines, self.settings_for(view)))
 
+    @reads("filters")
     def labels(self) -> dict[str, dict[str, str]]:
         """Short labels of CARCs, RARCs and denial categories."""
-        self.require("filters")
         def make():
             return {
                 "carc": dict(self.rows("reference/carc_labels").iter_rows()),
@@ -445,8 +359,8 @@ class Data:
             }
         return self.cached(("labels",), make)
 
+    @reads("lines")
     def claim(self, claim_id: int) -> dict[str, pl.DataFrame]:
-        self.require("lines")
         parts = {part: self.rows(f"claim/{part}", claim_id=claim_id)
                  for part in ("versions", "lines", "events", "notes", "findings")}  # fmt: skip
         # Each element and the narrative in words, as the grid and the other exports say them.
@@ -456,23 +370,23 @@ class Data:
             for name, status in explore.element_statuses(lines.schema).items()})
         return self.shown(parts, parts["versions"]["claim_id"].to_list())
 
+    @reads("sampling")
     def frame(self, view: View) -> sampling.Frame:
         """The sampling frame of the view's filters."""
-        self.require("sampling")
         def make() -> sampling.Frame:
             with self.cursor() as cursor:
                 return sampling.frame(cursor, view.filters)
         return self.cached(("frame", view.filters), make)
 
+    @reads("sampling")
     def samples(self) -> pl.DataFrame:
         """Every audit sample drawn (none in a database from before samples existed)."""
-        self.require("sampling")
         return self.cached(("samples",), lambda: self.rows("audit/samples"))
 
+    @reads("sampling")
     def sample(self, sample_id: int) -> dict | None:
         """One sample: its record, lines with review results, frame check and appraisal (or
         why there is none yet)."""
-        self.require("sampling")
         with self.cursor() as cursor:
             record = sampling.sample_record(cursor, sample_id)
             if record is None:
@@ -485,31 +399,31 @@ class Data:
                 found["appraisal"] = str(exc)
         return found
 
+    @reads("files")
     def files(self) -> dict[str, pl.DataFrame]:
-        self.require("files")
         return self.cached(("files",), lambda: {
             part: self.rows(f"files/{part}")
             for part in ("batches", "warnings", "rejects", "reconciliation")})
 
     # -- who signed in and what they did (the access store) --------------------------------------
+    @reads("access")
     def users(self) -> pl.DataFrame:
-        self.require("access")
         return pl.DataFrame(self.access.users() if self.access else [],
                             schema=ACCESS_USER_COLUMNS)  # fmt: skip
 
+    @reads("access")
     def access_log(self, limit: int = 100_000) -> pl.DataFrame:
         """The access log, newest first."""
-        self.require("access")
         return pl.DataFrame(self.access.log_rows(limit=limit) if self.access else [],
                             schema=ACCESS_LOG_COLUMNS)  # fmt: skip
 
+    @reads("access")
     def access_log_broken_at(self) -> int | None:
-        self.require("access")
         return self.access.broken_link() if self.access else None
 
     # -- changes an administrator makes (the only writes the app does: to the access store) ------
+    @reads("access")
     def administrator(self) -> Viewer:
-        self.require("access")
         return self.viewer()
 
     def add_user(self, name: str, roles: list[str], organisation_only: bool) -> str | None:

@@ -38,13 +38,15 @@ from flask import Flask, Response, abort, request, send_file
 from .. import packet_writer
 from ..access.roles import Refused
 from ..access.store import AccessStore
-from ..queries import explore, packet
+from ..queries import packet
 from ..queries.documentation_gaps import BY, GAP_NAMES
 from ..queries.explore import Drill
 from ..queries.metrics import exact_rows
 from ..queries.spreadsheet import SLICE, neutral_text, neutralised, write_sheet
+from . import grid, registry
 from .data import Data, NoData
 from .labels import FIGURE_LABELS
+from .registry import opens
 from .signin import current_viewer, log_export
 from .view import View, parse
 
@@ -111,20 +113,12 @@ DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
     "users": lambda data, view: data.users(),
     "access-log": lambda data, view: data.access_log(),
 }
-PAGE_DATASETS = {
-    "overview": ["figures", "by-month", "by-payer"],
-    "denials": ["by-payer-month", "by-provider-month", "by-provider", "reasons-category",
-                "reasons-carc", "reasons-rarc", "reasons-group"],
-    "payments": ["by-payer", "variance", "underpaid", "figures"],
-    "documentation": ["documentation-gaps", "documentation-gaps-by-month",
-                      "documentation-gaps-by-provider", "documentation-earnings", "by-month",
-                      "by-provider", "figures", "lines-incomplete"],
-    "compliance": ["findings"],
-    "sampling": ["samples"],
-    "claims": ["lines"],
-    "data": ["files", "warnings", "rejects"],
-    "access": ["users", "access-log"],
-}  # fmt: skip
+
+
+def page_datasets() -> dict[str, list[str]]:
+    """Page key -> the datasets of its Excel export (the `exports` of its registration)."""
+    return {page["prefix"]: list(page["exports"]) for page in registry.pages()
+            if page.get("exports")}  # fmt: skip
 
 
 def described(data: Data, view: View, dataset: str) -> list[tuple[str, str]]:
@@ -225,8 +219,7 @@ def register(server: Flask, data: Data, store: AccessStore) -> None:
         try:
             state = json.loads(request.form.get("state") or "{}")
             view = data_view(data)
-            rows = explore.grid_rows(data.drilled(view), state.get("filterModel"),
-                                     state.get("sortModel"), state.get("search"))
+            rows = grid.rows(data.drilled(view), grid.from_state(state))
             frame = rows.collect()
         except NoData as exc:
             return Response(str(exc), status=409, mimetype="text/plain")
@@ -275,14 +268,15 @@ def register(server: Flask, data: Data, store: AccessStore) -> None:
 
     @server.route("/export/page/<page>.xlsx")
     def export_page(page: str):
-        if page not in PAGE_DATASETS:
+        datasets = page_datasets().get(page)
+        if datasets is None:
             abort(404)
         viewer = current_viewer()
-        if viewer is None or not viewer.opens(page):
+        if not opens(viewer, page):
             raise Refused(page)
         try:
             view = data_view(data)
-            path, rows = workbook(data, view, PAGE_DATASETS[page], f"{page} page")
+            path, rows = workbook(data, view, datasets, f"{page} page")
         except NoData as exc:
             return Response(str(exc), status=409, mimetype="text/plain")
         log_export(store, f"page {page}.xlsx", rows, described(data, view, f"{page} page"))

@@ -33,6 +33,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..access.policy import Policy
 from ..access.roles import Viewer
 from ..access.store import AccessStore
+from . import registry
 
 log = logging.getLogger("unlisted.dashboard")
 COOKIE = "unlisted_session"
@@ -56,16 +57,11 @@ CSP = ("default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe
        "img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
        "base-uri 'self'; form-action 'self'")  # fmt: skip
 
-# Component id prefixes -> the page whose callbacks write them; "shell" is the frame around
-# every page (filter bar, navigation, address), open to anyone signed in.
-SHELL_IDS = {"url", "page", "freshness", "who"}
+# The frame around every page (filter bar, navigation, address, tab title): "shell", open to
+# anyone signed in. Any other component belongs to the page whose registration names its id
+# prefix (registry.owner).
+SHELL_IDS = {"url", "page", "freshness", "who", "page-title", "page-title-shown"}
 SHELL_PREFIXES = ("filter-", "nav-")
-PAGE_PREFIXES = {
-    "grid-export-": "claims", "claims-": "claims", "claim-": "claim", "sampling-": "sampling",
-    "sample-": "sample", "overview-": "overview", "denials-": "denials",
-    "payments-": "payments", "documentation-": "documentation", "compliance-": "compliance",
-    "data-": "data", "access-": "access",
-}  # fmt: skip
 
 
 def current_viewer() -> Viewer | None:
@@ -95,8 +91,7 @@ def callback_page(output: str) -> str | None:
         if component in SHELL_IDS or component.startswith(SHELL_PREFIXES):
             pages.add("shell")
             continue
-        page = next((p for prefix, p in PAGE_PREFIXES.items() if component.startswith(prefix)),
-                    None)  # fmt: skip
+        page = registry.owner(component)
         if page is None:
             return None
         pages.add(page)
@@ -107,11 +102,13 @@ def callback_page(output: str) -> str | None:
 
 
 class Gate:
-    def __init__(self, app: Dash, store: AccessStore, policy: Policy) -> None:
+    def __init__(self, app: Dash, store: AccessStore, policy: Policy,
+                 codes: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.app = app
         self.server: Flask = app.server
         self.store = store
         self.policy = policy
+        self.codes = codes  # the target codes, named on the sign-in page
         self.pages = {key: callback_page(key) for key in app.callback_map}
         self.oidc = None
 
@@ -187,7 +184,7 @@ class Gate:
         body = request.get_json(silent=True) or {}
         output = body.get("output") if isinstance(body, dict) else None
         page = self.pages.get(output) if isinstance(output, str) else None
-        if page is None or (page != "shell" and not viewer.opens(page)):
+        if page is None or (page != "shell" and not registry.opens(viewer, page)):
             self.store.log("refused", viewer, address=address(),
                            detail={"why": "role", "page": page or "unknown callback"})
             return refusal(403, "Your role does not open this view.")
@@ -257,8 +254,9 @@ class Gate:
     def sign_in_page(self, message: str = "", status: int = 200, name: str = "") -> Response:
         target = safe_next(request.values.get("next"))
         target = None if target == "/" else target  # "/" is where a sign-in goes anyway
-        return Response(sign_in_html(message, name, target, self.policy.oidc), status=status,
-                        mimetype="text/html")  # fmt: skip
+        return Response(sign_in_html(message, name, target, self.policy.oidc, self.codes,
+                                     self.store.demo_users()),
+                        status=status, mimetype="text/html")  # fmt: skip
 
     def sign_in(self) -> Response:
         name = (request.form.get("username") or "").strip()
@@ -283,9 +281,8 @@ class Gate:
             self.store.end_session(earlier)
         token = self.store.open_session(viewer, method)
         self.store.log("sign-in", viewer, address=address(), detail={"method": method})
-        first = viewer.first_page
         if target in (None, "/"):  # the viewer's own first page ("/" for most)
-            target = "/" if first == "overview" else f"/{first}"
+            target = registry.first_page(viewer)["path"]
         response = redirect(target)
         response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/",
                             secure=self.secure_cookie(),
@@ -430,22 +427,39 @@ def safe_next(target: str | None) -> str:
 
 
 def routed(path: str) -> bool:
-    """The path is one of the app's pages, as the app's own router (pages.page_for) reads it:
-    "/", a page of the registry, or a claim or a sample under Claims or Sampling; the router
-    falls back to the Overview for any other path, which is not one of them."""
-    from .pages import overview, page_for
-
-    return path == "/" or page_for(path) is not overview
+    """The path is one of the app's pages, as the app's own router (registry.page_for) reads
+    it: a path or path template of Dash's page registry (a claim or a sample under Claims or
+    Sampling); the router falls back to the Overview for any other path, which is not one of
+    them."""
+    return registry.matched(path) is not None
 
 
 def page_segments() -> Iterable[str]:
     """The first path segments of the app's pages (for the docs and tests)."""
-    from .pages import PAGES
+    return sorted({(p.get("path_template") or p["path"]).strip("/").split("/")[0]
+                   for p in registry.pages()})  # fmt: skip
 
-    return sorted({p.PATH.strip("/").split("/")[0] for p in PAGES})
+
+def brand_line(codes: Iterable[str]) -> str:
+    """The line under the brand: the configured target codes."""
+    return f"{', '.join(codes)} audit & reimbursement".strip()
 
 
-def sign_in_html(message: str, name: str, target: str | None, oidc: dict | None) -> str:
+def demo_note(users: list[dict]) -> str:
+    """The demo's users on its sign-in page (names and roles, never passwords: `unlisted demo`
+    prints those); nothing when the store has no demo user."""
+    if not users:
+        return ""
+    items = "".join(f'<li><code>{escape(u["name"])}</code>: '
+                    f'{escape(u["roles"].replace(",", ", "))}</li>' for u in users)
+    return ('<div class="alert alert-info sign-in-demo" id="demo-users"><p class="mb-1">'
+            'This is a demo. Sign in as one of its users, with the password '
+            '<code>unlisted demo</code> printed:</p>'
+            f'<ul class="mb-0">{items}</ul></div>')  # fmt: skip
+
+
+def sign_in_html(message: str, name: str, target: str | None, oidc: dict | None,
+                 codes: Iterable[str] = (), demo_users: list[dict] | None = None) -> str:
     alert = f'<div class="alert alert-warning" role="alert">{escape(message)}</div>' \
         if message else ""  # fmt: skip
     signed_out = request.args.get("signed_out") and not message
@@ -462,8 +476,8 @@ def sign_in_html(message: str, name: str, target: str | None, oidc: dict | None)
 </head><body class="sign-in-body">
 <main class="sign-in card shadow-sm"><div class="card-body">
 <div class="brand-box mb-3"><span class="brand">unlisted</span>
-<span class="brand-sub">97139 audit &amp; reimbursement</span></div>
-<h1 class="h5 mb-3">Sign in</h1>{alert}
+<span class="brand-sub">{escape(brand_line(codes))}</span></div>
+<h1 class="h5 mb-3">Sign in</h1>{alert}{demo_note(demo_users or [])}
 <form method="post" action="/login" id="sign-in-form">{hidden}
 <label class="form-label" for="username">User name</label>
 <input class="form-control mb-2" id="username" name="username" autocomplete="username"

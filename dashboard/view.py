@@ -34,11 +34,12 @@ class View:
     """Filter choices and drill-down of one page view. Dates left empty mean the latest months
     of data (see `resolved`)."""
 
-    filters: Filters = field(default_factory=Filters)
+    filters: Filters
     drill: Drill = field(default_factory=Drill)
     as_of: dt.date | None = None
-    # The codes the app shows when the address names none: left out of the address.
-    default_codes: tuple[str, ...] = field(default=("97139",), compare=False, repr=False)
+    # The codes the app shows when the address names none (the configured ones, given by the
+    # app): left out of the address.
+    default_codes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def query(self, **drill_parts) -> str:
         """The query string of this view, with the drill-down replaced by drill_parts when given
@@ -71,8 +72,9 @@ class View:
         return replace(self, drill=Drill())
 
 
-def parse(search: str | None, default_codes: tuple[str, ...] = ("97139",)) -> View:
-    """The view a query string describes; anything unreadable is left out."""
+def parse(search: str | None, default_codes: tuple[str, ...]) -> View:
+    """The view a query string describes; anything unreadable is left out. `default_codes`, the
+    configured target codes, apply when the address names none."""
     args = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
 
     def many(key: str, pattern: re.Pattern) -> tuple[str, ...]:

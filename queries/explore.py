@@ -1,7 +1,9 @@
 """The rows behind a figure: the lines of a drill-down, a page of the claim-line grid, an export.
 
 A drill-down names one of metrics.outcomes() (the sets the figures count) plus the group a chart
-bar stands for, so the rows it shows are exactly the ones the figure counted.
+bar stands for, so the rows it shows are exactly the ones the figure counted. The grid's column
+tests, order and search are plain typed values here; reading AG Grid's request dicts into them
+is the dashboard's business (dashboard/grid.py).
 """
 
 from __future__ import annotations
@@ -146,6 +148,34 @@ def element_statuses(schema: pl.Schema) -> dict[str, pl.Expr]:
     return statuses
 
 
+@dataclass(frozen=True)
+class ColumnTest:
+    """One test of a column's values: `test` of NUMBER_TESTS (numbers and dates), of TEXT_TESTS
+    (text, compared in lower case: `value` lower case too), "inRange" (from `value` to `upper`,
+    both included), "in" (set: `value` a tuple of texts), "blank" or "notBlank"."""
+
+    column: str
+    kind: str  # "text", "number", "date" or "set"
+    test: str
+    value: object = None
+    upper: object = None
+
+
+@dataclass(frozen=True)
+class Combined:
+    """Tests of one column that all hold, or with `any` at least one."""
+
+    column: str
+    parts: tuple[ColumnTest, ...]
+    any: bool = False
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: str
+    descending: bool = False
+
+
 NUMBER_TESTS = {
     "equals": lambda c, v: c == v, "notEqual": lambda c, v: c != v,
     "greaterThan": lambda c, v: c > v, "greaterThanOrEqual": lambda c, v: c >= v,
@@ -159,41 +189,35 @@ TEXT_TESTS = {
 }  # fmt: skip
 
 
-def grid_condition(column: str, model: dict, schema: pl.Schema) -> pl.Expr:
-    """One ag-grid column filter (text, number, date or set, simple or combined) as an
-    expression. Unknown columns or operators raise ValueError."""
-    if column not in schema:
-        raise ValueError(f"no column {column!r}")
-    if "conditions" in model:
-        parts = [grid_condition(column, part, schema) for part in model["conditions"]]
+def column_condition(tested: ColumnTest | Combined, schema: pl.Schema) -> pl.Expr:
+    """A column test as an expression. Unknown columns or tests raise ValueError."""
+    if tested.column not in schema:
+        raise ValueError(f"no column {tested.column!r}")
+    if isinstance(tested, Combined):
+        parts = [column_condition(part, schema) for part in tested.parts]
         combined = parts[0]
         for part in parts[1:]:
-            combined = combined | part if model.get("operator") == "OR" else combined & part
+            combined = combined | part if tested.any else combined & part
         return combined
-    kind, test = model.get("filterType"), model.get("type")
-    c = pl.col(column)
-    if test == "blank":
+    c = pl.col(tested.column)
+    if tested.test == "blank":
         return c.is_null()
-    if test == "notBlank":
+    if tested.test == "notBlank":
         return c.is_not_null()
-    if kind == "set":
-        return c.cast(pl.String).is_in([str(v) for v in model.get("values") or []])
-    if kind == "text":
-        if test not in TEXT_TESTS:
-            raise ValueError(f"unknown text filter {test!r}")
-        value = str(model.get("filter") or "").lower()
-        return TEXT_TESTS[test](c.cast(pl.String).str.to_lowercase(), value).fill_null(False)
-    if kind in ("number", "date"):
-        read = (lambda v: float(v)) if kind == "number" else (
-            lambda v: dt.date.fromisoformat(str(v)[:10]))  # fmt: skip
-        low = model.get("filter") if kind == "number" else model.get("dateFrom")
-        high = model.get("filterTo") if kind == "number" else model.get("dateTo")
-        if test == "inRange":
-            return c.is_between(read(low), read(high)).fill_null(False)
-        if test not in NUMBER_TESTS:
-            raise ValueError(f"unknown {kind} filter {test!r}")
-        return NUMBER_TESTS[test](c, read(low)).fill_null(False)
-    raise ValueError(f"unknown filter type {kind!r}")
+    if tested.kind == "set":
+        return c.cast(pl.String).is_in([str(v) for v in tested.value or ()])
+    if tested.kind == "text":
+        if tested.test not in TEXT_TESTS:
+            raise ValueError(f"unknown text test {tested.test!r}")
+        lowered = c.cast(pl.String).str.to_lowercase()
+        return TEXT_TESTS[tested.test](lowered, tested.value).fill_null(False)
+    if tested.kind in ("number", "date"):
+        if tested.test == "inRange":
+            return c.is_between(tested.value, tested.upper).fill_null(False)
+        if tested.test not in NUMBER_TESTS:
+            raise ValueError(f"unknown {tested.kind} test {tested.test!r}")
+        return NUMBER_TESTS[tested.test](c, tested.value).fill_null(False)
+    raise ValueError(f"unknown kind of test {tested.kind!r}")
 
 
 def searched(lines: pl.LazyFrame, text: str | None) -> pl.LazyFrame:
@@ -209,16 +233,17 @@ def searched(lines: pl.LazyFrame, text: str | None) -> pl.LazyFrame:
     return lines.filter(where.fill_null(False))
 
 
-def grid_rows(shown: pl.LazyFrame, filter_model: dict | None, sort_model: list | None,
-              search: str | None) -> pl.LazyFrame:  # fmt: skip
-    """Shown lines after the grid's search, column filters and sort (ties by line id)."""
+def grid_rows(shown: pl.LazyFrame, tests: tuple[ColumnTest | Combined, ...] = (),
+              order: tuple[SortKey, ...] = (), search: str | None = None) -> pl.LazyFrame:
+    """Shown lines after a search, column tests and an order (sort keys of unknown columns
+    left out; ties by line id)."""
     schema = shown.collect_schema()
     rows = searched(shown, search)
-    for column, model in (filter_model or {}).items():
-        rows = rows.filter(grid_condition(column, model, schema))
-    keys = [s["colId"] for s in sort_model or [] if s.get("colId") in schema]
-    descending = [s.get("sort") == "desc" for s in sort_model or [] if s.get("colId") in schema]
-    return rows.sort([*keys, "claim_line_id"], descending=[*descending, False], nulls_last=True)
+    for tested in tests:
+        rows = rows.filter(column_condition(tested, schema))
+    keys = [key for key in order if key.column in schema]
+    return rows.sort([*(k.column for k in keys), "claim_line_id"],
+                     descending=[*(k.descending for k in keys), False], nulls_last=True)
 
 
 def grid_count(rows: pl.LazyFrame) -> int:

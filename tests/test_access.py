@@ -1,4 +1,4 @@
-"""Sign-in, roles and PHI protection (README "Users, roles and the access log"), over HTTP on
+"""Sign-in, roles and PHI protection (docs/security.md, docs/users.md), over HTTP on
 the hand-built practice: every route and callback of the app refuses an unsigned request; a
 role-by-page matrix and a role-by-export matrix; identity columns by role; the analyst never
 receives a member id, name or birth date in any response; cross-site requests, wrong
@@ -18,15 +18,15 @@ import duckdb
 import openpyxl
 import pytest
 from unlisted.dashboard.app import create_app
-from unlisted.dashboard.exports import DATASETS, PAGE_DATASETS
+from unlisted.dashboard.exports import DATASETS, page_datasets
 from unlisted.etl.database import connect
 from unlisted.etl.load import Loader
-from unlisted.queries.marts import rebuild_marts
 from unlisted.queries.metrics import Settings
 
 from unlisted.access import store as store_module
 from unlisted.access.policy import Policy
 from unlisted.access.store import AccessStore, Throttle, store_path
+from unlisted.pipeline import rebuild_marts
 
 from .dash_calls import (
     ORIGIN,
@@ -188,7 +188,9 @@ def test_every_route_and_callback_refuses_an_unsigned_request(app):
     assert client.get("/assets/vendor/bootstrap-LICENSE").status_code == 401
 
     keys = list(app.callback_map)
-    assert len(keys) == 25  # every callback, the Sampling page's size-to-command one included
+    # Every callback: the Sampling page's size-to-command one and the browser-side ones (the
+    # grid's refresh, the tab title) included.
+    assert len(keys) == 26
     for key in keys:
         answer = post_callback(client, app, key, page_values("overview"))
         assert answer.status_code == 401, key
@@ -233,8 +235,9 @@ def test_each_role_exports_its_data_and_no_other(app, role):
     assert allowed == EXPORTS_OF[role]
     refused = {d for d in DATASETS if client.get(f"/export/{d}.xlsx").status_code == 403}
     assert refused == set(DATASETS) - EXPORTS_OF[role]
-    pages = {p for p in PAGE_DATASETS if client.get(f"/export/page/{p}.xlsx").status_code == 200}
-    assert pages == PAGES_OF[role] & set(PAGE_DATASETS)
+    exported = page_datasets()
+    pages = {p for p in exported if client.get(f"/export/page/{p}.xlsx").status_code == 200}
+    assert pages == PAGES_OF[role] & set(exported)
     claim = client.get("/export/claim/1.xlsx")
     assert (claim.status_code == 200) == ("claim" in PAGES_OF[role])
     assert claim.headers["Cache-Control"] == "no-store"  # no cache keeps a download either
@@ -299,7 +302,7 @@ def every_response(app, client, claim_ids: list[int]):
         for fmt in ("csv", "xlsx"):
             answer = client.get(f"/export/{dataset}.{fmt}")
             yield f"{dataset}.{fmt}", answer.status_code, answer.data
-    for page in PAGE_DATASETS:
+    for page in page_datasets():
         answer = client.get(f"/export/page/{page}.xlsx")
         yield f"page {page}", answer.status_code, answer.data
     answer = client.post("/export/grid.xlsx", headers=ORIGIN, data={"state": "{}"})
@@ -535,7 +538,7 @@ def test_the_store_hashes_passwords_with_argon2(tmp_path):
 
 
 def test_behind_a_tls_proxy_the_public_address_counts(scenario_db):
-    """README "Deploying": with [access] proxies = 1 the proxy's X-Forwarded-* headers say the
+    """docs/deploying.md: with [access] proxies = 1 the proxy's X-Forwarded-* headers say the
     scheme, host and address: cookies are Secure, the same-origin check sees the public host,
     the access log the person's address."""
     app = create_app(scenario_db, Settings(as_of=AS_OF), check_every=0, policy=Policy(

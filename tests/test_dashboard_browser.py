@@ -12,8 +12,6 @@ import datetime as dt
 import io
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -33,6 +31,7 @@ from unlisted.dashboard.app import create_app
 from unlisted.queries.metrics import Filters, Settings, compute, denial_reasons
 from werkzeug.serving import make_server
 
+from .browser_support import shared_practice
 from .dash_calls import PASSWORD, add_user
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,13 +80,9 @@ return drawn === all.length && drawn >= charts && filled >= tables
 # -- fixtures ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def practice(tmp_path_factory) -> Path:
-    """The database of a generated practice, loaded by the demo command (marts included)."""
-    folder = tmp_path_factory.mktemp("browser") / "demo"
-    run = subprocess.run([sys.executable, "-m", "unlisted.cli", "demo", "--no-serve", "--dir",
-                          str(folder), "--claims", "3000"],
-                         capture_output=True, text=True, timeout=600)  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    return folder / "unlisted.duckdb"
+    """The database of a generated practice, loaded by the demo command (marts included), one
+    for every browser test module of the session (browser_support.py)."""
+    return shared_practice(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

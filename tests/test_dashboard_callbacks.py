@@ -20,6 +20,7 @@ from unlisted.queries.spreadsheet import neutral_text
 from .dash_calls import ORIGIN, callback, exported_csv, find, page_body, signed_in, texts
 
 AS_OF = dt.date(2027, 1, 31)
+CODES = ("97139",)  # the target codes of the settings' default
 
 
 @pytest.fixture
@@ -60,10 +61,10 @@ def test_a_filter_changes_the_figures(client):
 def test_the_previous_period_is_compared(client):
     body = page_body(client, "overview", "?from=2026-11-02&to=2026-11-30")
     assert "compared with" not in " ".join(texts(body))  # nothing before the 2nd: no data
-    view = View(filters=Filters(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30)))
+    view = View(filters=Filters(codes=("97139",), start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30)))
     before = previous_period(view.filters)
     assert (before.start, before.end) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
-    days = previous_period(Filters(start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 11)))
+    days = previous_period(Filters(codes=("97139",), start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 11)))
     assert (days.start, days.end) == (dt.date(2026, 10, 23), dt.date(2026, 11, 1))
 
 
@@ -273,23 +274,23 @@ def test_views_round_trip_through_the_address_and_drop_junk():
                 Drill(outcome="initial_denied", month=dt.date(2026, 2, 1), carc="16",
                       variance_from=-10.0, variance_to=-5.0),
                 as_of=dt.date(2026, 4, 1))  # fmt: skip
-    assert parse(view.query()) == view
+    assert parse(view.query(), CODES) == view
     junk = parse("?from=yesterday&code=DROP TABLE&basis=both&modifier=GPX&set=bogus&vfrom=nan"
-                 "&payer=%0Abad")  # fmt: skip
-    assert junk == View()
+                 "&payer=%0Abad", CODES)  # fmt: skip
+    assert junk == View(Filters(codes=CODES))
     # Names as the data has them, punctuation and accents included; a range typed backwards.
     named = parse("?payer=BC%2FBS+01&location=ST.+MARY%27S+%26+CO%C3%89&from=2026-03-31"
-                  "&to=2026-01-01")  # fmt: skip
+                  "&to=2026-01-01", CODES)  # fmt: skip
     assert (named.filters.payers, named.filters.locations) == (("BC/BS 01",),
                                                                ("ST. MARY'S & COÉ",))
     assert (named.filters.start, named.filters.end) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
-    assert parse(named.query()) == named
+    assert parse(named.query(), CODES) == named
     # Undated: twelve months when two years are held, else half of what is held.
-    assert resolved(Filters(), dt.date(2024, 11, 5), dt.date(2026, 11, 2)) == Filters(
+    assert resolved(Filters(codes=("97139",)), dt.date(2024, 11, 5), dt.date(2026, 11, 2)) == Filters(codes=("97139",),
         start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30))
-    assert resolved(Filters(), dt.date(2025, 1, 3), dt.date(2025, 12, 30)) == Filters(
+    assert resolved(Filters(codes=("97139",)), dt.date(2025, 1, 3), dt.date(2025, 12, 30)) == Filters(codes=("97139",),
         start=dt.date(2025, 7, 1), end=dt.date(2025, 12, 31))
-    assert resolved(Filters(), dt.date(2026, 11, 2), dt.date(2026, 11, 2)) == Filters(
+    assert resolved(Filters(codes=("97139",)), dt.date(2026, 11, 2), dt.date(2026, 11, 2)) == Filters(codes=("97139",),
         start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
 
 
@@ -356,7 +357,9 @@ def test_compliance_page_counts_findings_and_drills_by_rule(client, scenario_db)
     rows, _ = grid(client, f"?rule={rule}")  # the same lines in the Claims grid
     banner = callback(client, [("claims-drill", "children"), ("claims-exports", "children")],
                       [("url", "search", f"?rule={rule}")])["claims-drill"]["children"]
-    assert f"rule check {rule} fired" in texts(banner)
+    from unlisted.queries.rules import RULES
+
+    assert f"rule check {RULES[rule][0]} ({rule}) fired" in texts(banner)  # name and id
     lines = {r["claim_line_id"] for r in find(drilled, id={"type": "drill-table",
                                                             "name": "findings"})[0]["rowData"]}
     assert rows["rowCount"] == len(lines)
@@ -470,11 +473,11 @@ def test_a_change_says_whether_it_is_for_the_better():
     worse = change("initial_denial_rate", {"value": 0.40}, {"value": 0.30})
     better = change("net_paid", {"value": 110.0}, {"value": 100.0})
     lower = change("underpaid_dollars", {"value": 50.0}, {"value": 100.0})
-    assert (worse.children, worse.className) == ("+10.0 pts vs previous period",
+    assert (worse.children, worse.className) == ("+10.0 pts vs previous period, worse",
                                                  "tile-change worse")
-    assert (better.children, better.className) == ("+10.0% vs previous period",
+    assert (better.children, better.className) == ("+10.0% vs previous period, better",
                                                    "tile-change better")
-    assert (lower.children, lower.className) == ("-50.0% vs previous period",
+    assert (lower.children, lower.className) == ("-50.0% vs previous period, better",
                                                  "tile-change better")
     assert change("net_paid", {"value": 1.0}, {"value": 0.0}).children == "no comparison"
 
@@ -482,7 +485,7 @@ def test_a_change_says_whether_it_is_for_the_better():
 def test_data_page_counts_the_warnings_it_does_not_list(tmp_path, loader, db):
     """1,200 unbalanced claims: every warning counted, the first 1,000 listed and one row saying
     how many more."""
-    from unlisted.queries.marts import rebuild_marts
+    from unlisted.pipeline import rebuild_marts
 
     from .test_x12_input_rules import claim
     from .x12build import claim_header, interchange, subscriber
@@ -599,7 +602,7 @@ def test_the_grid_and_every_export_carry_each_element(noted_client):
 @pytest.fixture
 def older_db(tmp_path, loader, db):
     """The practice plus two 97139 lines of 2026-08-03: P1 paid, R1 ($50) never answered."""
-    from unlisted.queries.marts import rebuild_marts
+    from unlisted.pipeline import rebuild_marts
 
     from .test_line_adjudication import NARRATIVE, build_scenario, claim, svc
     from .x12build import claim_header, interchange, remit_header, subscriber
@@ -641,7 +644,7 @@ def test_a_young_period_is_not_coloured_worse(older_db):
     assert changed["children"] == "1 under 90 days old: period still open"
     for metric in ("net_paid", "initial_denial_rate", "final_denial_rate", "underpaid_dollars"):
         assert tile(young, metric)[-1] == "not compared: period still open", metric
-    assert tile(young, "charges_billed")[-1] == "+300.0% vs previous period"  # 600 against 150
+    assert tile(young, "charges_billed")[-1] == "+300.0% vs previous period, better"  # 600/150
     note = texts(find(young, id="overview-open-period"))
     assert note[0].startswith("Period still open: service dates after 2026-11-01 are under 90 "
                               "days old on 2027-01-30. Those lines billed $600.00; $100.00 of "
@@ -660,7 +663,7 @@ def test_a_young_period_is_not_coloured_worse(older_db):
         assert not find(mature, id="overview-open-period")
         (changed,) = change_of(find(mature, id="tile-pending")[0])
         assert (changed["children"], changed["className"]) == (
-            "+100.0% vs previous period", "tile-change worse")
+            "+100.0% vs previous period, worse", "tile-change worse")
 
 
 def test_on_payment_dates_pending_lines_are_said_to_have_no_payment_date(client):

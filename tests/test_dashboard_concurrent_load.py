@@ -78,7 +78,7 @@ def bodies(base: str, session: requests.Session) -> dict[str, dict]:
 # -- what a good answer is -------------------------------------------------------------------------
 def check_page(response: requests.Response) -> None:
     assert response.status_code == 200, response.status_code
-    assert "<title>unlisted</title>" in response.text
+    assert "<title>Overview · unlisted</title>" in response.text  # the page at "/"
 
 
 def check_export(response: requests.Response) -> None:

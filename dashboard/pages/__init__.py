@@ -1,123 +1,18 @@
-"""The pages. Each module has NAME, TITLE, PATH, layout(pathname) and register(app, data); the
-figures of a page are drawn by one callback from the URL's query string."""
+"""The pages: one module each, which declares itself once with dash.register_page (path or
+path_template, name, title, order, and the keys docs/adding-a-page.md lists: roles, prefix,
+filters, exports) and has layout(pathname) and register(app, data). The app's navigation,
+routing, role checks and sign-in gate read Dash's page registry (dashboard/registry.py); no
+list of pages is kept anywhere else. Pages do not import each other: what they share is in
+dashboard/page_parts.py."""
 
 from __future__ import annotations
 
-import logging
-import traceback
-from collections.abc import Callable
+import dash
 
-from dash import Dash, Input, Output, State, dcc, html
-
-from ...access.roles import Refused
-from ..components import empty, problem
-from ..data import Data, NoData
-from ..view import View, parse
-
-
-def lines_href(view: View, **drill) -> str:
-    """The address of the claim lines behind a figure: the view's filters plus a drill-down."""
-    return "/claims" + (view.query(**drill) if drill else view.undrilled().query())
-
-log = logging.getLogger("unlisted.dashboard")
-
-
-def page_layout(name: str, title: str, intro: str) -> html.Div:
-    return html.Div([
-        html.Div([
-            html.Div([html.H1(title), html.P(intro, className="intro")]),
-            html.A("Export this page (Excel)", id=f"{name}-export", className="page-export",
-                   href=f"/export/page/{name}.xlsx", download=f"{name}.xlsx"),
-        ], className="page-head"),
-        dcc.Loading(html.Div(id=f"{name}-body", className="page-body"), type="dot",
-                    delay_show=250),
-    ], id=f"page-{name}")  # fmt: skip
-
-
-def figure_page(name: str, title: str, intro: str, draw: Callable[[Data, View, str], object],
-                needs_lines: bool = True, keep: bool = True):
-    """layout() and register() of a page whose figures one callback draws."""
-
-    def layout(_pathname: str):
-        return page_layout(name, title, intro)
-
-    def register(app: Dash, data: Data) -> None:
-        register_body(app, data, name, draw, needs_lines, keep)
-
-    return layout, register
-
-
-def register_body(app: Dash, data: Data, name: str, draw: Callable[[Data, View, str], object],
-                  needs_lines: bool = True, keep: bool = True) -> None:  # fmt: skip
-    """The page's figures, redrawn whenever the query string changes. No data, no line in the
-    selection and failures become a message on the page, never a traceback. With `keep`, a
-    page once drawn for these filters and this data is sent again as it was."""
-
-    def drawn(search: str):
-        if not keep:
-            return fresh(search)
-        return data.pages.get((data.snapshot.current_version(), name, search),
-                              lambda: fresh(search))  # fmt: skip
-
-    def fresh(search: str):
-        view = data.effective(parse(search, data.codes))
-        if needs_lines and data.lines(view.filters).height == 0:
-            return [html.P(selection_text(view), className="period"),
-                    empty("No lines in this selection.", "Widen the dates or clear a filter "
-                          "(Reset in the filter bar).")]  # fmt: skip
-        return draw(data, view, search)
-
-    @app.callback(Output(f"{name}-body", "children"), Output(f"{name}-export", "href"),
-                  Input("url", "search"), State("url", "pathname"))  # fmt: skip
-    def body(search, pathname):
-        return guarded(lambda: drawn(search or "")), f"/export/page/{name}.xlsx{search or ''}"
-
-
-def selection_text(view: View) -> str:
-    f = view.filters
-    basis = "service" if f.basis == "service" else "payment"
-    return f"CPT {', '.join(f.codes)} · {basis} dates {f.start} to {f.end}"
-
-
-def guarded(draw: Callable[[], object]):
-    try:
-        return draw()
-    except Refused:
-        return empty("Your role does not open this view.",
-                     "Ask an administrator (unlisted user role) if you need it.")
-    except NoData as exc:
-        return empty(str(exc), "Load claims and remittances with: unlisted load FILES...")
-    except Exception as exc:
-        # Only the error's type and where it happened go to the log: its message may quote
-        # data (PHI).
-        log.error("a view failed to draw: %s\n%s", type(exc).__name__,
-                  "".join(traceback.format_tb(exc.__traceback__)))
-        return problem("This view could not be drawn. The error is in the server log; the "
-                       "other pages still work.")
-
-
-from . import (  # noqa: E402
-    access,
-    claim,  # noqa: E402
-    claims,
-    compliance,
-    data_files,
-    denials,
-    documentation,
-    overview,
-    payments,
-    sample,
-    sampling,
-)
-
-PAGES = [overview, denials, payments, documentation, compliance, sampling, claims, data_files,
-         access]
-
-
-def page_for(pathname: str | None):
-    path = (pathname or "/").rstrip("/") or "/"
-    if path.startswith("/claims/"):
-        return claim
-    if path.startswith("/sampling/"):
-        return sample
-    return next((p for p in PAGES if p.PATH == path), overview)
+# Dash takes page registrations once an app has set its configuration. The pages register when
+# imported, which create_app does after making its app; a test or a benchmark may import a page
+# before any app exists, and then an app that serves nothing stands in until create_app's own.
+try:
+    dash.get_app()
+except Exception:  # dash.exceptions.AppNotFoundError: no app yet in this process
+    dash.Dash(__name__, pages_folder="", use_pages=False)

@@ -3,18 +3,23 @@ the access log, newest first, with a check that nobody edited it behind the prog
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from ...access.roles import ROLES, RoleError
+from ...access.roles import ADMIN, ROLES, RoleError
 from ...access.store import AccessError
 from .. import components as ui
 from ..data import Data
+from ..page_parts import guarded, page_layout, register_body
 from ..view import View, parse
-from . import guarded, page_layout, register_body
 
-NAME, TITLE, PATH = "access", "Access", "/access"
+# Not filtered: users and the access log, whatever the filter bar says.
+dash.register_page(__name__, path="/access", name="Access", title="Access · unlisted", order=8,
+                   roles=ADMIN, prefix="access", filters=False,
+                   exports=("users", "access-log"))
+PAGE = dash.page_registry[__name__]
 INTRO = ("Who may sign in, and every sign-in, sign-out, failed sign-in, export and change of "
          "users or roles. The same changes can be made on the server with unlisted user.")
 SHOWN_EVENTS = 1000
@@ -35,7 +40,7 @@ EVENTS = [
 
 
 def layout(_pathname: str):
-    page = page_layout(NAME, TITLE, INTRO)
+    page = page_layout(PAGE["prefix"], PAGE["name"], INTRO)
     # The outcome of the last change stays above the redrawn body (it may hold a password).
     page.children.insert(1, html.Div(id="access-result"))
     return page
@@ -70,8 +75,10 @@ def manage(names: list[str]) -> html.Div:
     return html.Div([
         html.H2("Add a user", className="h6 mt-3"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="access-new-name", placeholder="user name or e-mail",
-                              autoComplete="off", size="sm"), md=3),
+            dbc.Col([html.Label("New user's name", htmlFor="access-new-name",
+                                className="visually-hidden"),
+                     dbc.Input(id="access-new-name", placeholder="user name or e-mail",
+                               autoComplete="off", size="sm")], md=3),
             dbc.Col(dbc.Checklist(id="access-new-roles", options=ROLE_CHOICES, value=[],
                                   inline=True), md="auto"),
             dbc.Col(dbc.Checkbox(id="access-new-oidc", value=False,
@@ -81,8 +88,10 @@ def manage(names: list[str]) -> html.Div:
         ], className="g-2 align-items-center"),
         html.H2("Change a user", className="h6 mt-3"),
         dbc.Row([
-            dbc.Col(dcc.Dropdown(id="access-user", options=names, placeholder="user",
-                                 clearable=False), md=3),
+            dbc.Col([html.Label("User to change", htmlFor="access-user",
+                                className="visually-hidden"),
+                     dcc.Dropdown(id="access-user", options=names, placeholder="user",
+                                  clearable=False)], md=3),
             dbc.Col(dbc.Checklist(id="access-roles", options=ROLE_CHOICES, value=[],
                                   inline=True), md="auto"),
             dbc.Col(html.Div([
@@ -97,7 +106,7 @@ def manage(names: list[str]) -> html.Div:
 
 
 def register(app: Dash, data: Data) -> None:
-    register_body(app, data, NAME, draw, needs_lines=False, keep=False)
+    register_body(app, data, PAGE["prefix"], draw, needs_lines=False, keep=False)
 
     @app.callback(Output("access-roles", "value"), Input("access-user", "value"),
                   prevent_initial_call=True)  # fmt: skip

@@ -3,18 +3,23 @@ order, and the documentation found or missing, element by element."""
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, dcc, html
 
+from ...access.roles import REVENUE
 from ...queries.metrics import ELEMENTS
 from .. import components as ui
 from ..data import Data
 from ..labels import ELEMENT_LABELS
+from ..page_parts import guarded, lines_href
 from ..view import View, parse
-from . import guarded, lines_href
 
-NAME, TITLE = "claim", "Claim"
+# Reached from the Claims grid and the figures' drill-downs, not from the navigation; not
+# filtered (one claim).
+dash.register_page(__name__, path_template="/claims/<claim_id>", name="Claim",
+                   title="Claim · unlisted", roles=REVENUE, prefix="claim", filters=False)
 FREQUENCY = {"1": "original", "7": "replacement", "8": "void"}
 
 

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import json
 
+import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
-from ...access.roles import Refused
+from ...access.roles import REVENUE, Refused
 from ...queries import explore
+from ...queries.rules import RULES
 from .. import components as ui
 from ..data import Data, NoData
+from ..grid import grid_query, with_claim_links
 from ..labels import GROUP_CODES
+from ..page_parts import guarded, lines_href, log
 from ..view import View, parse
-from . import guarded, lines_href, log
 
-NAME, TITLE, PATH = "claims", "Claims", "/claims"
+dash.register_page(__name__, path="/claims", name="Claims", title="Claims · unlisted", order=6,
+                   roles=REVENUE, prefix="claims", prefixes=("grid-export-",),
+                   exports=("lines",))
+PAGE = dash.page_registry[__name__]
 PAGE_SIZE = 100
 
 KINDS = {
@@ -51,14 +57,19 @@ def columns() -> list[dict]:
             extra.update(minWidth=115, maxWidth=140, cellClassRules=MISSING_IN_RED,
                          filter="agTextColumnFilter", wrapHeaderText=True,
                          autoHeaderHeight=True, headerTooltip=DOCUMENTATION_TIPS[field])
-        specs.append(ui.column(field, header, KINDS.get(field, "text"), **extra))
+        spec = ui.column(field, header, KINDS.get(field, "text"), **extra)
+        if field == "patient_control_number":
+            # The claim number the intro speaks of: a link to the claim (sorted and filtered by
+            # the number itself, the column's id).
+            spec.update(field="claim_link", colId=field, cellRenderer="markdown")
+        specs.append(spec)
     return specs
 
 
 def layout(_pathname: str):
     return html.Div([
         html.Div(html.Div([
-            html.H1(TITLE),
+            html.H1(PAGE["name"]),
             html.P("Every line in the selection. Sort and filter by any column, search across "
                    "the main ones, and click a claim number for the whole claim.",
                    className="intro")]), className="page-head"),
@@ -133,15 +144,15 @@ def register(app, data: Data) -> None:
             view = data.effective(parse(search, data.codes))
             found, total = data.grid_page(
                 view, request.get("startRow", 0), request.get("endRow", PAGE_SIZE),
-                request.get("filterModel"), request.get("sortModel"), text)
+                grid_query(request.get("filterModel"), request.get("sortModel"), text))
         except NoData as exc:
             return {"rowData": [], "rowCount": 0}, str(exc)
         except Refused:  # e.g. a rule's drill-down, for a role that does not see rule findings
             return {"rowData": [], "rowCount": 0}, "Your role does not open these lines."
-        except ValueError:
+        except (ValueError, TypeError, AttributeError):
             log.warning("unusable grid request ignored")
             return {"rowData": [], "rowCount": 0}, "That filter cannot be used."
-        return {"rowData": found, "rowCount": total}, f"{total:,} lines"
+        return {"rowData": with_claim_links(found), "rowCount": total}, f"{total:,} lines"
 
     @app.callback(
         Output("grid-export-state", "value"), Output("grid-export-csv", "formAction"),
@@ -192,7 +203,9 @@ def describe(data: Data, view: View):
     if drill.rarc:
         parts.append(f"remark {drill.rarc} ({labels['rarc'].get(drill.rarc, 'no label')})")
     if drill.rule:
-        parts.append(f"rule check {drill.rule} fired")
+        name = RULES[drill.rule][0] if drill.rule in RULES else None
+        parts.append(f"rule check {name} ({drill.rule}) fired" if name else
+                     f"rule check {drill.rule} fired")
     if drill.variance_from is not None or drill.variance_to is not None:
         parts.append(f"allowed minus expected from {ui.money(drill.variance_from)} to under "
                      f"{ui.money(drill.variance_to)}")

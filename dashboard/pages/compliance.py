@@ -4,17 +4,23 @@ unlisted/rules.toml, docs/rule-checks.md)."""
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
+from ...access.roles import AUDIT
+from ...queries.rules import RULES
 from .. import components as ui
 from ..data import Data
+from ..page_parts import figure_page, lines_href, selection_text
 from ..view import View
-from . import figure_page, lines_href, selection_text
 
-NAME, TITLE, PATH = "compliance", "Compliance", "/compliance"
+dash.register_page(__name__, path="/compliance", name="Compliance",
+                   title="Compliance · unlisted", order=4, roles=AUDIT, prefix="compliance",
+                   exports=("findings",))
+PATH = dash.page_registry[__name__]["path"]
 INTRO = ("Billing-rule checks on every target line, with what each one saw. Click a rule for its "
          "lines, a claim for the whole claim.")
 SEVERITY_COLOURS = {"high": ui.RED, "medium": ui.AMBER, "low": ui.GREY}
@@ -118,7 +124,7 @@ def riskiest(found: pl.DataFrame, top: int):
         .with_columns(payer=pl.coalesce("payer_name", "payer_id"))
         .group_by("claim_rank", "claim_id", "patient_control_number", "payer",
                   "claim_dollars_at_risk", "claim_highest_severity")
-        .agg(findings=pl.len(), rules=pl.col("rule").unique().sort().str.join(", "))
+        .agg(findings=pl.len(), rules=pl.col("rule_label").unique().sort().str.join("; "))
         .sort("claim_rank")
     )  # fmt: skip
     rows = [{**r, "_id": r["claim_id"], "_href": f"/claims/{r['claim_id']}"}
@@ -154,9 +160,12 @@ GAPS = [
 
 
 def fact_gaps(gaps: pl.DataFrame):
-    rows = [{**r, "_id": f"{r['rule']}-{r['fact']}"} for r in ui.records(gaps)]
+    # The rule's name, with its id (the rules file's section) beside it.
+    rows = [{**r, "_id": f"{r['rule']}-{r['fact']}",
+             "rule": f"{RULES[r['rule']][0]} ({r['rule']})" if r["rule"] in RULES else r["rule"]}
+            for r in ui.records(gaps)]  # fmt: skip
     return ui.table("fact-gaps", rows, GAPS, height=260,
                     empty_text="Every rule had the facts it needs for every line.")
 
 
-layout, register = figure_page(NAME, TITLE, INTRO, draw)
+layout, register = figure_page(__name__, INTRO, draw)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dash
 import polars as pl
 from dash import html
 
+from ...access.roles import FILES
 from ...queries.explore import json_ready
 from .. import components as ui
 from ..data import Data
+from ..page_parts import figure_page
 from ..view import View
-from . import figure_page
 
-NAME, TITLE, PATH = "data", "Data", "/data"
+# Not filtered: every file loaded, whatever the filter bar says.
+dash.register_page(__name__, path="/data", name="Data", title="Data · unlisted", order=7,
+                   roles=FILES, prefix="data", filters=False,
+                   exports=("files", "warnings", "rejects"))
 INTRO = ("Every file loaded, what it held, and what was left out and why. Loads run with "
          "unlisted load; this page shows them once they finish.")
 
@@ -94,4 +99,4 @@ def reconciliation(frame):
     return ui.table("reconciliation", rows, RECONCILIATION, clickable=False)
 
 
-layout, register = figure_page(NAME, TITLE, INTRO, draw, needs_lines=False)
+layout, register = figure_page(__name__, INTRO, draw, needs_lines=False)

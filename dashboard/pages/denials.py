@@ -3,20 +3,24 @@ overturned against final."""
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
+from ...access.roles import REVENUE
 from ...queries.explore import json_ready
 from .. import components as ui
 from ..data import Data
 from ..labels import GROUP_CODES
+from ..page_parts import figure_page, lines_href, month_links, selection_text
 from ..view import View
-from . import figure_page, lines_href, selection_text
-from .overview import month_links
 
-NAME, TITLE, PATH = "denials", "Denials", "/denials"
+dash.register_page(__name__, path="/denials", name="Denials", title="Denials · unlisted",
+                   order=1, roles=REVENUE, prefix="denials",
+                   exports=("by-payer-month", "by-provider-month", "by-provider",
+                            "reasons-category", "reasons-carc", "reasons-rarc", "reasons-group"))
 INTRO = ("Who denies the target codes, why, and how many denials are overturned. Click any bar "
          "or row for the lines behind it.")
 
@@ -187,4 +191,4 @@ def reason_table(data: Data, view: View, level: str):
     return ui.table(f"reasons-{level}", rows, columns)
 
 
-layout, register = figure_page(NAME, TITLE, INTRO, draw)
+layout, register = figure_page(__name__, INTRO, draw)

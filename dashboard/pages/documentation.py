@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
+from ...access.roles import AUDIT
 from ...queries.documentation_gaps import GAPS
 from ...queries.metrics import ELEMENTS
 from .. import components as ui
 from ..data import Data
 from ..labels import ELEMENT_LABELS
+from ..page_parts import figure_page, lines_href, selection_text
 from ..view import View
-from . import figure_page, lines_href, selection_text
 
-NAME, TITLE, PATH = "documentation", "Documentation", "/documentation"
+dash.register_page(__name__, path="/documentation", name="Documentation",
+                   title="Documentation · unlisted", order=3, roles=AUDIT, prefix="documentation",
+                   exports=("documentation-gaps", "documentation-gaps-by-month",
+                            "documentation-gaps-by-provider", "documentation-earnings",
+                            "by-month", "by-provider", "figures", "lines-incomplete"))
 INTRO = ("What incomplete notes cost, and whether the notes behind the target codes show the six "
          "elements payers look for, with a narrative on the claim where the code needs one "
          "(unlisted codes). Click a figure or a cell for its lines.")
@@ -290,4 +296,4 @@ def weakest(data: Data, view: View):
     return ui.table("weakest-notes", rows, WEAKEST, height=420)
 
 
-layout, register = figure_page(NAME, TITLE, INTRO, draw)
+layout, register = figure_page(__name__, INTRO, draw)

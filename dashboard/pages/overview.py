@@ -8,18 +8,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
 from dash import dcc, html
 
+from ...access.roles import REVENUE
 from ...queries.metrics import Filters
 from .. import components as ui
 from ..data import Data
+from ..page_parts import figure_page, lines_href, month_links, selection_text
 from ..view import View, add_months, month_end, previous_period
-from . import figure_page, lines_href, selection_text
 
-NAME, TITLE, PATH = "overview", "Overview", "/"
+dash.register_page(__name__, path="/", name="Overview", title="Overview · unlisted", order=0,
+                   roles=REVENUE, prefix="overview",
+                   exports=("figures", "by-month", "by-payer"))
+PATH = dash.page_registry[__name__]["path"]
 INTRO = "What the target codes billed, collected and lost, against the period before."
 
 
@@ -219,10 +224,6 @@ def by_month(data: Data, view: View, *metrics: str) -> pl.DataFrame:
     return figures.pivot(on="metric", index="group", values="value").sort("group")
 
 
-def month_links(view: View, months: list[str], **drill) -> list[str]:
-    return [lines_href(view, month=ui_date(m), **drill) for m in months]
-
-
 def ui_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -290,9 +291,9 @@ def scorecard(data: Data, view: View):
             for row in wide.sort("charges_billed", descending=True).to_dicts()]  # fmt: skip
     kinds = {"lines_billed": "count", "charges_billed": "money", "net_paid": "money",
              "underpaid_dollars": "money", "days_to_payment_median": "count"}  # fmt: skip
-    columns = [ui.column("payer", "Payer", pinned="left", minWidth=200)] + [
+    columns = [ui.column("payer", "Payer", pinned="left", minWidth=160)] + [  # names wrap
         ui.column(m, ui.label_of(m), kinds.get(m, "share")) for m in SCORECARD]
     return ui.table("payer-scorecard", rows, columns)
 
 
-layout, register = figure_page(NAME, TITLE, INTRO, draw)
+layout, register = figure_page(__name__, INTRO, draw)

@@ -3,17 +3,21 @@ underpayment worklist, days to payment and A/R aging."""
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
+from ...access.roles import REVENUE
 from ...queries.metrics import AGING
 from .. import components as ui
 from ..data import Data
+from ..page_parts import figure_page, lines_href, selection_text
 from ..view import View
-from . import figure_page, lines_href, selection_text
 
-NAME, TITLE, PATH = "payments", "Payments", "/payments"
+dash.register_page(__name__, path="/payments", name="Payments", title="Payments · unlisted",
+                   order=2, roles=REVENUE, prefix="payments",
+                   exports=("by-payer", "variance", "underpaid", "figures"))
 INTRO = ("What payers allowed and paid against contract, who underpays, how long payment takes, "
          "and what is still waiting.")
 
@@ -141,4 +145,4 @@ def aging(data: Data, view: View):
     return ui.chart("payments-aging", fig)
 
 
-layout, register = figure_page(NAME, TITLE, INTRO, draw)
+layout, register = figure_page(__name__, INTRO, draw)

@@ -3,15 +3,19 @@ review results, and the attribute and variable appraisal once every line is revi
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
+from ...access.roles import COMPLIANCE
 from ...queries.sampling import appraisal_rows, figure_text, filters_from_json
 from .. import components as ui
 from ..data import Data
-from . import guarded
+from ..page_parts import guarded
 
-NAME, TITLE = "sample", "Sample"
+# Reached from the Sampling page, not from the navigation; not filtered (one sample).
+dash.register_page(__name__, path_template="/sampling/<sample_id>", name="Sample",
+                   title="Sample · unlisted", roles=COMPLIANCE, prefix="sample", filters=False)
 
 
 def sample_id(pathname: str | None) -> int | None:
@@ -36,7 +40,7 @@ def register(app, data: Data) -> None:
 LINES = [
     ui.column("selection_order", "#", "number", maxWidth=70),
     ui.column("stratum", "Stratum"), ui.column("patient_control_number", "Claim number"),
-    ui.column("service_date", "Service date", "date"), ui.column("payer_id", "Payer"),
+    ui.column("service_date", "Service date", "date"), ui.column("payer", "Payer"),
     ui.column("procedure_code", "Code", maxWidth=90),
     ui.column("paid_amount", "Paid", "money"), ui.column("audited_amount", "Audited", "money"),
     ui.column("in_error_text", "In error", maxWidth=110),
@@ -73,7 +77,9 @@ def draw(data: Data, wanted: int):
         f"The frame changed since the sample was drawn: {frame['frame_size_now']:,} lines now "
         f"against {frame['frame_size']:,} then. The appraisal extrapolates to the frame as "
         "recorded.", color="success" if frame["unchanged"] else "warning")  # fmt: skip
+    payers = {o["value"]: o["label"] for o in data.options()["payers"]}
     rows = [{**r, "_id": r["claim_line_id"],
+             "payer": payers.get(r["payer_id"], r["payer_id"]),  # the name, not the id
              "in_error_text": {True: "yes", False: "no"}.get(r["in_error"], "not reviewed")}
             for r in ui.records(lines)]  # fmt: skip
     reviewed = lines.filter(lines["audited_amount"].is_not_null()).height

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import shlex
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
+from ...access.roles import COMPLIANCE
 from ...queries import sampling
 from .. import components as ui
 from ..data import Data
+from ..page_parts import figure_page, selection_text
 from ..view import View, parse
-from . import figure_page, selection_text
 
-NAME, TITLE, PATH = "sampling", "Sampling", "/sampling"
+dash.register_page(__name__, path="/sampling", name="Sampling", title="Sampling · unlisted",
+                   order=5, roles=COMPLIANCE, prefix="sampling",
+                   exports=("samples",))
 INTRO = ("Reproducible random samples for an internal audit, in the spirit of RAT-STATS: the "
          "frame is the lines the filter bar selects.")
 
@@ -164,7 +168,7 @@ def register_forms(app, data: Data) -> None:
         return command(view, n, seed, stratify, str(data.snapshot.path))
 
 
-layout, register_body = figure_page(NAME, TITLE, INTRO, draw, needs_lines=False)
+layout, register_body = figure_page(__name__, INTRO, draw, needs_lines=False)
 
 
 def register(app, data: Data) -> None:

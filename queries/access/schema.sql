@@ -51,6 +51,17 @@ BEGIN
     SELECT RAISE(ABORT, 'the access log is append-only');
 END;
 
+-- Users that `unlisted demo` made (demo data only): the sign-in page names them and their roles,
+-- never their passwords. A user removed stops being one.
+CREATE TABLE IF NOT EXISTS demo_user (
+    name TEXT PRIMARY KEY COLLATE NOCASE
+);
+
+CREATE TRIGGER IF NOT EXISTS demo_user_removed AFTER DELETE ON app_user
+BEGIN
+    DELETE FROM demo_user WHERE name = old.name;
+END;
+
 CREATE TABLE IF NOT EXISTS app_secret (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL

@@ -1,5 +1,7 @@
-"""The four roles, the pages each opens and the data each may read (README "Users, roles and the
-access log"). Pages decide what is shown; areas are checked again where the data is read."""
+"""The four roles and the data each may read (docs/users.md, docs/security.md). Which
+roles open a page is part of the page's registration (dashboard/pages/*, dash.register_page
+roles=...); the areas here are checked again where the data is read (dashboard/data.py).
+Both are program, not settings: administrators give people roles, not roles pages."""
 
 from __future__ import annotations
 
@@ -11,25 +13,21 @@ ROLES = {
     "compliance": "every data page, identities shown, sampling and audit packets",
     "analyst": "every figure, line and export, with member ids, names and birth dates masked",
 }
+# Groups of roles, named once for the pages' registrations and the data areas below.
 REVENUE = frozenset({"manager", "compliance", "analyst"})
 AUDIT = frozenset({"compliance", "analyst"})
-
-# page -> the roles that open it
-PAGES: dict[str, frozenset[str]] = {
-    "overview": REVENUE, "denials": REVENUE, "payments": REVENUE, "claims": REVENUE,
-    "claim": REVENUE, "documentation": AUDIT, "compliance": AUDIT,
-    "sampling": frozenset({"compliance"}), "sample": frozenset({"compliance"}),
-    "data": frozenset({"admin", "compliance"}), "access": frozenset({"admin"}),
-}  # fmt: skip
+COMPLIANCE = frozenset({"compliance"})
+FILES = frozenset({"admin", "compliance"})
+ADMIN = frozenset({"admin"})
 
 # data area -> the roles that read it (dashboard/data.py checks these on every read)
 AREAS: dict[str, frozenset[str]] = {
     "filters": frozenset(ROLES),  # the filter bar's choices: payers, providers, locations
     "lines": REVENUE,  # figures and the lines behind them, claims
     "findings": AUDIT,  # rule findings and the worklist
-    "sampling": frozenset({"compliance"}),  # frames, samples and their packets
-    "files": frozenset({"admin", "compliance"}),  # loaded files, warnings, rejects
-    "access": frozenset({"admin"}),  # users and the access log
+    "sampling": COMPLIANCE,  # frames, samples and their packets
+    "files": FILES,  # loaded files, warnings, rejects
+    "access": ADMIN,  # users and the access log
 }
 # Roles that see member ids, names and birth dates; the others get pseudonyms.
 IDENTIFIED = frozenset({"manager", "compliance"})
@@ -62,20 +60,9 @@ class Viewer:
     name: str
     roles: tuple[str, ...]
 
-    def opens(self, page: str) -> bool:
-        return bool(PAGES.get(page, frozenset()) & set(self.roles))
-
     def reads(self, area: str) -> bool:
         return bool(AREAS.get(area, frozenset()) & set(self.roles))
 
     @property
     def sees_identities(self) -> bool:
         return bool(IDENTIFIED & set(self.roles))
-
-    @property
-    def first_page(self) -> str:
-        """Where this person lands after signing in."""
-        for page in ("overview", "documentation", "data", "access"):
-            if self.opens(page):
-                return page
-        return "overview"

@@ -124,6 +124,17 @@ class AccessStore:
             row = con.execute(sql("access/user_by_name"), {"name": name}).fetchone()
         return dict(row) if row else None
 
+    def mark_demo(self, name: str) -> None:
+        """The user is one of the demo's (`unlisted demo`): the sign-in page names them."""
+        with self.transaction() as con:
+            self.existing(con, name)
+            con.execute(sql("access/insert_demo_user"), {"name": name})
+
+    def demo_users(self) -> list[dict]:
+        """Name and roles of each demo user still in the store (none outside a demo)."""
+        with self.connection() as con:
+            return [dict(r) for r in con.execute(sql("access/demo_users"))]
+
     def add_user(self, name: str, roles, password: str | None, actor: str) -> tuple[str, ...]:
         """A new user; without a password, one who signs in through OpenID Connect only."""
         if not USER_NAME.match(name or ""):
