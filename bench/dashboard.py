@@ -383,7 +383,7 @@ def run_grid(bench: Bench, all_codes: list[str], payers: list[str]) -> None:
 
 
 def run_exports(bench: Bench, all_codes: list[str]) -> list[tuple]:
-    drill = View(filters=Filters()).query(outcome="initial_denied")
+    drill = View(filters=Filters(codes=("97139",))).query(outcome="initial_denied")
     every = View(filters=Filters(codes=tuple(all_codes))).query(outcome="initial_denied")
     out = []
     for label, search in (("lines.csv?set=initial_denied (97139)", drill),

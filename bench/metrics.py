@@ -66,16 +66,17 @@ def main() -> None:
     lines = con.execute("SELECT count(*) FROM claim_line").fetchone()[0]
     rebuild = timed(lambda: rebuild_marts(con))[0]
     settings = Settings(as_of=dt.date(2026, 1, 31))
-    full = timed(lambda: [compute(con, Filters(), settings, by=by) for by in (None, *GROUPINGS)])
+    target = Filters(codes=("97139",))
+    full = timed(lambda: [compute(con, target, settings, by=by) for by in (None, *GROUPINGS)])
     payers = [
         r[0] for r in con.execute("SELECT DISTINCT payer_id FROM claim ORDER BY 1").fetchall()
     ]
     filters = [
-        Filters(),
-        Filters(payers=(payers[0],)),
-        Filters(start=dt.date(2025, 4, 1), end=dt.date(2025, 6, 30)),
-        Filters(basis="payment", start=dt.date(2025, 7, 1)),
-        Filters(modifiers=("59",), payers=tuple(payers[:2])),
+        Filters(codes=("97139",)),
+        Filters(codes=("97139",), payers=(payers[0],)),
+        Filters(codes=("97139",), start=dt.date(2025, 4, 1), end=dt.date(2025, 6, 30)),
+        Filters(codes=("97139",), basis="payment", start=dt.date(2025, 7, 1)),
+        Filters(codes=("97139",), modifiers=("59",), payers=tuple(payers[:2])),
     ]
     filtered = []
     for k in range(args.repeat):

@@ -1,4 +1,4 @@
-"""What documentation gaps cost, in dollars (README, "The numbers"), with Polars over the
+"""What documentation gaps cost, in dollars (docs/numbers.md, "Cost of a gap"), with Polars over the
 lines of metrics.selected_lines().
 
 A gap is one of the six note elements missing (has_<element> false; a line without a note has
@@ -166,13 +166,13 @@ def selected(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.LazyFrame:
     return selected_lines(con, filters, columns_at_hand(con))
 
 
-def compute(con: duckdb.DuckDBPyConnection, filters: Filters | None = None,
+def compute(con: duckdb.DuckDBPyConnection, filters: Filters,
             by: str | None = None) -> pl.DataFrame:  # fmt: skip
-    """costs() over the filters' selection (default: the target code, every date)."""
-    return costs(selected(con, filters or Filters()), by).collect()
+    """costs() over the filters' selection."""
+    return costs(selected(con, filters), by).collect()
 
 
-def compute_earnings(con: duckdb.DuckDBPyConnection, filters: Filters | None = None,
+def compute_earnings(con: duckdb.DuckDBPyConnection, filters: Filters,
                      settings: Settings | None = None) -> pl.DataFrame:  # fmt: skip
     """earnings() over the filters' selection."""
-    return earnings(selected(con, filters or Filters()), settings or Settings()).collect()
+    return earnings(selected(con, filters), settings or Settings()).collect()

@@ -1,10 +1,10 @@
-"""The figures of README "The numbers", computed with Polars over line_adjudication.
+"""The figures of docs/numbers.md, computed with Polars over line_adjudication.
 
 Every figure carries its numerator and denominator and is suppressed (value None, with the
 reason) when the denominator is below the minimum count. The dashboard and `unlisted metrics`
 call `compute`; neither computes a figure of its own.
 
-Choices the README states with each figure:
+Choices docs/numbers.md states with each figure:
 - Rates by charges use the billed line charge.
 - With date basis "payment", lines are selected by their first remittance date, so pending
   lines (no remittance yet) are not in the selection; A/R aging always uses service dates.
@@ -46,7 +46,7 @@ AGING = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, 120, "91-12
 
 @dataclass(frozen=True)
 class Filters:
-    codes: tuple[str, ...] = ("97139",)
+    codes: tuple[str, ...]  # the procedure codes in scope: the settings' target codes, or chosen
     start: dt.date | None = None
     end: dt.date | None = None
     basis: str = "service"  # or "payment"
@@ -147,7 +147,7 @@ def rate(name: str, numerator: pl.Expr, denominator: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def compute(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(),
+def compute(con: duckdb.DuckDBPyConnection, filters: Filters,
             settings: Settings = Settings(), by: str | None = None) -> pl.DataFrame:  # fmt: skip
     """One row per metric (and group): metric, group, numerator, denominator, value,
     suppressed, reason."""
@@ -417,7 +417,7 @@ def reasons(lines: pl.LazyFrame, level: str = "carc") -> pl.LazyFrame:
     )
 
 
-def denial_reasons(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(),
+def denial_reasons(con: duckdb.DuckDBPyConnection, filters: Filters,
                    level: str = "carc") -> pl.DataFrame:  # fmt: skip
     """reasons() over the filters' selection."""
     return reasons(selected_lines(con, filters), level).collect()
@@ -465,7 +465,7 @@ def round_width(raw: float) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= raw)
 
 
-def underpaid_lines(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(),
+def underpaid_lines(con: duckdb.DuckDBPyConnection, filters: Filters,
                     settings: Settings = Settings()) -> pl.DataFrame:  # fmt: skip
     """underpaid() over the filters' selection, with the worklist's columns."""
     return (

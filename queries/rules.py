@@ -370,9 +370,10 @@ def findings(con: duckdb.DuckDBPyConnection, filters: Filters | None = None,
              top: int | None = None, default_top: bool = False) -> pl.DataFrame:
     """The worklist: one row per finding on the lines in the filters' scope, claims by dollars at
     risk (claim_rank 1, 2, ...). top: only the first `top` claims; default_top: the first
-    [ranking] worklist_claims of the rules file; neither: every claim with a finding."""
-    filters = filters or Filters()
-    parameters = filters.parameters() | {"top": top, "default_top": default_top}
+    [ranking] worklist_claims of the rules file; neither: every claim with a finding. Without
+    filters: every line the rules checked (the target codes the marts were built with)."""
+    scope = filters.parameters() if filters else dict.fromkeys(Filters(codes=()).parameters())
+    parameters = scope | {"top": top, "default_top": default_top}
     with con.cursor() as cursor:
         table = cursor.sql(sql("rules/findings"), params=parameters).to_arrow_table()
     return pl.from_arrow(table)

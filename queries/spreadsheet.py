@@ -84,11 +84,28 @@ def write_cell(sheet, row: int, col: int, value, book, number_format=None) -> No
         sheet.write_string(row, col, neutral_text(str(value)))
 
 
+def column_widths(frame: pl.DataFrame, sample: int = 200) -> list[int]:
+    """A width per column that shows its heading and most of its values (of the first `sample`
+    rows), between 8 and 60 characters: a long narrative wraps in the cell instead."""
+    head = frame.head(sample)
+    widths = []
+    for name in frame.columns:
+        longest = head[name].cast(pl.String).str.len_chars().max() if head.height else 0
+        widths.append(max(8, min(60, max(len(name), int(longest or 0)) + 2)))
+    return widths
+
+
 def write_sheet(book, name: str, frame: pl.DataFrame):
-    """One sheet: a bold header row, then the frame's rows as typed cells (in slices, so that a
-    constant_memory workbook stays small). Returns the worksheet."""
+    """One sheet: a bold header row, frozen and with a filter on every column, columns as wide
+    as their values, then the frame's rows as typed cells (in slices, so that a constant_memory
+    workbook stays small). Returns the worksheet."""
     sheet = book.add_worksheet(name[:31])
     bold = formats(book)["bold"]
+    sheet.freeze_panes(1, 0)
+    if frame.width:
+        sheet.autofilter(0, 0, max(frame.height, 1), frame.width - 1)
+    for col, width in enumerate(column_widths(frame)):
+        sheet.set_column(col, col, width)
     for col, header in enumerate(frame.columns):
         sheet.write_string(0, col, neutral_text(header), bold)
     row = 1

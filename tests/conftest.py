@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 try:
+    import xdist  # noqa: F401 (pyproject's addopts run the tests in parallel with it)
     from unlisted.etl.database import connect
     from unlisted.etl.load import Loader
-except ModuleNotFoundError as missing:  # a checkout that was never installed
-    pytest.exit(f"unlisted is not installed ({missing}): install it with its test tools first, "
+except ModuleNotFoundError as missing:  # a checkout never installed, or without its test tools
+    pytest.exit(f"unlisted or its test tools are not installed ({missing}): install them first, "
                 'pip install -c constraints.txt -e ".[test]" (README)', returncode=4)
 
 DATA = Path(__file__).parent / "data"

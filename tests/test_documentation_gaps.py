@@ -37,8 +37,9 @@ import polars as pl
 import pytest
 from unlisted.queries import documentation_gaps as gaps
 from unlisted.queries.explore import Drill, drilled
-from unlisted.pipeline import rebuild_marts
 from unlisted.queries.metrics import Filters, Settings
+
+from unlisted.pipeline import rebuild_marts
 
 from .test_line_adjudication import build_scenario
 
@@ -80,7 +81,7 @@ def by_gap(frame: pl.DataFrame) -> dict[str, tuple]:
 
 
 def test_what_each_gap_costs_by_hand(noted):
-    got = gaps.compute(noted, Filters())
+    got = gaps.compute(noted, Filters(codes=("97139",)))
     assert set(got["of_lines"]) == {6}  # the six 97139 lines
     assert by_gap(got) == {
         # F1 alone (no note): charges 100; not denied; no contract, so nothing lost
@@ -104,18 +105,18 @@ def test_what_each_gap_costs_by_hand(noted):
 
 
 def test_the_dollars_by_month_and_by_provider(noted):
-    overall = by_gap(gaps.compute(noted, Filters()))
-    by_month = gaps.compute(noted, Filters(), by="month")
+    overall = by_gap(gaps.compute(noted, Filters(codes=("97139",))))
+    by_month = gaps.compute(noted, Filters(codes=("97139",)), by="month")
     assert set(by_month["group"]) == {"2026-11-01"}  # every visit is on 2026-11-02
     assert by_gap(by_month) == overall
-    by_provider = gaps.compute(noted, Filters(), by="provider")
+    by_provider = gaps.compute(noted, Filters(codes=("97139",)), by="provider")
     assert by_provider["group"].n_unique() == 1 and by_gap(by_provider) == overall
-    only_02 = by_gap(gaps.compute(noted, Filters(payers=("PAYER02",))))
+    only_02 = by_gap(gaps.compute(noted, Filters(codes=("97139",), payers=("PAYER02",))))
     assert only_02["any"] == (1, D("100.00"), D("0.00"), D("0.00"))  # F1
 
 
 def test_paid_per_line_complete_against_incomplete_notes(noted):
-    got = {r["notes"]: r for r in gaps.compute_earnings(noted, Filters(), EVERYTHING)
+    got = {r["notes"]: r for r in gaps.compute_earnings(noted, Filters(codes=("97139",)), EVERYTHING)
            .iter_rows(named=True)}  # fmt: skip
     # complete and adjudicated: A1 alone, paid 45 -> 45.00 a line
     assert (got["complete"]["numerator"], got["complete"]["denominator"],
@@ -125,13 +126,13 @@ def test_paid_per_line_complete_against_incomplete_notes(noted):
     assert (got["incomplete"]["numerator"], got["incomplete"]["denominator"],
             got["incomplete"]["value"]) == (D("155.00"), 4, D("38.75"))  # fmt: skip
     small = {r["notes"]: r for r in gaps.compute_earnings(
-        noted, Filters(), Settings(as_of=dt.date(2027, 1, 31))).iter_rows(named=True)}
+        noted, Filters(codes=("97139",)), Settings(as_of=dt.date(2027, 1, 31))).iter_rows(named=True)}
     assert (small["incomplete"]["value"], small["incomplete"]["suppressed"],
             small["incomplete"]["reason"]) == (None, True, "fewer than 11 lines (4)")
 
 
 def test_each_figure_drills_to_exactly_its_lines(noted):
-    lines = gaps.selected(noted, Filters())
+    lines = gaps.selected(noted, Filters(codes=("97139",)))
     pcn = dict(noted.execute("SELECT claim_line_id, patient_control_number "
                              "FROM line_adjudication").fetchall())  # fmt: skip
 

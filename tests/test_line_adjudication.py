@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from unlisted.queries.metrics import Filters, denial_reasons
+
 from unlisted.pipeline import rebuild_marts
-from unlisted.queries.metrics import denial_reasons
 
 from .x12build import claim_header, interchange, remit_header, subscriber
 
@@ -277,5 +278,5 @@ def test_denial_reason_ties_and_events_without_remarks(tmp_path, loader, db):
         ("Y1", "16", "CO", "documentation", None, True, False),
         ("Z1", "16", "CO", "documentation", None, True, True),
     ]
-    by_remark = denial_reasons(db, level="rarc")
+    by_remark = denial_reasons(db, Filters(codes=("97139",)), level="rarc")
     assert by_remark.rows() == [(None, 3, D("300.00"))]

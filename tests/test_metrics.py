@@ -35,7 +35,7 @@ def scenario(tmp_path, loader, db):
 
 
 def test_every_metric_by_hand(scenario):
-    got = values(compute(scenario, Filters(), EVERYTHING))
+    got = values(compute(scenario, Filters(codes=("97139",)), EVERYTHING))
     assert got["lines_billed"] == (6, 6, 6)
     assert got["charges_billed"] == (600, 6, 600)
     assert got["lines_pending"] == (1, 6, 1)  # H1, never answered
@@ -69,12 +69,12 @@ def test_every_metric_by_hand(scenario):
 
 
 def test_grouped_by_payer_and_filtered(scenario):
-    by_payer = compute(scenario, Filters(), EVERYTHING, by="payer")
+    by_payer = compute(scenario, Filters(codes=("97139",)), EVERYTHING, by="payer")
     assert values(by_payer, "PAYER01")["initial_denial_rate"] == (3, 4, 0.75)
     assert values(by_payer, "PAYER02")["initial_denial_rate"] == (0, 1, 0)
-    only_02 = values(compute(scenario, Filters(payers=("PAYER02",)), EVERYTHING))
+    only_02 = values(compute(scenario, Filters(codes=("97139",), payers=("PAYER02",)), EVERYTHING))
     assert only_02["lines_billed"] == (1, 1, 1)
-    by_payment = values(compute(scenario, Filters(basis="payment", start=dt.date(2026, 12, 2)),
+    by_payment = values(compute(scenario, Filters(codes=("97139",), basis="payment", start=dt.date(2026, 12, 2)),
                                 EVERYTHING))  # fmt: skip
     assert by_payment["lines_billed"] == (0, 0, 0)  # every first remittance is on 2026-12-01
     both_codes = values(compute(scenario, Filters(codes=("97139", "97110")), EVERYTHING))
@@ -82,7 +82,7 @@ def test_grouped_by_payer_and_filtered(scenario):
 
 
 def test_rates_over_too_few_lines_are_suppressed_with_the_reason(scenario):
-    got = compute(scenario, Filters(), Settings(as_of=dt.date(2027, 1, 31)))
+    got = compute(scenario, Filters(codes=("97139",)), Settings(as_of=dt.date(2027, 1, 31)))
     row = got.filter(pl.col("metric") == "initial_denial_rate").row(0, named=True)
     assert (row["value"], row["suppressed"], row["reason"]) == (
         None, True, "fewer than 11 lines (5)",
@@ -100,14 +100,14 @@ def test_per_payer_tolerance_from_the_configuration_file(scenario, tmp_path):
                       'dollars = "20.00"\n')  # fmt: skip
     settings = Settings(**metric_settings(load_config(config), dt.date(2027, 1, 31)))
     assert settings.payer_tolerance == {"PAYER01": (Decimal("20.00"), Decimal("0.02"))}
-    got = values(compute(scenario, Filters(), settings))
+    got = values(compute(scenario, Filters(codes=("97139",)), settings))
     assert got["underpaid_rate"] == (0, 3, 0)  # E1's $10 is within PAYER01's $20
 
 
 def test_denial_reasons_and_underpaid_worklist(scenario):
-    reasons = denial_reasons(scenario, level="carc")
+    reasons = denial_reasons(scenario, Filters(codes=("97139",)), level="carc")
     assert reasons.rows() == [("16", 2, 200), ("50", 1, 100)]
-    worklist = underpaid_lines(scenario)
+    worklist = underpaid_lines(scenario, Filters(codes=("97139",)))
     assert worklist.select("patient_control_number", "variance").rows() == [("E1", -10)]
 
 
@@ -148,14 +148,14 @@ def practice(tmp_path_factory):
 
 def test_metrics_recover_the_synthetic_practice(practice):
     con, truth = practice
-    by_payer = compute(con, Filters(), Settings(as_of=dt.date(2026, 1, 31)), by="payer")
+    by_payer = compute(con, Filters(codes=("97139",)), Settings(as_of=dt.date(2026, 1, 31)), by="payer")
     for payer, counts in truth["realized"]["by_payer"].items():
         if counts.get("lines_97139", 0) < 100:
             continue
         expected = counts.get("denied_97139", 0) / counts["lines_97139"]
         found = values(by_payer, payer)["initial_denial_rate"][2]
         assert found == pytest.approx(expected, abs=0.05), payer
-    overall = values(compute(con, Filters(), Settings(as_of=dt.date(2026, 1, 31))))
+    overall = values(compute(con, Filters(codes=("97139",)), Settings(as_of=dt.date(2026, 1, 31))))
     docs = truth["realized"]["by_documentation"]
     assert (
         overall["denial_rate_incomplete_documentation"][2]
@@ -221,7 +221,7 @@ PLAIN_SQL_METRICS = (
 def test_every_figure_equals_plain_sql_on_the_generated_practice(practice, payer):
     con, _ = practice
     settings = Settings(min_count=1, as_of=dt.date(2026, 1, 31))
-    filters = Filters(payers=(payer,) if payer else ())
+    filters = Filters(codes=("97139",), payers=(payer,) if payer else ())
     got = values(compute(con, filters, settings))
     row = con.execute(PLAIN_SQL, {"payer": payer}).fetchall()[0]
     expected, found = {}, {}
@@ -248,7 +248,7 @@ def test_metrics_command_prints_the_same_figures(practice):
     as_json = subprocess.run([*command, "--format", "json"], capture_output=True, text=True)
     assert as_json.returncode == 0, as_json.stderr
     records = json.loads(as_json.stdout)
-    expected = compute(con, Filters(), Settings(as_of=dt.date(2026, 1, 31)), by="payer")
+    expected = compute(con, Filters(codes=("97139",)), Settings(as_of=dt.date(2026, 1, 31)), by="payer")
     assert len(records) == expected.height
     pick_rate = [
         r for r in records if r["metric"] == "initial_denial_rate" and r["group"] == "MCRB1"
@@ -286,14 +286,14 @@ def test_lines_chosen_in_memory_are_the_lines_sql_selects(practice):
     payers = sorted(every["payer_id"].unique().to_list())
     providers = sorted(every["rendering_npi"].drop_nulls().unique().to_list())
     locations = sorted(every["location"].drop_nulls().unique().to_list())
-    cases = [Filters(), Filters(codes=("97139", "97110", "97140")),
-             Filters(start=dt.date(2025, 3, 1), end=dt.date(2025, 5, 31)),
-             Filters(basis="payment", start=dt.date(2025, 3, 1), end=dt.date(2025, 5, 31)),
-             Filters(basis="payment", end=dt.date(2025, 2, 28)),
-             Filters(modifiers=("GP",)), Filters(modifiers=("59", "XU")),
-             Filters(payers=tuple(payers[:2]), providers=tuple(providers[1:3])),
-             Filters(locations=(locations[0],), modifiers=("GP",), start=dt.date(2025, 6, 1))]
-    cases += [Filters(payers=(p,)) for p in payers] + [Filters(providers=(p,)) for p in providers]
+    cases = [Filters(codes=("97139",)), Filters(codes=("97139", "97110", "97140")),
+             Filters(codes=("97139",), start=dt.date(2025, 3, 1), end=dt.date(2025, 5, 31)),
+             Filters(codes=("97139",), basis="payment", start=dt.date(2025, 3, 1), end=dt.date(2025, 5, 31)),
+             Filters(codes=("97139",), basis="payment", end=dt.date(2025, 2, 28)),
+             Filters(codes=("97139",), modifiers=("GP",)), Filters(codes=("97139",), modifiers=("59", "XU")),
+             Filters(codes=("97139",), payers=tuple(payers[:2]), providers=tuple(providers[1:3])),
+             Filters(codes=("97139",), locations=(locations[0],), modifiers=("GP",), start=dt.date(2025, 6, 1))]
+    cases += [Filters(codes=("97139",), payers=(p,)) for p in payers] + [Filters(codes=("97139",), providers=(p,)) for p in providers]
     for filters in cases:
         by_sql = selected_lines(con, filters).select("claim_line_id").collect()
         in_memory = every.filter(in_scope(filters)).select("claim_line_id")

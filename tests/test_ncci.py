@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from unlisted.pipeline import rebuild_marts
 
 from .test_rules import claim, fired, line, rules_file  # noqa: F401 - rules_file is a fixture

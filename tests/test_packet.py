@@ -219,6 +219,16 @@ def test_worklist_packet(db, tmp_path):
     assert len(sheet_rows(book, "Findings")) == findings
     summary = {r["item"]: r["value"] for r in sheet_rows(book, "Summary")}
     assert summary["filter payers"] == "SUMMIT01" and summary["selected lines"] == len(ids)
+    # Every data sheet: the header row frozen and a filter over every column; names beside ids.
+    full = openpyxl.load_workbook(xlsx)
+    for name in ("Frame", "Lines", "Findings"):
+        sheet = full[name]
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}" \
+            f"{sheet.max_row}"  # fmt: skip
+    header = [c.value for c in full["Findings"][1]]
+    assert {"payer_id", "payer_name", "rendering_npi", "rendering_name", "rule",
+            "rule_label"} <= set(header)  # fmt: skip
     text = pdf_text(pdf)
     assert "Audit packet: worklist selection" in text and "Contains PHI" in text
     not_blank(render(pdf, "worklist")[0])

@@ -6,6 +6,7 @@ with the findings worked out below (bench/rule_marts_memory.py measures time and
 from __future__ import annotations
 
 import pytest
+
 from unlisted.pipeline import rebuild_marts
 
 from .x12build import claim_header, interchange, subscriber

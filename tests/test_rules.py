@@ -316,11 +316,11 @@ def test_claim_risk_score(checked):
 
 
 def test_findings_worklist_riskiest_first_and_filtered(checked):
-    found = findings(checked, Filters())
+    found = findings(checked, Filters(codes=("97139",)))
     assert found["patient_control_number"][0] == "RISK1"
     assert found["claim_score"].to_list() == sorted(found["claim_score"].to_list(), reverse=True)
     assert found.height == checked.execute("SELECT count(*) FROM rule_finding").fetchone()[0]
-    only = findings(checked, Filters(payers=("AUTHPAY",)))
+    only = findings(checked, Filters(codes=("97139",), payers=("AUTHPAY",)))
     assert only.select("patient_control_number", "rule").rows() == [
         ("AUTH1", "missing_prior_authorization")
     ]
@@ -486,3 +486,15 @@ def test_every_command_that_filters_or_rebuilds_takes_the_settings_file(tmp_path
     assert drawn.returncode == 0, drawn.stderr
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT frame_size FROM audit_sample").fetchone() == (lines_97110,)
+    # metrics and rules read the same settings' codes, and a wrong key stops each command alike.
+    figures = unlisted("metrics", "--db", db, "--format", "json", "--config", settings, env=env)
+    assert figures.returncode == 0, figures.stderr
+    billed = {r["metric"]: r for r in json.loads(figures.stdout)}["lines_billed"]
+    assert int(billed["numerator"]) == lines_97110
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("[metrics]\ncode = ['97110']\n")
+    for command in (["metrics"], ["rules"], ["sample", "size", "--expected-rate", "0.1",
+                                             "--precision", "0.05"]):  # fmt: skip
+        refused = unlisted(*command, "--db", db, "--config", wrong, env=env)
+        assert refused.returncode == 2, (command, refused.stderr)
+        assert "unknown setting metrics.code;" in " ".join(refused.stderr.split())

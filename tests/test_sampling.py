@@ -30,7 +30,7 @@ def toy_frame(values: list[str], payers: list[str] | None = None) -> sampling.Fr
         "rendering_npi": ["1"] * n,
         "net_paid": [Decimal(v) for v in values],
     }, schema_overrides={"net_paid": pl.Decimal(18, 2)})  # fmt: skip
-    return sampling.Frame(Filters(), lines)
+    return sampling.Frame(Filters(codes=("97139",)), lines)
 
 
 # ---- selection --------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ def shown_lines(db, sample_id) -> list[dict]:
 
 def test_frame_is_the_filtered_lines_in_claim_line_order(db):
     with duckdb.connect(str(db), read_only=True) as con:
-        fr = sampling.frame(con, Filters(payers=("SUMMIT01",)))
+        fr = sampling.frame(con, Filters(codes=("97139",), payers=("SUMMIT01",)))
         expected = con.execute(
             "SELECT claim_line_id, net_paid FROM line_adjudication WHERE procedure_code = '97139'"
             " AND payer_id = 'SUMMIT01' ORDER BY claim_line_id").fetchall()  # fmt: skip

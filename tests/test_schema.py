@@ -8,8 +8,9 @@ import duckdb
 from unlisted.etl.database import connect, schema_version
 from unlisted.etl.x12._x12parse import schemas
 from unlisted.queries.data_dictionary import data_dictionary
-from unlisted.pipeline import rebuild_marts
 from unlisted.queries.sql import migrations
+
+from unlisted.pipeline import rebuild_marts
 
 DOCS = Path(__file__).parents[1] / "docs" / "data-dictionary.md"
 

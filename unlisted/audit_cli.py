@@ -32,14 +32,13 @@ from .options import (
     PayerOption,
     ProviderOption,
     ToOption,
+    chosen_lines,
     fail,
-    line_filters,
     safe_text,
-    use_config,
     write_out,
 )
 from .queries.sql import sql
-from .settings import ConfigError, database_path
+from .settings import database_path
 
 sample = typer.Typer(
     help="Audit samples: draw a reproducible random sample, import review results, appraise.",
@@ -51,12 +50,8 @@ sample = typer.Typer(
 
 def build_filters(code, date_from, date_to, basis, payer, provider, location, modifier,
                   config: Path | None = None):  # fmt: skip
-    try:
-        codes = use_config(config)["metrics"]["codes"]
-    except ConfigError as exc:
-        raise fail(str(exc), 2) from None
-    return line_filters(codes, code, date_from, date_to, basis, payer, provider, location,
-                        modifier)
+    return chosen_lines(config, code, date_from, date_to, basis, payer, provider, location,
+                        modifier)[1]
 
 
 def check_format(output: str) -> None:

@@ -36,8 +36,8 @@ from .options import (
     PayerOption,
     ProviderOption,
     ToOption,
+    chosen_lines,
     fail,
-    line_filters,
     printable,
     safe_text,
     use_config,
@@ -270,14 +270,16 @@ def demo_settings(folder: Path) -> Path:
     return Path(os.environ["UNLISTED_CONFIG"])
 
 
-def print_headline(con, console: Console, code: str = "97139") -> datetime.date:
-    """The overview figures, as of the last payment in the database (returned)."""
+def print_headline(con, console: Console) -> datetime.date:
+    """The overview figures of the target codes, as of the last payment in the database
+    (returned)."""
     from .queries.metrics import Filters, Settings, compute
 
+    config = load_config()
+    codes = tuple(config["metrics"]["codes"])
+    code = ", ".join(codes)
     as_of = con.execute(sql("demo/last_payment_date")).fetchall()[0][0] or datetime.date.today()
-    figures = compute(
-        con, Filters(codes=(code,)), Settings(**metric_settings(load_config(), as_of))
-    )
+    figures = compute(con, Filters(codes=codes), Settings(**metric_settings(config, as_of)))
     got = {row["metric"]: row for row in figures.iter_rows(named=True)}
     pending = got["charges_pending"]["numerator"]
     # Every service date: the dashboard, by default, shows the latest months and the ones before.
@@ -414,15 +416,12 @@ def metrics(
         raise typer.BadParameter(f"must be one of {', '.join(GROUPINGS)}", param_hint="--by")
     if output not in ("table", "json", "csv"):
         raise typer.BadParameter("must be table, json or csv", param_hint="--format")
-    loaded = configuration(config)
-    options = loaded["metrics"]
+    loaded, filters = chosen_lines(config, code, date_from, date_to, basis, payer, provider,
+                                   location, modifier)  # fmt: skip
     path = database_path(db)
     if not path.exists():
-        Console(stderr=True).print(f"[red]No database at {path}: load files first.[/red]")
-        raise typer.Exit(1)
+        raise fail(f"No database at {path}: load files first.")
     con = duckdb.connect(str(path), read_only=True)
-    filters = line_filters(options["codes"], code, date_from, date_to, basis, payer, provider,
-                           location, modifier)
     settings = Settings(**metric_settings(loaded, (as_of or datetime.datetime.now()).date()))
     if min_count is not None:
         settings = replace(settings, min_count=min_count)

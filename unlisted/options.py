@@ -8,11 +8,14 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+if TYPE_CHECKING:  # Polars loads only when a command needs it
+    from .queries.metrics import Filters
 
 DbOption = Annotated[
     Path | None,
@@ -66,9 +69,27 @@ def line_filters(default_codes, code, date_from, date_to, basis, payer, provider
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Says what went wrong on standard error; the caller raises the returned exit."""
-    Console(stderr=True).print(f"[red]{message}[/red]", highlight=False)
+    """Says what went wrong on standard error, as text (a path or a file's words in it are shown
+    as they are, never read as markup or escape sequences); the caller raises the returned
+    exit."""
+    Console(stderr=True, emoji=False).print(f"[red]{safe_text(message)}[/red]", highlight=False)
     return typer.Exit(code)
+
+
+def chosen_lines(config: Path | None, code, date_from, date_to, basis, payer, provider, location,
+                 modifier) -> tuple[dict, Filters]:  # fmt: skip
+    """The settings (--config, see use_config) and the lines the filter options choose among
+    the settings' target codes: what every command that filters starts from. A settings file
+    that cannot be used, or a wrong --basis, is a usage error (exit 2)."""
+    from .settings import ConfigError
+
+    try:
+        settings = use_config(config)
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+    filters = line_filters(settings["metrics"]["codes"], code, date_from, date_to, basis, payer,
+                           provider, location, modifier)  # fmt: skip
+    return settings, filters
 
 
 # What must not reach a terminal as it is: C0 controls (ESC starts an escape sequence, BEL, CR,

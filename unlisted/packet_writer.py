@@ -62,8 +62,6 @@ def write_workbook(packet: Packet, path: Path) -> None:
         for name, table in (("Frame", frame), ("Lines", packet.lines),
                             ("Findings", packet.findings)):  # fmt: skip
             sheet = write_sheet(book, name, table)
-            sheet.freeze_panes(1, 0)
-            sheet.set_column(0, max(0, table.width - 1), 14)
             if name == "Findings" and "evidence" in table.columns:
                 sheet.set_column(table.columns.index("evidence"),
                                  table.columns.index("evidence"), 80)  # fmt: skip

@@ -8,7 +8,10 @@ settings of its own."""
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,8 +136,34 @@ def load_files(
             name = Path(current[1]).name if current else path.name
             raise Stopped(f"at {name}", results, interrupted=False,
                           reason=exc.reason) from None  # fmt: skip
-    try:
-        update_marts(con, config)
-    except KeyboardInterrupt:
-        raise Stopped("while the marts were being rebuilt", results) from None
+    with sigint_noted() as sigint:
+        try:
+            update_marts(con, config)
+        except KeyboardInterrupt:
+            raise Stopped("while the marts were being rebuilt", results) from None
+        except duckdb.Error:
+            # Ctrl-C inside some DuckDB calls (registering a table) comes out as another error.
+            if sigint["seen"]:
+                raise Stopped("while the marts were being rebuilt", results) from None
+            raise
     return results
+
+
+@contextmanager
+def sigint_noted():
+    """Notes whether Ctrl-C came (in the main thread; elsewhere it cannot), and otherwise
+    leaves its handling as it was: KeyboardInterrupt."""
+    noted = {"seen": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+
+    def note(signum, frame):
+        noted["seen"] = True
+        signal.default_int_handler(signum, frame)
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)

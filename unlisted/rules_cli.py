@@ -24,11 +24,11 @@ from .options import (
     PayerOption,
     ProviderOption,
     ToOption,
-    line_filters,
+    chosen_lines,
     safe_text,
     write_out,
 )
-from .settings import ConfigError, database_path, load_config
+from .settings import database_path
 
 if TYPE_CHECKING:  # Polars loads only when a command needs it
     from .queries.metrics import Filters
@@ -43,13 +43,8 @@ def opened(err: Console, db, config, code, date_from, date_to, basis, payer, pro
            modifier) -> tuple[duckdb.DuckDBPyConnection, Filters]:  # fmt: skip
     """A read-only connection to the database and the filters the options make; a clear
     message and exit status when either cannot be had."""
-    try:
-        settings = load_config(config)
-    except ConfigError as exc:
-        err.print(f"[red]{safe_text(exc)}[/red]")
-        raise typer.Exit(2) from None
-    filters = line_filters(settings["metrics"]["codes"], code, date_from, date_to, basis, payer,
-                           provider, location, modifier)
+    _, filters = chosen_lines(config, code, date_from, date_to, basis, payer, provider, location,
+                              modifier)  # fmt: skip
     path = database_path(db)
     if not path.exists():
         err.print(f"[red]No database at {path}: load files first.[/red]")

@@ -1,7 +1,7 @@
 -- The rule findings (rule_finding) on the claim lines of $ids, for the audit packet: claims by
 -- dollars at risk, as in rules/findings.sql, each finding with the denial rate it was given.
 SELECT f.claim_line_id, f.claim_id, a.patient_control_number, a.service_date, a.payer_id,
-       a.procedure_code, f.rule, s.label AS rule_label, f.severity, f.weight, f.evidence,
+       a.payer_name, a.rendering_npi, a.rendering_name, a.procedure_code, f.rule, s.label AS rule_label, f.severity, f.weight, f.evidence,
        k.denial_rate, k.rate_basis, k.dollars_at_risk, r.dollars_at_risk AS claim_dollars_at_risk,
        r.score AS claim_score
 FROM rule_finding f

@@ -5,6 +5,7 @@
 -- all of them, and with $default_top the rules file's [ranking] worklist_claims.
 WITH selected AS (
     SELECT f.claim_id, a.patient_control_number, a.payer_id, a.payer_name, a.rendering_npi,
+           a.rendering_name,
            a.location, a.service_date, a.procedure_code, a.modifiers, a.charge, a.units,
            r.dollars_at_risk AS claim_dollars_at_risk, r.score AS claim_score,
            r.highest_severity AS claim_highest_severity, r.worklist_rank,
@@ -17,7 +18,7 @@ WITH selected AS (
     JOIN claim_risk r ON r.claim_id = f.claim_id
     JOIN rule_setting s ON s.rule = f.rule
     LEFT JOIN rule_finding_risk k ON k.claim_line_id = f.claim_line_id AND k.rule = f.rule
-    WHERE list_contains($codes, a.procedure_code)
+    WHERE ($codes IS NULL OR list_contains($codes, a.procedure_code))
       AND ($payers IS NULL OR list_contains($payers, a.payer_id))
       AND ($providers IS NULL OR list_contains($providers, a.rendering_npi))
       AND ($locations IS NULL OR list_contains($locations, a.location))
