@@ -53,6 +53,9 @@ def columns() -> list[dict]:
         extra = {"hide": True} if field in HIDDEN else {}
         if field == "claim_id":
             extra.update(pinned="left", maxWidth=100, cellClass="link-cell")
+        if field in ("payer_name", "location", "rendering_name"):
+            # Room for the names the data has (the longest show in full on hover).
+            extra.update(minWidth=230)
         if field in DOCUMENTATION:
             extra.update(minWidth=115, maxWidth=140, cellClassRules=MISSING_IN_RED,
                          filter="agTextColumnFilter", wrapHeaderText=True,
