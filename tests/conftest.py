@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,13 +53,27 @@ def loader(db):
     return Loader(db)
 
 
+# The settings that change what the scenario's marts hold: a scenario is built for each.
+SCENARIO_SETTINGS = ("UNLISTED_RULES", "UNLISTED_CONFIG", "UNLISTED_REFERENCE_DIR")
+_SCENARIOS: dict[tuple, Path] = {}
+
+
 @pytest.fixture
-def scenario_db(tmp_path, loader, db):
-    """The hand-built practice of test_line_adjudication, loaded, marts built, file closed."""
+def scenario_db(tmp_path, tmp_path_factory):
+    """The hand-built practice of test_line_adjudication, loaded, marts built, file closed: built
+    once per test process (for the settings in force), and its folder copied for each test."""
     from .test_line_adjudication import build_scenario
 
-    build_scenario(tmp_path, loader, db)
-    db.close()  # the app reads a snapshot; a writer holding the file would only delay it
+    key = tuple(os.environ.get(name) for name in SCENARIO_SETTINGS)
+    if key not in _SCENARIOS:
+        folder = tmp_path_factory.mktemp("scenario")
+        con = connect(folder / "test.duckdb")
+        build_scenario(folder, Loader(con), con)
+        con.close()  # the app reads a snapshot; a writer holding the file would only delay it
+        _SCENARIOS[key] = folder
+    for source in _SCENARIOS[key].iterdir():
+        if source.is_file():
+            shutil.copyfile(source, tmp_path / source.name)
     return tmp_path / "test.duckdb"
 
 
@@ -133,6 +149,7 @@ SLOW_MODULES = {
     "test_metrics", "test_sampling", "test_synthetic", "test_mutations", "test_kill",
     "test_pathological_shapes", "test_dashboard_concurrent_load", "test_snapshot",
     "test_line_outcome_property", "test_hostile_files", "test_idempotence", "test_access_cli",
+    "test_packet",
 }  # fmt: skip
 
 
