@@ -29,14 +29,6 @@ class ConfigError(ValueError):
     """A configuration file that cannot be used; the message says which key and why."""
 
 
-def merged(base: dict, override: dict) -> dict:
-    out = dict(base)
-    for key, value in override.items():
-        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(
-            out.get(key), dict) else value  # fmt: skip
-    return out
-
-
 def load_config(path: Path | None = None) -> dict:
     """The settings: the declared defaults, overridden by the user's file when there is one.
     Raises ConfigError naming the key, for a file that cannot be read and for a key that is
