@@ -22,7 +22,6 @@ from .etl.archives import ArchiveLimits, files_in
 from .etl.errors import DatabaseWriteError
 from .etl.load import FileResult, Loader, expand_paths
 from .queries import marts
-from .queries.rules import load_rules, rule_sources
 from .settings import load_config
 
 # A folder whose carc.csv, rarc.csv or denial_category.csv (any of them) replace the shipped lists.
@@ -42,6 +41,8 @@ def rules_path(config: dict) -> Path | None:
 def mart_sources(config: dict | None = None) -> dict[str, pa.Table]:
     """What the marts are built from, by the settings (load_config() when not given). Raises
     ReferenceListError (RulesError) naming the file and the problem."""
+    from .queries.rules import load_rules, rule_sources  # Polars: only when the marts are asked
+
     config = config if config is not None else load_config()
     folder = os.environ.get(REFERENCE_DIR)
     return {

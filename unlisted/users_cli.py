@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -21,7 +20,6 @@ from .access.policy import PolicyError, access_policy
 from .access.roles import ROLES, RoleError
 from .access.store import ACCESS_LOG_COLUMNS, AccessError, AccessStore
 from .options import ConfigOption, DbOption, fail, write_out
-from .queries.spreadsheet import neutralised
 from .settings import ConfigError, database_path, load_config
 
 user_app = typer.Typer(help="Dashboard users and their roles: "
@@ -148,6 +146,10 @@ def access_log(
                             "intact.")
             return
         raise fail(f"The access log was changed outside the program at event {broken}.")
+    import polars as pl  # only this command needs it: the others start faster
+
+    from .queries.spreadsheet import neutralised
+
     # Oldest first; user names typed at sign-in are the sign-in form's input, so neutralised.
     text = neutralised(pl.DataFrame(store.log_rows(), schema=ACCESS_LOG_COLUMNS).reverse())
     if output:
