@@ -55,7 +55,7 @@ def columns() -> list[dict]:
             extra.update(pinned="left", maxWidth=100, cellClass="link-cell")
         if field in ("payer_name", "location", "rendering_name"):
             # Room for the names the data has (the longest show in full on hover).
-            extra.update(minWidth=230)
+            extra.update(minWidth=270)
         if field in DOCUMENTATION:
             extra.update(minWidth=115, maxWidth=140, cellClassRules=MISSING_IN_RED,
                          filter="agTextColumnFilter", wrapHeaderText=True,

@@ -85,9 +85,9 @@ def distribution(data: Data, view: View):
         marker_color=colors,
         customdata=[lines_href(view, variance_from=lo, variance_to=hi)
                     for lo, hi in zip(bins["low"], bins["high"], strict=True)],
-        hovertext=[f"${lo:,.2f} to ${hi:,.2f}" for lo, hi in zip(bins["low"], bins["high"],
-                                                               strict=True)],
-        hovertemplate="%{hovertext}: %{y:,} lines<extra></extra>",
+        hovertext=[f"{ui.money(lo)} to {ui.money(hi)}: {n:,} line{'' if n == 1 else 's'}"
+                   for lo, hi, n in zip(bins["low"], bins["high"], bins["lines"], strict=True)],
+        hovertemplate="%{hovertext}<extra></extra>",
     ))  # fmt: skip
     fig.update_layout(xaxis_tickformat="$,.0f", yaxis_title="lines (log scale)",
                       yaxis_type="log", yaxis_dtick=1, bargap=0.05)
