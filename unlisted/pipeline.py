@@ -69,10 +69,12 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, config: dict | None = None) ->
 
 
 def update_marts(con: duckdb.DuckDBPyConnection, config: dict | None = None) -> bool:
-    """Rebuild the marts unless they are current; whether they were rebuilt."""
-    if marts_current(con, config):
+    """Rebuild the marts unless they are current; whether they were rebuilt. The rules and
+    reference lists are read once for both (a list that cannot be read raises here)."""
+    sources = mart_sources(config)
+    if marts.marts_current(con, sources):
         return False
-    rebuild_marts(con, config)
+    marts.rebuild_marts(con, sources)
     return True
 
 
