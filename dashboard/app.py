@@ -44,7 +44,7 @@ class Dashboard(Dash):
 
 def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...] | None = None,
                check_every: float = 2.0, policy: Policy | None = None,
-               maturity_days: int = 90) -> Dash:  # fmt: skip
+               maturity_days: int = 90, config: dict | None = None) -> Dash:  # fmt: skip
     """The dashboard over the DuckDB file `db`, read through a private snapshot so that
     `unlisted load` can write the file meanwhile. Everything it serves asks for a sign-in
     against the access store of `policy` (by default the one beside the database). A period
@@ -55,7 +55,7 @@ def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...
     store = policy.open_store()
     data = Data(db, settings or Settings(as_of=None), codes=codes, check_every=check_every,
                 viewer=current_viewer, pseudonym_key=store.secret("pseudonym"), access=store,
-                maturity_days=maturity_days)  # fmt: skip
+                maturity_days=maturity_days, config=config)  # fmt: skip
     app = Dashboard(
         __name__,
         title=registry.BRAND,
@@ -70,6 +70,10 @@ def create_app(db: Path, settings: Settings | None = None, codes: tuple[str, ...
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.server.config["unlisted_data"] = data
+    # The Before you send page refuses files over its limit with a message, so uploads up to a
+    # few times the limit reach it (base64 makes them a third larger); a request larger than
+    # that is refused before it is read.
+    app.server.config["MAX_CONTENT_LENGTH"] = 4 * data.check_limits() + 2**20
     app.server.config["unlisted_access"] = store
     data.warm_up()
     app.layout = lambda: shell(data)

@@ -27,7 +27,9 @@ from ..access.store import (
 from ..queries import documentation_gaps, explore, metrics, rules, sampling
 from ..queries.sql import sql
 from ..settings_schema import Metrics
+from ..settings_schema import Settings as SettingsFile
 from . import grid
+from .batch_check import BatchChecks
 from .caching import Cache
 from .checks import Checked, reads
 from .grid import GridQuery
@@ -52,7 +54,7 @@ class NoData(Exception):
     """No database, or no marts yet: the page shows what to do instead of figures."""
 
 
-class Data(Checked, Masking):
+class Data(Checked, Masking, BatchChecks):
     """What the pages and exports read. With `viewer` (who is asking, per request), every read
     checks that person's roles (unlisted/access/roles.py AREAS) and identities are replaced by
     pseudonyms for roles that do not see them; caches hold unmasked data shared by everyone,
@@ -62,7 +64,8 @@ class Data(Checked, Masking):
                  codes: tuple[str, ...] | None = None, check_every: float = 2.0,
                  viewer: Callable[[], Viewer | None] | None = None,
                  pseudonym_key: bytes | None = None,
-                 access: AccessStore | None = None, maturity_days: int = 90) -> None:  # fmt: skip
+                 access: AccessStore | None = None, maturity_days: int = 90,
+                 config: dict | None = None) -> None:  # fmt: skip
         if viewer is not None and not pseudonym_key:
             raise ValueError("masking identities needs the access store's pseudonym key")
         self.viewer = viewer
@@ -70,6 +73,8 @@ class Data(Checked, Masking):
         self.pseudonym_key = pseudonym_key
         self.snapshot = DatabaseSnapshot(Path(path), check_every=check_every)
         self.settings = settings
+        # The whole settings, for the check of an uploaded batch (its rules, prices, limits).
+        self.config = config if config is not None else SettingsFile().model_dump(exclude_none=True)
         # The target codes: the configured ones ([metrics] codes), else the declared default.
         self.codes = tuple(codes or Metrics().codes)
         # The Overview compares settlement figures only for periods at least this old.
@@ -454,3 +459,93 @@ class Data(Checked, Masking):
             raise AccessError("you cannot remove yourself here (unlisted user remove on the "
                               "server can)")
         self.access.remove_user(name, actor=admin.name)
+
+    # -- comparator pricing (queries/pricing.py) -------------------------------------------------
+    def pricing_settings(self) -> dict:
+        """The [pricing] table of the settings the app was given: history_months, min_lines."""
+        return self.config["pricing"]
+
+    @reads("lines")
+    def comparator_prices(self, view: View) -> pl.DataFrame:
+        """The price to expect from each payer for the view's codes at the view's as-of date
+        (queries/pricing.py comparator_prices); only the view's payers when it names some."""
+        from ..queries import pricing
+
+        chosen = self.pricing_settings()
+        return self.from_pricing(view, "prices", lambda cursor, as_of: pricing.comparator_prices(
+            cursor, list(view.filters.codes), as_of, chosen["history_months"],
+            chosen["min_lines"]))  # fmt: skip
+
+    @reads("lines")
+    def allowed_per_unit_by_month(self, view: View) -> pl.DataFrame:
+        """What each payer allowed per unit of the view's codes, by service month over the
+        history window ending at the view's as-of date; only the view's payers when it names
+        some."""
+        from ..queries import pricing
+
+        months = self.pricing_settings()["history_months"]
+        codes = list(view.filters.codes)
+        return self.from_pricing(view, "by month", lambda cursor, as_of: (
+            pricing.allowed_per_unit_by_month(cursor, codes, as_of, months)))  # fmt: skip
+
+    def from_pricing(self, view: View, part: str, read: Callable) -> pl.DataFrame:
+        # A payer prices a code, not a provider's, a location's or a month's line: of the
+        # filters only the codes and payers apply, and the window is the settings' months to
+        # the as-of date, not the dates chosen.
+        as_of = self.settings_for(view).as_of
+        key = ("pricing", part, view.filters.codes, as_of, tuple(self.pricing_settings().items()))
+
+        def make() -> pl.DataFrame:
+            with self.cursor() as cursor:
+                try:
+                    return read(cursor, as_of)
+                except duckdb.CatalogException:
+                    raise NoData(STALE) from None
+
+        found = self.cached(key, make)
+        payers = view.filters.payers
+        return found.filter(pl.col("payer_id").is_in(payers)) if payers else found
+
+    # -- appeals (docs/appeals.md) ---------------------------------------------------------------
+    @reads("lines")
+    def appeal_letter(self, view: View, claim_id: int):
+        """The appeal letter (queries/appeal_letter.py Letter) of a claim on the view's appeal
+        worklist; None when the claim is not on it. A letter names the patient and their member
+        id: only roles that see identities get one (Refused otherwise)."""
+        from ..access.roles import Refused
+        from ..queries.appeal_letter import Sender, appeal_letter
+
+        if self.viewer is not None:
+            viewer = self.viewer()
+            if viewer is None or not viewer.sees_identities:
+                raise Refused("identities")
+        listed = self.appeal_worklist(view).filter(pl.col("claim_id") == claim_id)
+        if listed.height == 0:
+            return None
+        row = listed.row(0, named=True)
+        prices = self.comparator_prices(view)
+        table = self.config["appeal_letters"]
+        with self.cursor() as cursor:
+            return appeal_letter(cursor, row["patient_control_number"], row["payer_id"], prices,
+                                 list(self.codes), Sender.of(table),
+                                 dict(table.get("payer_policy", {})),
+                                 self.settings_for(view).as_of)  # fmt: skip
+
+    @reads("lines")
+    def appeals_sent(self, view: View) -> dict[str, pl.DataFrame]:
+        """The appeals sent on the view's lines: "open" (open_appeals: age and dollars at stake)
+        and "figures" (appeal_figures: the overturn rate over appeals answered, open lines and
+        dollars by age band), at the view's as-of date."""
+        settings = self.settings_for(view)
+
+        def make() -> dict[str, pl.DataFrame]:
+            with self.cursor() as cursor:
+                try:
+                    outcomes = metrics.appeal_outcomes(cursor, view.filters).collect().lazy()
+                except duckdb.CatalogException:
+                    raise NoData(STALE) from None
+            return {"open": metrics.open_appeals(outcomes, settings).collect(),
+                    "figures": metrics.appeal_figures(outcomes, settings)}  # fmt: skip
+
+        return self.cached(("appeals sent", view.filters, settings.as_of, settings.min_count),
+                           make)  # fmt: skip

@@ -40,7 +40,7 @@ def configured_app(db: Path, config: dict, as_of: dt.date | None = None) -> Dash
         raise NotReady(f"Nobody can sign in yet ({policy.store} has no user): add one first, "
                        "e.g. unlisted user add NAME --role admin --role compliance")
     return create_app(db, settings, codes=tuple(config["metrics"]["codes"]), policy=policy,
-                      maturity_days=maturity)
+                      maturity_days=maturity, config=config)
 
 
 def maturity_days(config: dict) -> int:

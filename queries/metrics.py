@@ -15,6 +15,8 @@ Choices docs/numbers.md states with each figure:
   denied lines, is the recovery rate.
 - A final denial is appealable until its remittance date plus the payer's appeal window (settings
   [appeals]); the as-of date decides which side of it a denial is on.
+- The overturn rate over appeals sent (appeal_figures) counts only appeals recorded as sent
+  (appeal_outcome): appealed lines answered and paid, over appealed lines answered.
 
 Numerators and denominators are exact decimals (money to the cent, counts whole); only a share's
 value is a float. UNITS says which figure is money, lines or days.
@@ -159,7 +161,10 @@ def outcomes(settings: Settings) -> dict[str, tuple[str, pl.Expr]]:
     """The named sets of lines the figures count, with a label for people. A figure's numerator
     and denominator are counts over these sets, and a drill-down shows exactly their rows."""
     adjudicated = pl.col("adjudicated")
-    variance_lines = adjudicated & ~pl.col("final_denied") & pl.col("has_contract")
+    # A contract that cannot price the line (a comparator code without a rate of its own)
+    # leaves it unpriced, as if there were none.
+    priced = pl.col("has_contract") & pl.col("expected_allowed").is_not_null()
+    variance_lines = adjudicated & ~pl.col("final_denied") & priced
     variance = pl.col("allowed") - pl.col("expected_allowed")
     complete = pl.col("documentation_complete")
     named = {
@@ -178,7 +183,7 @@ def outcomes(settings: Settings) -> dict[str, tuple[str, pl.Expr]]:
                                adjudicated & pl.col("final_denied")
                                & (days_left_to_appeal(settings) < 0)),
         "paid": ("Paid", pl.col("ever_paid")),
-        "no_contract": ("Adjudicated without contract", adjudicated & ~pl.col("has_contract")),
+        "no_contract": ("Adjudicated without contract", adjudicated & ~priced),
         "variance": ("Priced against a contract", variance_lines),
         "underpaid": ("Underpaid against contract",
                       variance_lines & (variance < -underpaid_threshold(settings))),
@@ -230,6 +235,7 @@ def summarize(lines: pl.LazyFrame, settings: Settings, by: str | tuple[str, str]
         *rate("appealable_charges", charges("appealable"), count("appealable")),
         *rate("overturn_rate", count("overturned"), count("reanswered")),
         *rate("recovery_rate", count("recovered"), count("initial_denied_any")),
+        # appeal_overturn_rate, the overturn rate over appeals actually sent: appeal_figures()
         *rate("net_paid", pl.col("net_paid").sum(), pl.len()),
         *rate("no_contract_rate", count("no_contract"), count("adjudicated")),
         *rate("allowed_variance", variance.filter(sets["variance"]).sum(), count("variance")),
@@ -321,7 +327,8 @@ EXACT = pl.Decimal(38, 4)
 
 # Figures that are counts or sums rather than shares: their value is the numerator.
 AMOUNTS = ("lines_billed", "charges_billed", "lines_pending", "charges_pending", "net_paid",
-           "appealable_charges",
+           "appealable_charges", "appeals_open_lines", "appeals_open_at_stake",
+           *(f"appeals_open_{label}{part}" for _, _, label in AGING for part in ("", "_at_stake")),
            "allowed_variance",
            "expected_allowed", "allowed_priced", "paid_priced",
            "underpaid_dollars", "days_to_adjudication_median", "days_to_adjudication_p90",
@@ -365,7 +372,8 @@ def units(metric: str) -> tuple[str, str]:
 
 MONEY_AMOUNTS = ("charges_billed", "charges_pending", "net_paid", "allowed_variance",
                  "expected_allowed", "allowed_priced", "paid_priced", "underpaid_dollars",
-                 "appealable_charges")  # fmt: skip
+                 "appealable_charges", "appeals_open_at_stake",
+                 *(f"appeals_open_{label}_at_stake" for _, _, label in AGING))  # fmt: skip
 MONEY_RATES = ("initial_denial_rate_charges", "final_denial_rate_charges")
 
 
@@ -474,6 +482,64 @@ def underpaid_lines(con: duckdb.DuckDBPyConnection, filters: Filters,
                 "procedure_code", "charge", "expected_allowed", "allowed", "variance")
         .collect()
     )  # fmt: skip
+
+
+# -- appeals sent (docs/appeals.md) ---------------------------------------------------------------
+def appeal_outcomes(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.LazyFrame:
+    """Every appealed line in the filters' scope with its outcome (appeal_outcome)."""
+    with con.cursor() as cursor:
+        table = cursor.sql(sql("appeals/outcomes")).to_arrow_table()
+    return pl.from_arrow(table).lazy().filter(in_scope(filters))
+
+
+def appeal_age(settings: Settings) -> pl.Expr:
+    """Days from the sent date to the as-of date: an open appeal's age."""
+    return (pl.lit(settings.as_of) - pl.col("sent_date")).dt.total_days()
+
+
+def open_appeals(outcomes: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
+    """Open appealed lines with their age and age band (AGING), oldest first, then the most
+    at stake."""
+    band = pl.lit(None, pl.String)
+    for low, high, label in reversed(AGING):
+        inside = (appeal_age(settings) >= low) & (
+            (appeal_age(settings) <= high) if high is not None else pl.lit(True))
+        band = pl.when(inside).then(pl.lit(label)).otherwise(band)
+    return (
+        outcomes.filter(pl.col("outcome") == "open")
+        .with_columns(age_days=appeal_age(settings), age_band=band)
+        .sort(["age_days", "at_stake", "appeal_id"], descending=[True, True, False])
+    )
+
+
+def appeal_figures(outcomes: pl.LazyFrame, settings: Settings) -> pl.DataFrame:
+    """The figures of appeals sent, in compute()'s shape: appeal_overturn_rate (HFMA over
+    appeals actually sent: appealed lines answered and paid, over appealed lines answered),
+    appeals_open_lines and appeals_open_at_stake, and both by age band since sent
+    (appeals_open_<band>, appeals_open_<band>_at_stake)."""
+    is_open = pl.col("outcome") == "open"
+    age = appeal_age(settings)
+    counted = [
+        *rate("appeal_overturn_rate", (pl.col("outcome") == "overturned").sum(),
+              pl.col("answered").sum()),
+        *rate("appeals_open_lines", is_open.sum(), pl.len()),
+        *rate("appeals_open_at_stake", pl.col("at_stake").filter(is_open).sum(), is_open.sum()),
+    ]  # fmt: skip
+    for low, high, label in AGING:
+        inside = is_open & (age >= low) & ((age <= high) if high is not None else True)
+        counted += rate(f"appeals_open_{label}", inside.sum(), is_open.sum())
+        counted += rate(f"appeals_open_{label}_at_stake", pl.col("at_stake").filter(inside).sum(),
+                        is_open.sum())  # fmt: skip
+    wide = outcomes.select(counted).with_columns(pl.all().cast(EXACT))
+    long = wide.unpivot().with_columns(
+        metric=pl.col("variable").str.split("__").list.get(0),
+        part=pl.col("variable").str.split("__").list.get(1),
+        group=pl.lit(None, pl.String),
+    ).collect()
+    order = {e.meta.output_name().split("__")[0]: k for k, e in enumerate(counted)}
+    table = long.pivot(on="part", index=["metric", "group"], values="value").sort(
+        pl.col("metric").replace_strict(order, return_dtype=pl.Int32))
+    return finish(table.lazy(), settings, ["group"]).collect()
 
 
 def appealable_denials(lines: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:

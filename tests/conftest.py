@@ -149,7 +149,7 @@ SLOW_MODULES = {
     "test_metrics", "test_sampling", "test_synthetic", "test_mutations", "test_kill",
     "test_pathological_shapes", "test_dashboard_concurrent_load", "test_snapshot",
     "test_line_outcome_property", "test_hostile_files", "test_idempotence", "test_access_cli",
-    "test_packet",
+    "test_packet", "test_denial_model",
 }  # fmt: skip
 
 

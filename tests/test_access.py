@@ -47,9 +47,9 @@ GRID_REQUEST = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}
 # of the program's roles shows as a failure to look at.
 PAGES_OF = {
     "admin": {"data", "access"},
-    "manager": {"overview", "denials", "payments", "claims", "claim"},
+    "manager": {"overview", "denials", "payments", "claims", "claim", "send"},
     "compliance": {"overview", "denials", "payments", "documentation", "compliance", "sampling",
-                   "sample", "claims", "claim", "data"},
+                   "sample", "claims", "claim", "send", "data"},
     "analyst": {"overview", "denials", "payments", "documentation", "compliance", "claims",
                 "claim"},
 }  # fmt: skip
@@ -67,7 +67,8 @@ EXPORTS_OF = {
 PAGE_PATHS = {"overview": "/", "denials": "/denials", "payments": "/payments",
               "documentation": "/documentation", "compliance": "/compliance",
               "sampling": "/sampling", "sample": "/sampling/1", "claims": "/claims",
-              "claim": "/claims/1", "data": "/data", "access": "/access"}  # fmt: skip
+              "claim": "/claims/1", "data": "/data", "access": "/access",
+              "send": "/before-you-send"}  # fmt: skip
 
 
 # A treatment note that names its patient, as real notes do: free text must not leak it.
@@ -190,7 +191,7 @@ def test_every_route_and_callback_refuses_an_unsigned_request(app):
     keys = list(app.callback_map)
     # Every callback: the Sampling page's size-to-command one and the browser-side ones (the
     # grid's refresh, the tab title) included.
-    assert len(keys) == 26
+    assert len(keys) == 30
     for key in keys:
         answer = post_callback(client, app, key, page_values("overview"))
         assert answer.status_code == 401, key

@@ -31,6 +31,9 @@ from unlisted.dashboard.app import create_app
 from unlisted.queries.metrics import Filters, Settings, compute, denial_reasons
 from werkzeug.serving import make_server
 
+from unlisted.presubmission import check_batch
+from unlisted.settings import load_config
+
 from .browser_support import shared_practice
 from .dash_calls import PASSWORD, add_user
 
@@ -48,6 +51,7 @@ CODES = ("97139",)
 USERS = {"browser": ("admin", "compliance"), "analyst": ("analyst",)}
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 WAIT = 30  # seconds; a page is usually drawn in one or two
+UPLOAD_LIMIT = 2 * 2**20  # bytes one check on the Before you send page takes
 
 # What each page shows once drawn: at least so many charts (every chart with at least one bar,
 # point or heatmap cell), at least so many tables with rows, and anything else.
@@ -88,7 +92,9 @@ def practice(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def app_url(practice):
     """The dashboard on a free port, served from a background thread."""
-    app = create_app(practice, Settings(as_of=AS_OF), codes=CODES)
+    config = load_config()
+    config["check"] = {**config["check"], "max_upload_bytes": UPLOAD_LIMIT}
+    app = create_app(practice, Settings(as_of=AS_OF), codes=CODES, config=config)
     for name, roles in USERS.items():
         add_user(app, name, roles)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
@@ -483,6 +489,38 @@ def test_an_analyst_signs_in_works_exports_and_signs_out(browser, app_url, pract
     events = [r["event"] for r in store.log_rows(user_name="analyst", limit=4)]
     assert events == ["sign-out", "sign-in", "export", "sign-in"]
     sign_in(browser, app_url, "browser")  # as the other tests expect
+
+
+def test_a_batch_is_checked_before_it_is_sent(browser, app_url, practice, tmp_path):
+    """The demo's next batch (written, not sent) uploaded on Before you send: its lines ranked
+    as `unlisted check` ranks them; a broken file named with its reason; an oversized upload
+    refused with the limit."""
+    (outgoing,) = practice.parent.rglob("_outgoing/*.837")
+    expected = check_batch(practice, [outgoing], load_config()).report.lines
+    sign_in(browser, app_url, "browser", then="/before-you-send")
+    severe(browser)  # what an earlier test left in the log (a signed-out page's requests)
+    open_page(browser, app_url + "/before-you-send", extra="#send-batch input[type=file]")
+    browser.find_element(By.CSS_SELECTOR, "#send-batch input[type=file]").send_keys(str(outgoing))
+    wait(browser, lambda b: text_of(b, "#send-result .tile-value") == f"{expected.height:,}",
+         message="the batch's lines were not counted")  # fmt: skip
+    first = wait(browser, lambda b: text_of(b, "#send-result .ag-row[row-index='0'] "
+                                               "[col-id='patient_control_number']"))  # fmt: skip
+    assert first == expected["patient_control_number"][0]
+    assert severe(browser) == []
+    screenshot(browser, "before-you-send", (0, 1, "#send-result .tile-value"))
+
+    broken = tmp_path / "broken.837"
+    broken.write_text("ISA*00*not an interchange~")
+    browser.find_element(By.CSS_SELECTOR, "#send-batch input[type=file]").send_keys(str(broken))
+    wait(browser, lambda b: "broken.837: rejected." in text_of(b, "#send-result .problem-state"),
+         message="the broken file was not named")  # fmt: skip
+    big = tmp_path / "big.837"
+    big.write_bytes(b"ISA" + b" " * (UPLOAD_LIMIT + 2**20))
+    open_page(browser, app_url + "/before-you-send", extra="#send-batch input[type=file]")
+    browser.find_element(By.CSS_SELECTOR, "#send-batch input[type=file]").send_keys(str(big))
+    wait(browser, lambda b: "The files hold 3 MB; one check takes up to 2 MB."
+         in text_of(b, "#send-result .problem-state"),
+         message="the oversized upload was not refused")  # fmt: skip
 
 
 def browser_store(practice: Path):

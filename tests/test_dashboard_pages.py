@@ -25,7 +25,7 @@ REGISTERED = {
     "documentation": ("/documentation", True), "compliance": ("/compliance", True),
     "sampling": ("/sampling", True), "claims": ("/claims", True), "data": ("/data", False),
     "access": ("/access", False), "claim": ("/claims/<claim_id>", False),
-    "sample": ("/sampling/<sample_id>", False),
+    "sample": ("/sampling/<sample_id>", False), "send": ("/before-you-send", False),
 }  # fmt: skip
 
 
@@ -40,7 +40,7 @@ def test_each_page_declares_itself_once_and_imports_no_other_page():
             for p in pages} == REGISTERED  # fmt: skip
     assert [p["prefix"] for p in registry.nav_pages()] == [
         "overview", "denials", "payments", "documentation", "compliance", "sampling", "claims",
-        "data", "access"]  # fmt: skip
+        "send", "data", "access"]  # fmt: skip
     for page in pages:
         assert page["roles"] and page["title"] == f"{page['name']} · unlisted", page["prefix"]
     for module in PAGES.glob("*.py"):

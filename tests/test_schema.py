@@ -19,9 +19,9 @@ def test_migrations_run_once_and_are_recorded(tmp_path):
     path = tmp_path / "db.duckdb"
     connect(path).close()
     con = connect(path)
-    assert schema_version(con) == 6
+    assert schema_version(con) == 7
     versions = con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
-    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,)]
+    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,), (7,)]
 
 
 def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path):
@@ -36,7 +36,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path):
             "VALUES (1, 'a.835', 'x', 'loaded')"
         )
     con = connect(path)
-    assert schema_version(con) == 6
+    assert schema_version(con) == 7
     assert con.execute("SELECT file_name FROM load_batch").fetchall() == [("a.835",)]
     assert con.execute("SELECT count(*) FROM treatment_note").fetchone()[0] == 0
 

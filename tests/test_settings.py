@@ -40,8 +40,8 @@ def test_the_defaults_and_a_users_values_key_by_key(tmp_path):
      "unknown setting metrics.tolerence_dollars; the [metrics] table takes: codes, min_count, "
      "payer_tolerance, tolerance_dollars, tolerance_percent"),
     ("[metricz]\n",
-     "unknown setting metricz; the settings file takes: access, appeals, dashboard, "
-     "documentation, load, metrics, rules"),
+     "unknown setting metricz; the settings file takes: access, appeal_letters, appeals, check, "
+     "dashboard, documentation, load, metrics, pricing, rules"),
     ("[metrics.payer_tolerance.SUMMIT01]\ndollar = 2\n",
      "unknown setting metrics.payer_tolerance.SUMMIT01.dollar; the "
      "[metrics.payer_tolerance.SUMMIT01] table takes: dollars, percent"),
@@ -82,7 +82,7 @@ def test_the_printed_template_is_a_valid_settings_file_once_uncommented(tmp_path
     shown = run.stdout.split("# [access.oidc]")[0]
     lines = [m.group(1) for line in shown.splitlines()
              if (m := re.fullmatch(r"# (\[[a-z_.]+\]|[a-z_]+ = .+)", line))]  # fmt: skip
-    assert len(lines) == 27
+    assert len(lines) == 38
     assert load_config(settings_file(tmp_path, "\n".join(lines))) == load_config(None)
 
 

@@ -64,7 +64,9 @@ def x12_files(folder: Path) -> list[Path]:
 def test_every_file_validates_with_pyx12(practice):
     folder, truth = practice
     files = x12_files(folder)
-    assert len(files) == truth["counts"]["claim_files"] + truth["counts"]["remit_files"]
+    # and the next batch, written but not sent (_outgoing: a folder load skips it)
+    (outgoing,) = [p for p in files if p.parent.name == "_outgoing"]
+    assert len(files) == truth["counts"]["claim_files"] + truth["counts"]["remit_files"] + 1
     errors = {path.name: validate_x12(str(path)) for path in files}
     assert {name: found for name, found in errors.items() if found} == {}
 
@@ -72,6 +74,7 @@ def test_every_file_validates_with_pyx12(practice):
 def test_loads_with_no_reject_and_no_warning(loaded):
     _, results, _ = loaded
     assert {r.status for r in results} == {"loaded"}
+    assert not [r for r in results if "_outgoing" in r.file]  # the next batch is not sent yet
     assert [f for r in results for f in r.rejects] == []
     assert [(w.code, w.message) for r in results for w in r.warnings] == []
 

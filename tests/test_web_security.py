@@ -84,7 +84,8 @@ def test_safe_next_follows_the_apps_own_pages(target):
 
 def test_the_allowed_pages_come_from_the_page_registry():
     assert set(page_segments()) == {"", "denials", "payments", "documentation", "compliance",
-                                    "sampling", "claims", "data", "access"}  # fmt: skip
+                                    "sampling", "claims", "before-you-send", "data",
+                                    "access"}  # fmt: skip
 
 
 def test_signing_in_never_leads_to_another_site_nor_fails(app):

@@ -19,12 +19,14 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import audit_cli, users_cli
+from . import audit_cli, check_cli, users_cli
 from .access.policy import PolicyError, access_policy
+from .appeal_cli import appeal_app
 from .etl.archives import remove_stale_unpack_folders
 from .etl.database import connect
 from .etl.errors import InputError
 from .etl.load import FileResult, expand_paths
+from .model_cli import model_app
 from .options import (
     BasisOption,
     CodeOption,
@@ -44,6 +46,7 @@ from .options import (
     write_out,
 )
 from .pipeline import Stopped, load_files, rebuild_marts
+from .pricing_cli import pricing
 from .queries.data_dictionary import data_dictionary
 from .queries.marts import ReferenceListError
 from .queries.sql import sql
@@ -58,7 +61,9 @@ app = typer.Typer(
 )
 app.add_typer(audit_cli.sample, name="sample")
 app.add_typer(users_cli.user_app, name="user")
+app.command("check")(check_cli.check)
 app.command("access-log")(users_cli.access_log)
+app.command("pricing")(pricing)
 HostOption = Annotated[str, typer.Option(help="Address the dashboard listens on.")]
 PortOption = Annotated[int, typer.Option(help="Port of the dashboard.")]
 @app.callback()
@@ -241,6 +246,7 @@ def demo(
         con = connect(db)
         results = load_files(con, [folder / "files"], load_config(settings))
         print_summary(results, db, by_kind=True)
+        train_demo_model(con, console)
     else:
         console.print(f"Reusing the demo database {db} (delete the folder to start over).")
         con = connect(db)
@@ -249,6 +255,26 @@ def demo(
     demo_users(db, console)
     if serve_app:
         run_dashboard(db, as_of, settings, host, port, console)
+
+
+def train_demo_model(con, console: Console) -> None:
+    """The denial model of the demo, trained on every line answered so far, so that the next
+    batch (files/_outgoing) is checked with its risks (`unlisted model train` does the same)."""
+    from . import __version__
+    from .etl.models import store_model
+    from .queries import denial_model
+
+    codes = list(load_config()["metrics"]["codes"])
+    try:
+        record = denial_model.train(denial_model.line_features(con, codes), codes,
+                                    datetime.date.today(), __version__)  # fmt: skip
+    except denial_model.TooFewLines as exc:
+        console.print(f"No denial model: {exc}.")
+        return
+    store_model(con, record)
+    auc = record["model"]["training"]["auc"]
+    console.print(f"Denial model trained on {record['lines']:,} answered lines (training AUC "
+                  f"{auc:.2f}): unlisted check scores with it.")  # fmt: skip
 
 
 def demo_settings(folder: Path) -> Path:
@@ -490,6 +516,8 @@ def figure(row: dict) -> str:
 
 
 app.add_typer(rules_app, name="rules")
+app.add_typer(appeal_app, name="appeal")
+app.add_typer(model_app, name="model")
 
 
 @app.command()

@@ -126,6 +126,28 @@ def use_config(path: Path | None) -> dict:
     return config
 
 
+def settings_or_exit(config: Path | None) -> dict:
+    """use_config(config), or a clear message and exit status 2 for a settings file that cannot
+    be used."""
+    from .settings import ConfigError
+
+    try:
+        return use_config(config)
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+
+
+def existing_database(db: Path | None) -> Path:
+    """The database the command reads (--db, $UNLISTED_DB, ./unlisted.duckdb), or a clear
+    message and exit status 1 when there is none yet."""
+    from .settings import database_path
+
+    path = database_path(db)
+    if not path.exists():
+        raise fail(f"No database at {path}: load files first.")
+    return path
+
+
 def write_out(text: str) -> None:
     """Machine-readable output (CSV, JSON) to standard output: as it is into a pipe or a file,
     and on a terminal with what a file could smuggle into it (escape sequences, bidirectional

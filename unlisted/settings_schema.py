@@ -91,6 +91,65 @@ class Appeals(Table):
                         "180 days).")  # fmt: skip
 
 
+class AppealLetters(Table):
+    """Appeal letters (`unlisted appeal draft`) and appeals sent (`unlisted appeal mark`):
+    docs/appeals.md. What is not set here is listed in each letter as to complete."""
+
+    practice_name: str | None = Field(
+        None, description="The practice's name at the head of the letter (unset: the billing "
+                          "provider's name from the claim).")  # fmt: skip
+    address: list[str] = Field(
+        [], description='The return address, one line each, e.g. ["1 Main St", '
+                        '"Springfield, IL 62701"].')  # fmt: skip
+    phone: str | None = Field(None, description="The phone number a reviewer can call.")
+    signer_name: str | None = Field(None, description="Who signs the letters.")
+    signer_title: str | None = Field(None, description="The signer's title or credentials.")
+    levels: list[Annotated[str, Field(min_length=1)]] = Field(
+        ["first level", "second level", "external review"], min_length=1,
+        description="The appeal levels `unlisted appeal mark --level` accepts; the first is "
+                    "taken when --level is not given.")  # fmt: skip
+    payer_policy: dict[str, str] = Field(
+        {},
+        description="The coverage policy a medical necessity appeal cites, keyed by payer "
+                    'id, e.g. ACME01 = "Acme Medical Policy PT-12, Physical therapy".')  # fmt: skip
+
+
+class Check(Table):
+    """What `unlisted check` and the Before you send page stop a batch for."""
+
+    blocking_severities: list[Literal["high", "medium", "low"]] = Field(
+        ["high"],
+        description="A rule finding of these severities (set per rule in the rules file) "
+                    "blocks the batch: the check exits with status 1.")  # fmt: skip
+    blocking_rules: list[Annotated[str, Field(min_length=1)]] = Field(
+        [], description="Rules whose finding blocks the batch whatever their severity, e.g. "
+                        '["missing_documentation"].')  # fmt: skip
+    block_at_probability: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None,
+        description="A line whose predicted denial probability reaches this (0.6 = 60%) blocks "
+                    "the batch; unset, the prediction informs and never blocks.")  # fmt: skip
+    max_upload_bytes: int = Field(
+        20 * KiB**2, gt=0,
+        description="Bytes the files of one check on the Before you send page may hold in all "
+                    "(20 MiB: a week's 837P batch of a busy practice is a few MB).")  # fmt: skip
+
+
+class Pricing(Table):
+    """Comparator pricing of the target codes (`unlisted pricing`, the Payments page)."""
+
+    history_months: int = Field(
+        12, ge=1,
+        description="The price a payer's history suggests counts the paid lines of the months "
+                    "before the as-of date, this many: 12 spans a year of a payer's fee "
+                    "schedule; fewer follow a new schedule sooner on fewer lines.")  # fmt: skip
+    min_lines: int = Field(
+        5, ge=1,
+        description="A payer's history suggests a price only from at least this many paid "
+                    "lines of the code in the window; with fewer, the suggestion says too few "
+                    "lines. A median and quartiles of a handful of lines move with every "
+                    "line.")  # fmt: skip
+
+
 class Dashboard(Table):
     """The dashboard."""
 
@@ -181,6 +240,9 @@ class Settings(Table):
     metrics: Metrics = Metrics()
     documentation: Documentation = Documentation()
     appeals: Appeals = Appeals()
+    appeal_letters: AppealLetters = AppealLetters()
+    check: Check = Check()
+    pricing: Pricing = Pricing()
     dashboard: Dashboard = Dashboard()
     load: Load = Load()
     rules: Rules = Rules()

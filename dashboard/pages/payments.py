@@ -1,25 +1,27 @@
 """Payments: expected against allowed and paid by payer, the variance distribution, the
-underpayment worklist, days to payment and A/R aging."""
+underpayment worklist, days to payment, A/R aging, and how payers price the target codes."""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
+import polars as pl
 from dash import html
 
 from ...access.roles import REVENUE
 from ...queries.metrics import AGING
+from ...queries.pricing import price_words
 from .. import components as ui
 from ..data import Data
-from ..page_parts import figure_page, lines_href, selection_text
+from ..page_parts import figure_page, lines_href, month_links, selection_text
 from ..view import View
 
 dash.register_page(__name__, path="/payments", name="Payments", title="Payments · unlisted",
                    order=2, roles=REVENUE, prefix="payments",
                    exports=("by-payer", "variance", "underpaid", "figures"))
 INTRO = ("What payers allowed and paid against contract, who underpays, how long payment takes, "
-         "and what is still waiting.")
+         "what is still waiting, and what each payer allows per unit of the target codes.")
 
 
 def draw(data: Data, view: View, search: str):
@@ -44,6 +46,7 @@ def draw(data: Data, view: View, search: str):
             dbc.Col(ui.card(f"A/R aging of pending lines, as of {settings.as_of}",
                             aging(data, view), "figures", search), lg=6),
         ], className="g-3"),
+        *pricing_section(data, view),
     ]  # fmt: skip
 
 
@@ -143,6 +146,75 @@ def aging(data: Data, view: View):
     ))  # fmt: skip
     fig.update_layout(yaxis_tickformat="$~s", yaxis_title="pending charges")
     return ui.chart("payments-aging", fig)
+
+
+PRICES = [
+    ui.column("payer_name", "Payer"), ui.column("payer_id", "Payer id", maxWidth=130),
+    ui.column("code", "Code", maxWidth=90), ui.column("comparator_code", "Priced as", maxWidth=110),
+    ui.column("comparator_share", "Share of paid lines", "share"),
+    ui.column("expected", "Expected allowed per unit", minWidth=260),
+    ui.column("per_unit", "Per unit", "money"), ui.column("low", "25th percentile", "money"),
+    ui.column("high", "75th percentile", "money"), ui.column("lines", "Paid lines", "count"),
+]  # fmt: skip
+
+
+def pricing_section(data: Data, view: View) -> list:
+    """How payers price the view's codes: the suggestion per payer and code, and what each
+    allowed per unit by month (docs/pricing.md)."""
+    chosen = data.pricing_settings()
+    as_of = data.settings_for(view).as_of
+    codes = ", ".join(view.filters.codes)
+    window = (f"Paid lines of the {chosen['history_months']} months to {as_of} (service dates), "
+              "billed as primary; of the filter bar only payers and codes apply.")  # fmt: skip
+    return [
+        html.H2(f"How payers price {codes}", className="h5 mt-4", id="payments-pricing"),
+        ui.card("Expected allowed per unit, by payer", suggestions(data, view, chosen),
+                note=f"{window} A contract rate in force on {as_of} wins over the history; "
+                     f"with fewer than {chosen['min_lines']} paid lines the history suggests "
+                     "nothing. Priced as: the code the payer paid most lines as (SVC01 for "
+                     "the billed SVC06), or the comparator contract's code."),
+        ui.card("Allowed per unit by month, by payer", per_unit_by_month(data, view),
+                note=f"{window} Each point is the month's median; a point leads to the payer's "
+                     "lines of the code in that month."),
+    ]  # fmt: skip
+
+
+def suggestions(data: Data, view: View, chosen: dict):
+    prices = data.comparator_prices(view)
+    words = [price_words(row, chosen["min_lines"]) for row in prices.iter_rows(named=True)]
+    rows = ui.records(prices.with_columns(expected=pl.Series(words, dtype=pl.String)))
+    return ui.table("pricing", rows, PRICES, clickable=False,
+                    empty_text="No payer has a line of these codes in the window or a "
+                               "contract in force.")  # fmt: skip
+
+
+def per_unit_by_month(data: Data, view: View):
+    months = data.allowed_per_unit_by_month(view)
+    if months.height == 0:
+        return ui.empty("No paid line of these codes in the window.")
+    several = len(view.filters.codes) > 1
+    traces = []
+    for k, (key, rows) in enumerate(months.group_by("payer_id", "code", maintain_order=True)):
+        payer, code = key
+        name = f"{rows['payer_name'][0] or payer} ({payer})" + (f", {code}" if several else "")
+        days = [m.isoformat() for m in rows["service_month"]]
+        # The month's lines of this payer and code, whatever dates and other filters are chosen
+        scoped = view.with_filters(payers=(payer,), codes=(code,), providers=(), locations=(),
+                                   modifiers=(), basis="service", start=rows["service_month"][0],
+                                   end=data.settings_for(view).as_of)  # fmt: skip
+        traces.append(go.Scatter(
+            x=days, y=[float(v) for v in rows["per_unit"]], name=name, mode="lines+markers",
+            line_color=ui.SERIES[k % len(ui.SERIES)],
+            customdata=month_links(scoped, days),
+            text=[f"{n:,} paid line{'' if n == 1 else 's'}" for n in rows["lines"]],
+            hovertemplate="%{fullData.name}, %{x|%b %Y}: $%{y:,.2f} per unit (%{text})"
+                          "<extra></extra>",
+            connectgaps=True,
+        ))  # fmt: skip
+    fig = go.Figure(traces)
+    fig.update_layout(yaxis_tickformat="$,.2f", xaxis_tickformat="%b %Y",
+                      yaxis_title="median allowed per unit", yaxis_rangemode="tozero")  # fmt: skip
+    return ui.chart("payments-pricing", fig)
 
 
 layout, register = figure_page(__name__, INTRO, draw)

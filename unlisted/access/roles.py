@@ -18,6 +18,7 @@ REVENUE = frozenset({"manager", "compliance", "analyst"})
 AUDIT = frozenset({"compliance", "analyst"})
 COMPLIANCE = frozenset({"compliance"})
 FILES = frozenset({"admin", "compliance"})
+SENDERS = frozenset({"manager", "compliance"})  # who checks a batch before it is sent
 ADMIN = frozenset({"admin"})
 
 # data area -> the roles that read it (dashboard/data.py checks these on every read)
@@ -27,6 +28,7 @@ AREAS: dict[str, frozenset[str]] = {
     "findings": AUDIT,  # rule findings and the worklist
     "sampling": COMPLIANCE,  # frames, samples and their packets
     "files": FILES,  # loaded files, warnings, rejects
+    "check": SENDERS,  # an uploaded batch checked before it is sent
     "access": ADMIN,  # users and the access log
 }
 # Roles that see member ids, names and birth dates; the others get pseudonyms.

@@ -283,6 +283,7 @@ class Simulation:
             episodes = [e for e in episodes if e["days"][-1] >= week_start + dt.timedelta(7)]
             self.close_due(week_start + dt.timedelta(7))
         self.close_due(self.end + dt.timedelta(days=1), final=True)
+        self.write_next_batch()
         self.claims.discard_all()
         self.remits.discard_all()
         notes_file.close()
@@ -902,7 +903,16 @@ class Simulation:
             self.close_remit_run(key)
         del p
 
-    def close_claim_batch(self, key) -> None:
+    def write_next_batch(self) -> None:
+        """The next weekly batch, due after the end and not yet sent (the last visits' claims;
+        of the batches due in the two weeks after the end, the largest): OUTGOING_FOLDER, which
+        a folder load skips, for `unlisted check` (its visits' notes are in notes/)."""
+        soon = [key for key in self.claims.due(self.end + dt.timedelta(days=15))]
+        if soon:
+            largest = max(soon, key=lambda key: (self.claims.open[key]["claims"], key[-1]))
+            self.close_claim_batch(largest, self.out / OUTGOING_FOLDER)
+
+    def close_claim_batch(self, key, folder: Path | None = None) -> None:
         p, when = self.p, key[1]
         control = self.next_control()
         env = Envelope(
@@ -926,10 +936,13 @@ class Simulation:
             f"N4*{p.city}*{p.state}*{p.zip}",
             f"REF*EI*{p.tax_id}",
         ]
-        target = self.out / "claims" / f"claims-{when:%Y-%m-%d}.837"
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        target = (folder or self.out / "claims") / f"claims-{when:%Y-%m-%d}.837"
         self.claims.header_segments = {"claims": len(header)}
         self.claims.close(key, target, env.head() + "~\n".join(header) + "~\n", [], env)
-        self.truth.counts["claim_files"] += 1
+        if folder is None:
+            self.truth.counts["claim_files"] += 1
 
     def close_remit_run(self, key) -> None:
         p = self.p
@@ -1092,6 +1105,8 @@ class Simulation:
 # What the generator used and injected goes to a folder beside the inputs whose name begins with
 # "_": `unlisted load OUTDIR` passes over such names, so the output loads cleanly as a whole.
 ABOUT_FOLDER = "_generator"
+# The next batch, written but not sent: a folder load skips it (its name starts with "_").
+OUTGOING_FOLDER = "_outgoing"
 
 
 def truth_path(out: Path) -> Path:
