@@ -37,6 +37,9 @@ NARRATIVE_NEEDS = (
 # How to clear each rule's finding before the claim goes out (the rules of queries/rules.py).
 FIXES = {
     "missing_narrative": "Add " + NARRATIVE_NEEDS + ".",
+    "narrative_names_specific_code": "Bill the specific code the evidence names when it "
+                                     "describes the service; if the service is something else, "
+                                     "say what in the narrative.",
     "missing_therapy_modifier": "Add the therapy modifier of the plan of care's discipline "
                                 "(GP, GO or GN).",
     "discipline_modifier_mismatch": "Use the therapy modifier of the rendering provider's "
@@ -233,9 +236,13 @@ def with_scores(lines: pl.LazyFrame, scores: pl.DataFrame | None) -> pl.LazyFram
 
 
 def with_prices(lines: pl.LazyFrame, prices: pl.DataFrame | None) -> pl.LazyFrame:
-    """The comparator code and expected allowed of each line (the payer's price per unit times
-    the units), and the dollars at stake: the expected allowed where known, else the charge."""
+    """The code each line's payer prices it as and its expected allowed (docs/pricing.md): the
+    price per unit times the units, or for a contract paying a share of charges, that share of
+    the charge, rounded half up to the cent (as the marts price lines); none where the payer's
+    history is too thin. The dollars at stake: the expected allowed where known, else the
+    charge."""
     money = pl.Decimal(18, 2)
+    exact = pl.Decimal(38, 6)
     if prices is None or prices.is_empty():
         priced = lines.with_columns(
             pl.lit(None, pl.String).alias("comparator_code"),
@@ -244,21 +251,22 @@ def with_prices(lines: pl.LazyFrame, prices: pl.DataFrame | None) -> pl.LazyFram
         )
     else:
         per_payer = prices.lazy().select(
-            "payer_id", pl.col("code").str.to_uppercase().alias("price_code"),
-            "comparator_code", pl.col("basis").alias("price_basis"), "per_unit")  # fmt: skip
+            "payer_id", pl.col("code").str.to_uppercase().alias("price_code"), "comparator_code",
+            pl.col("basis").alias("price_basis"), "per_unit", "contract_method",
+            "contract_amount")  # fmt: skip
+        share_of_charge = (pl.col("price_basis") == "contract") & (
+            pl.col("contract_method") == "percent")
         priced = (
             lines.with_columns(pl.col("procedure_code").str.to_uppercase().alias("price_code"))
             .join(per_payer, on=["payer_id", "price_code"], how="left")
             .with_columns(
-                (
-                    pl.col("per_unit").cast(pl.Decimal(38, 4))
-                    * pl.col("units").cast(pl.Decimal(38, 4))
-                )
-                .round(2)
+                pl.when(share_of_charge)
+                .then(pl.col("contract_amount").cast(exact) * pl.col("charge").cast(exact))
+                .otherwise(pl.col("per_unit").cast(exact) * pl.col("units").cast(exact))
+                .round(2, mode="half_away_from_zero")
                 .cast(money)
-                .alias("expected_allowed")
-            )  # fmt: skip
-            .drop("price_code", "per_unit")
+                .alias("expected_allowed"))  # fmt: skip
+            .drop("price_code", "per_unit", "contract_method", "contract_amount")
         )
     return priced.with_columns(
         pl.coalesce(pl.col("expected_allowed"), pl.col("charge").cast(money))

@@ -30,6 +30,10 @@ SEVERITIES = ("high", "medium", "low")
 # or a facts table (FACT_TABLES): a table keyed by code, payer, taxonomy prefix or year.
 RULES: dict[str, tuple[str, dict[str, str]]] = {
     "missing_narrative": ("No narrative description (SV101-7 or line note)", {}),
+    "narrative_names_specific_code": (
+        "Narrative names a service that has a code of its own",
+        {"specific_services": "facts"},
+    ),
     "missing_therapy_modifier": ("No therapy modifier", {"therapy_modifiers": "codes"}),
     "discipline_modifier_mismatch": (
         "Discipline modifier not the rendering provider's discipline",
@@ -72,6 +76,7 @@ FACT_TABLES: dict[str, dict[str, str] | str] = {
     "assistant_taxonomies": {"modifier": "code", "source": "text"},
     "assistant_credentials": {"modifier": "code", "source": "text"},
     "similar_codes": "text",
+    "specific_services": {"code": "code", "source": "text"},
     "daily_limits": {"units": "number", "source": "text"},
     "payers_requiring_auth": "text",
     "timing": {"timed": "bool", "source": "text"},
@@ -83,6 +88,7 @@ FACT_EXAMPLES = {
     "assistant_taxonomies": '"2252" = { modifier = "CQ", source = "..." }',
     "assistant_credentials": 'PTA = { modifier = "CQ", source = "..." }',
     "similar_codes": '"97140" = "manual therapy: why it is similar"',
+    "specific_services": '"DRY NEEDLING" = { code = "20560", source = "..." }',
     "daily_limits": '"97139" = { units = 1, source = "..." }',
     "payers_requiring_auth": 'SUMMIT01 = "where that comes from"',
     "timing": '"97139" = { timed = true, source = "..." }',
@@ -93,6 +99,7 @@ FACT_EXAMPLES = {
 FACT = pa.struct([
     ("key", pa.string()), ("modifier", pa.string()), ("units", pa.decimal128(15, 3)),
     ("timed", pa.bool_()), ("amount", pa.decimal128(18, 2)), ("text", pa.string()),
+    ("code", pa.string()),
 ])
 # The columns of rule_setting_source besides rule, label, enabled, severity and weight.
 PARAMETER_TYPES = {
@@ -102,6 +109,7 @@ PARAMETER_TYPES = {
     "assistant_taxonomies": pa.list_(FACT),
     "assistant_credentials": pa.list_(FACT),
     "similar_codes": pa.list_(FACT),
+    "specific_services": pa.list_(FACT),
     "distinct_modifiers": pa.list_(pa.string()),
     "daily_limits": pa.list_(FACT),
     "payers_requiring_auth": pa.list_(FACT),
@@ -301,6 +309,7 @@ def fact_rows(table: dict, key_case=str.upper) -> list[dict]:
             "timed": entry.get("timed"),
             "amount": Decimal(str(entry["amount"])) if "amount" in entry else None,
             "text": entry.get("text", entry.get("source")),
+            "code": entry["code"].strip().upper() if "code" in entry else None,
         })
     return rows
 

@@ -4,9 +4,11 @@ settings; the practice's database is read and never written; the outputs carry t
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -257,10 +259,15 @@ def test_a_claim_already_sent_is_stopped_unless_it_goes_as_a_replacement(practic
     db, _, _ = practice
     again = tmp_path / "again.837"
     again.write_text(batch_file({"OLD-1": ("M-OLD", "PAYER01", [line()], ())}, control=45))
-    checked = check_batch(db, [again], load_config())
+    note = tmp_path / "old-note.csv"
+    note.write_text(notes_csv({"OLD-1": NOTE_COMPLETE}))
+    checked = check_batch(db, [again], load_config(), notes=[note])
     (row,) = checked.report.lines.iter_rows(named=True)
     assert not row["in_force"]  # the first original stays the claim in force
     assert row["blocks"]
+    # The visit's note is read all the same.
+    assert row["note_found"] and row["missing_elements"] == ""
+    assert row["element_evidence"].endswith('involvement: "One-on-one, hands-on throughout"')
     (finding,) = checked.report.findings.iter_rows(named=True)
     assert finding["finding"] == "sent_before"
     assert finding["evidence"].startswith("CLM01 OLD-1 to PAYER01 was loaded from earlier.837 on ")
@@ -269,8 +276,36 @@ def test_a_claim_already_sent_is_stopped_unless_it_goes_as_a_replacement(practic
     replacement = tmp_path / "replacement.837"
     text = batch_file({"OLD-1": ("M-OLD", "PAYER01", [line()], ("REF*F8*ICN-OLD-1",))}, control=46)
     replacement.write_text(text.replace("*11:B:1*", "*11:B:7*"))
-    checked = check_batch(db, [replacement], load_config())
+    checked = check_batch(db, [replacement], load_config(), notes=[note])
     (row,) = checked.report.lines.iter_rows(named=True)
     assert row["in_force"] and not row["blocks"]
-    # OLD-1's visit has no note: that finding stays, and blocks nothing (medium).
-    assert checked.report.findings["finding"].to_list() == ["missing_documentation"]
+    assert checked.report.findings.is_empty()
+
+
+CONTRACTS = """payer_id,payer_name,code,modifier,effective_from,effective_to,method,amount,comparator_code
+PAYER01,ACME HEALTH,97139,,2026-01-01,,fixed,45.125,
+AUTHPAY,ACME HEALTH,97139,,2026-01-01,,percent,0.555,
+"""
+
+
+def test_a_contract_prices_each_line_and_sets_the_dollars_at_stake(practice, tmp_path):
+    db, batch, given = practice
+    contracts = tmp_path / "contracts.csv"
+    contracts.write_text(CONTRACTS)
+    con = connect(db)
+    (loaded,) = load_files(con, [contracts], load_config())
+    assert loaded.status == "loaded"
+    con.close()
+    rows = by_claim(check_batch(db, [batch], load_config(), notes=[given],
+                                as_of=dt.date(2026, 12, 1)))  # fmt: skip
+    # fixed: $45.125 a unit x 1 unit, half up to the cent
+    assert (rows["OUT-A"]["price_basis"], rows["OUT-A"]["expected_allowed"]) == (
+        "contract", Decimal("45.13"))
+    assert rows["OUT-A"]["dollars_at_stake"] == Decimal("45.13")
+    # percent: 0.555 of the $100.00 charge
+    assert rows["OUT-E"]["expected_allowed"] == Decimal("55.50")
+    assert rows["OUT-E"]["dollars_at_stake"] == Decimal("55.50")
+    # Without prices (no database), the charge is at stake.
+    bare = by_claim(check_batch(tmp_path / "none.duckdb", [batch], load_config()))
+    assert bare["OUT-A"]["expected_allowed"] is None
+    assert bare["OUT-A"]["dollars_at_stake"] == Decimal("100.00")

@@ -83,6 +83,9 @@ CLAIMS = {
     "RECODE1": ("M-RECODE1", "PAYER01", [line()], ()),
     "RECODE2": ("M-RECODE2", "PAYER01", [line()], ()),
     "RISK1": ("M-RISK1", "PAYER01", [line(mods=(), desc=None)], ()),
+    "SPEC1": ("M-SPEC1", "PAYER01", [line(desc="AQUATIC THERAPEUTIC EXERCISE 19 MIN")], ()),
+    "SPEC2": ("M-SPEC2", "PAYER01", [line(desc=None, note="Dry needling R upper trapezius")], ()),
+    "SPEC3": ("M-SPEC3", "PAYER01", [line(desc="NEEDLE-FREE IASTM R ITB")], ()),  # near miss
 }
 # pcn -> (minutes, signed date, text); default: a complete note, 10 minutes, signed that day.
 NOTES = {pcn: (10, "2026-11-02", NOTE_COMPLETE) for pcn in CLAIMS if pcn not in ("DOC1", "RISK1")}
@@ -199,6 +202,8 @@ def test_a_clean_line_has_no_finding_and_every_finding_is_expected(checked):
         "MIN4": {"minutes_units_mismatch"},
         "RECODE1": {"recoded_by_payer"},
         "RISK1": {"missing_narrative", "missing_therapy_modifier", "missing_documentation"},
+        "SPEC1": {"narrative_names_specific_code"},
+        "SPEC2": {"narrative_names_specific_code"},
     }
 
 
@@ -209,6 +214,20 @@ def test_missing_narrative(checked):
     )
     assert "NARR2" not in got  # a line NTE is a narrative
     assert "OK1" not in got
+
+
+def test_narrative_names_a_service_with_its_own_code(checked):
+    got = fired(checked)
+    assert got["SPEC1"]["narrative_names_specific_code"] == (
+        'the narrative "AQUATIC THERAPEUTIC EXERCISE 19 MIN" names aquatic, which has a code of '
+        "its own: 97113 (CPT 97113: aquatic therapy with therapeutic exercises, each 15 minutes)"
+    )
+    # A line NTE is read too, in any case.
+    assert got["SPEC2"]["narrative_names_specific_code"] == (
+        'the narrative "Dry needling R upper trapezius" names dry needling, which has a code of '
+        "its own: 20560 (CPT 20560/20561: needle insertion without injection, 1-2 or 3+ "
+        "muscles)")
+    assert "SPEC3" not in got and "OK1" not in got
 
 
 def test_missing_therapy_modifier(checked):

@@ -2,7 +2,8 @@
 -- what the claim says, what the visit's note shows (with the phrase that showed each element)
 -- and the line's prior authorization. A claim of the batch that is not in force (a second
 -- original of a claim already sent: the payer answers it as a duplicate) is listed all the same,
--- with what its own lines say; its note and figures are those of no line (sent_before says why).
+-- with what its own lines say and the visit's note (matched on CLM01 and date of service, as the
+-- marts match notes); sent_before says why it is not in force.
 SELECT cl.claim_line_id, c.claim_id, c.patient_control_number, cl.line_number, c.payer_id,
        coalesce(a.payer_name, c.payer_name) AS payer_name,
        coalesce(a.rendering_npi, cl.rendering_npi) AS rendering_npi,
@@ -16,18 +17,24 @@ SELECT cl.claim_line_id, c.claim_id, c.patient_control_number, cl.line_number, c
            AS narrative_present,
        coalesce(a.narrative_required, list_contains($narrative_codes, upper(cl.procedure_code)))
            AS narrative_required,
-       coalesce(a.note_found, FALSE) AS note_found, a.note_id,
-       a.has_description, n.description_evidence, a.has_purpose, n.purpose_evidence,
-       a.has_duration, n.duration_evidence, a.has_rationale, n.rationale_evidence,
-       a.has_credentials, n.credentials_evidence, a.has_involvement, n.involvement_evidence,
-       coalesce(a.elements_present, 0) AS elements_present,
+       coalesce(a.note_found, n.note_id IS NOT NULL) AS note_found, n.note_id,
+       coalesce(a.has_description, n.has_description) AS has_description, n.description_evidence,
+       coalesce(a.has_purpose, n.has_purpose) AS has_purpose, n.purpose_evidence,
+       coalesce(a.has_duration, n.has_duration) AS has_duration, n.duration_evidence,
+       coalesce(a.has_rationale, n.has_rationale) AS has_rationale, n.rationale_evidence,
+       coalesce(a.has_credentials, n.has_credentials) AS has_credentials, n.credentials_evidence,
+       coalesce(a.has_involvement, n.has_involvement) AS has_involvement, n.involvement_evidence,
+       coalesce(a.elements_present, n.elements_present, 0) AS elements_present,
        coalesce(a.documentation_complete, FALSE) AS documentation_complete,
        coalesce(cl.prior_authorization, c.prior_authorization) AS prior_authorization,
        a.claim_line_id IS NOT NULL AS in_force, c.batch_id
 FROM claim c
 JOIN claim_line cl USING (claim_id)
 LEFT JOIN line_adjudication a USING (claim_line_id)
-LEFT JOIN treatment_note n ON n.note_id = a.note_id
+LEFT JOIN treatment_note n ON n.note_id = CASE WHEN a.claim_line_id IS NOT NULL THEN a.note_id ELSE (
+    SELECT min(t.note_id) FROM treatment_note t
+    WHERE t.patient_control_number = c.patient_control_number AND t.service_date = cl.service_date
+) END
 WHERE list_contains($batches, c.batch_id)
   AND list_contains($codes, upper(cl.procedure_code))
 ORDER BY c.patient_control_number, cl.line_number, cl.claim_line_id;

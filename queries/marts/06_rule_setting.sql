@@ -7,13 +7,14 @@ SELECT rule::VARCHAR AS rule, label::VARCHAR AS label, enabled::BOOLEAN AS enabl
        (SELECT list(code ORDER BY code) FROM rule_target_code_source)::VARCHAR[] AS target_codes,
        therapy_modifiers::VARCHAR[] AS therapy_modifiers,
        discipline_modifiers::VARCHAR[] AS discipline_modifiers,
-       discipline_taxonomies::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR)[] AS discipline_taxonomies,
-       assistant_taxonomies::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR)[] AS assistant_taxonomies,
-       assistant_credentials::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR)[] AS assistant_credentials,
-       similar_codes::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR)[] AS similar_codes,
+       discipline_taxonomies::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS discipline_taxonomies,
+       assistant_taxonomies::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS assistant_taxonomies,
+       assistant_credentials::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS assistant_credentials,
+       similar_codes::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS similar_codes,
+       specific_services::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS specific_services,
        distinct_modifiers::VARCHAR[] AS distinct_modifiers,
-       daily_limits::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR)[] AS daily_limits,
-       payers_requiring_auth::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR)[] AS payers_requiring_auth,
+       daily_limits::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS daily_limits,
+       payers_requiring_auth::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS payers_requiring_auth,
        learn_from_remittances::BOOLEAN AS learn_from_remittances,
        learn_min_lines::INTEGER AS learn_min_lines,
        learn_min_share::DECIMAL(9, 4) AS learn_min_share,
@@ -23,9 +24,9 @@ SELECT rule::VARCHAR AS rule, label::VARCHAR AS label, enabled::BOOLEAN AS enabl
        flag_unsigned::BOOLEAN AS flag_unsigned,
        minutes_per_unit::INTEGER AS minutes_per_unit,
        min_minutes_last_unit::INTEGER AS min_minutes_last_unit,
-       timing::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR)[] AS timing,
+       timing::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS timing,
        medicare_filing_codes::VARCHAR[] AS medicare_filing_codes,
-       thresholds::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR)[] AS thresholds
+       thresholds::STRUCT(key VARCHAR, modifier VARCHAR, units DECIMAL(15, 3), timed BOOLEAN, amount DECIMAL(18, 2), text VARCHAR, code VARCHAR)[] AS thresholds
 FROM rule_setting_source;
 COMMENT ON TABLE rule_setting IS 'The billing rules the last mart rebuild checked (unlisted/rules.toml overridden by $UNLISTED_RULES or the [rules] path of the settings), one row per rule; NULL parameters do not apply to the rule.';
 COMMENT ON COLUMN rule_setting.rule IS 'Rule key, as in rule_finding.rule and the rules file.';
@@ -39,6 +40,7 @@ COMMENT ON COLUMN rule_setting.discipline_modifiers IS 'discipline_modifier_mism
 COMMENT ON COLUMN rule_setting.discipline_taxonomies IS 'discipline_modifier_mismatch: taxonomy code prefix (key) and the discipline modifier of such a provider, with its source (text).';
 COMMENT ON COLUMN rule_setting.assistant_taxonomies IS 'assistant_without_modifier: taxonomy code prefix of an assistant (key) and the modifier their lines need (CQ, CO), with its source.';
 COMMENT ON COLUMN rule_setting.assistant_credentials IS 'assistant_without_modifier: a note signer''s credential that marks an assistant (key) and the modifier, with its source.';
+COMMENT ON COLUMN rule_setting.specific_services IS 'narrative_names_specific_code: phrases of a narrative (key) that name a service with a code of its own (code), each with its source (text).';
 COMMENT ON COLUMN rule_setting.similar_codes IS 'same_day_similar_code: specific codes that describe a similar service (key), each with the reason (text).';
 COMMENT ON COLUMN rule_setting.distinct_modifiers IS 'same_day_similar_code: modifiers that mark a distinct service (59, XE, XS, XP, XU).';
 COMMENT ON COLUMN rule_setting.daily_limits IS 'units_above_daily_max: code (key) and its most units per patient and day (units), with its source; a loaded MUE wins.';

@@ -49,6 +49,23 @@ missing_narrative AS (
     WHERE nullif(trim(coalesce(t.description, '')), '') IS NULL
       AND nullif(trim(coalesce(t.line_note, '')), '') IS NULL
 ),
+-- The narrative names a service that has a code of its own (of several phrases found, the first
+-- by key).
+narrative_service AS (
+    SELECT t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight,
+           concat_ws(' ', t.description, t.line_note) AS narrative,
+           list_sort(list_filter(s.specific_services, lambda f: contains(
+               upper(concat_ws(' ', t.description, t.line_note)), f.key)))[1] AS fact
+    FROM target t JOIN setting s ON s.rule = 'narrative_names_specific_code'
+),
+narrative_names_specific_code AS (
+    SELECT claim_line_id, claim_id, rule, severity, weight,
+           'the narrative "' || left(narrative, 80) || '" names ' || lower(fact.key)
+           || ', which has a code of its own: ' || fact.code || ' (' || fact.text || ')'
+               AS evidence
+    FROM narrative_service
+    WHERE fact IS NOT NULL
+),
 missing_therapy_modifier AS (
     SELECT t.claim_line_id, t.claim_id, s.rule, s.severity, s.weight,
            'modifiers on the line: '
@@ -465,6 +482,7 @@ recoded_by_payer AS (
     WHERE t.recoded
 )
 SELECT claim_line_id, claim_id, rule, severity, weight, evidence FROM missing_narrative
+UNION ALL BY NAME SELECT * FROM narrative_names_specific_code
 UNION ALL BY NAME SELECT * FROM missing_therapy_modifier
 UNION ALL BY NAME SELECT * FROM discipline_modifier_mismatch
 UNION ALL BY NAME SELECT * FROM assistant_without_modifier

@@ -81,10 +81,12 @@ discipline AS (
     WHERE l.rendering_taxonomy IS NOT NULL
 ),
 -- Services a narrative may name that have a code of their own: billed as an unlisted code they
--- are denied as the wrong code (CARC 189). Words matched anywhere in the narrative.
-own_code(pattern, code) AS (
-    VALUES ('DRY NEEDL', '20560/20561'), ('AQUATIC', '97113'), ('AQUA THERAPY', '97113'),
-           ('POOL THERAPY', '97113'), ('IONTOPHORESIS', '97033'), ('PARAFFIN', '97018')
+-- are denied as the wrong code (CARC 189). The phrases of the narrative_names_specific_code rule
+-- (the rules file), matched anywhere in the narrative of the version the payer first answered.
+own_code AS (
+    SELECT f.key AS pattern, f.code
+    FROM (SELECT unnest(specific_services) AS f FROM rule_setting
+          WHERE rule = 'narrative_names_specific_code' AND enabled)
 ),
 same_day AS (
     SELECT DISTINCT claim_line_id FROM rule_finding WHERE rule = 'same_day_similar_code'

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 TARGET = "97139"
 RULES = (
     "missing_narrative",
+    "narrative_names_specific_code",
     "missing_therapy_modifier",
     "discipline_modifier_mismatch",
     "assistant_without_modifier",
@@ -43,6 +44,9 @@ ASSISTANT_CREDENTIALS = ("PTA", "COTA", "COTA/L")
 ASSISTANT_MODIFIERS = ("CQ", "CO")
 SIMILAR = ("97110", "97112", "97140", "97530")
 DISTINCT = ("59", "XE", "XS", "XP", "XU")
+# The services the invented practice's narratives name that have a code of their own (dry
+# needling: 20560/20561; aquatic therapy: 97113).
+OWN_CODE_SERVICES = ("DRY NEEDLING", "AQUATIC")
 # Timed codes of the demo: the routine procedures, and 97139 by the demo rules file.
 TIMED = ("97110", "97112", "97140", "97530", "97535", TARGET)
 MAX_SIGN_DAYS = 7
@@ -120,6 +124,9 @@ def visit_faults(visit: Visit) -> dict[int, tuple[str, ...]]:
         )
         broken = {
             "missing_narrative": not (line.description or "").strip(),
+            "narrative_names_specific_code": any(
+                s in (line.description or "").upper() for s in OWN_CODE_SERVICES
+            ),
             "missing_therapy_modifier": not mods & set(THERAPY_MODIFIERS),
             "discipline_modifier_mismatch": own is not None
             and bool(mods & set(THERAPY_MODIFIERS) - {own}),
