@@ -419,10 +419,29 @@ def argument(kind: str, category: str | None, lines: tuple[LetterLine, ...],
     elif category == "non_covered":
         asked.append("Cite the plan benefit that covers the service and enclose any advance "
                      "notice given to the patient.")  # fmt: skip
+    elif category in ASKED_BY_CATEGORY:
+        asked.append(ASKED_BY_CATEGORY[category])
     else:
         asked.append("State why the denial is wrong for this category "
                      f"({category or 'uncategorised'}).")  # fmt: skip
     return tuple(paragraphs), asked
+
+
+# What the clinician or biller must supply for the categories whose argument the record cannot
+# make at all (docs/appeals.md).
+ASKED_BY_CATEGORY = {
+    "timely_filing": "Enclose proof the claim was filed in time: the clearinghouse's "
+                     "acceptance reports (999 and 277CA) dated within the payer's filing limit. "
+                     "Without it the denial stands; Medicare reopens a late claim only in narrow "
+                     "cases (an administrative error of its own, for one).",
+    "coding": "Explain why no specific code describes the service (what was done and how it "
+              "differs from the codes the payer could mean), or, if one does, send a corrected "
+              "claim with that code instead of an appeal.",
+    "eligibility": "Enclose the eligibility response (271) for the date of service and check "
+                   "the member id; if the id was wrong, send a corrected claim instead.",
+    "billing_error": "Correct what the remark codes name and send a replacement claim "
+                     "(frequency 7) instead of an appeal.",
+}  # fmt: skip
 
 
 def evidence_gaps(evidence: tuple[Evidence, ...], unnoted: list[dt.date | None]) -> list[str]:

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from unlisted.access.store import AccessStore, store_path
@@ -39,6 +40,7 @@ OPENED_BY = {
     "sample": ("compliance",),
     "claims": ("manager", "compliance", "analyst"),
     "claim": ("manager", "compliance", "analyst"),
+    "send": ("manager", "compliance"),
     "data": ("admin", "compliance"),
     "access": ("admin",),
 }
@@ -114,6 +116,18 @@ def test_no_serious_violation(browser, app_url, practice, as_role, role, page):
     open_page(browser, app_url + path, *ready)
     found = violations(browser)
     assert not found, f"{path} as {role}:\n{described(found)}"
+
+
+def test_no_serious_violation_on_a_checked_batch(browser, app_url, practice, as_role):
+    """Before you send once a batch is checked: the tiles and the ranked grid of lines."""
+    as_role("manager")
+    (outgoing,) = practice.parent.rglob("_outgoing/*.837")
+    open_page(browser, app_url + "/before-you-send", *PAGES["send"][1:])
+    browser.find_element(By.CSS_SELECTOR, "#send-batch input[type=file]").send_keys(str(outgoing))
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#send-result .ag-row"),
+         message="the batch's lines were not drawn")  # fmt: skip
+    found = violations(browser)
+    assert not found, f"a checked batch:\n{described(found)}"
 
 
 def test_no_serious_violation_on_the_sign_in_page(browser, app_url, as_role):

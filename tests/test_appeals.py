@@ -457,6 +457,14 @@ def test_the_request_follows_the_denial_category():
     assert (letter.kind, letter.subject) == ("reopening", "Request for reopening of claim X1")
     letter = built("non_covered", "96")
     assert any("plan benefit" in t for t in letter.to_complete)
+    # A late claim is argued only with proof of filing in time, which the record does not hold.
+    letter = built("timely_filing", "29")
+    assert letter.to_complete[0].startswith(
+        "Enclose proof the claim was filed in time: the clearinghouse's acceptance reports (999 "
+        "and 277CA)")
+    assert not any("State why the denial is wrong" in t for t in letter.to_complete)
+    letter = built("coding", "189")
+    assert letter.to_complete[0].startswith("Explain why no specific code describes the service")
     # CO-16 with MA130 is never appealed, whatever its category.
     letter = built("documentation", "16", remarks=("MA130", "N290"))
     assert letter.kind == "resubmit" and letter.request[1] == (

@@ -64,6 +64,7 @@ PAGES = {
     "compliance": ("/compliance", 1, 2, "#compliance-body .tile"),
     "sampling": ("/sampling", 0, 0, "#sampling-command"),
     "claims": ("/claims", 0, 0, "#claims-grid .ag-row .link-cell"),
+    "send": ("/before-you-send", 0, 0, "#send-batch input[type=file]"),
     "data": ("/data", 0, 1, None),
     "access": ("/access", 0, 2, None),
     "claim": (None, 0, 2, "#claim-body h1"),

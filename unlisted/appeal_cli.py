@@ -109,7 +109,9 @@ def draft(
         con.close()
     console = Console(emoji=False)
     if not written:
-        console.print("No appealable denial: no letter written.")
+        console.print(f"No appealable denial as of {day} (the appeal windows of the settings' "
+                      "[appeals] count from each denial's remittance date; --as-of sets the "
+                      "day): no letter written.", markup=False)  # fmt: skip
         return
     table = Table(title=f"Letters in {safe_text(out)}")
     for name in ("payer", "claim", "kind", "to complete", "files"):

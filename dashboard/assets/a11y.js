@@ -10,6 +10,8 @@
 // - Options lists (an open dropdown's) nest their checkboxes in options: plain labels instead.
 // - Enter on a row of a clickable grid does what a click does (opens the rows or the claim).
 // - The skip link moves the focus to the page's content.
+// - An upload's file input is hidden inside its drop zone with no name: it is named by the
+//   data-upload-label of the zone's wrapper.
 (function () {
     "use strict";
 
@@ -131,8 +133,16 @@
         });
     }
 
+    function upload(input) {
+        const wrapper = input.closest("[data-upload-label]");
+        if (wrapper) {
+            set(input, "aria-label", wrapper.getAttribute("data-upload-label"));
+        }
+    }
+
     function repair(root) {
         const scope = root.querySelectorAll ? root : document;
+        scope.querySelectorAll("[data-upload-label] input[type='file']").forEach(upload);
         if (scope.matches && scope.matches("button.dash-dropdown")) {
             dropdown(scope);
         }

@@ -57,23 +57,24 @@ def layout(_pathname: str):
 def upload_form(data: Data):
     limit = data.check_limits()
     return ui.card("The batch", [
-        dcc.Upload(
-            id="send-batch",
-            children=html.Div(["Drop 837P files here or ", html.A("choose them", href="#")]),
-            multiple=True, className="upload-box",
-        ),
-        html.Label("Treatment notes of these visits not yet loaded (optional)",
-                   htmlFor="send-notes", className="mt-2 small"),
-        dcc.Upload(
-            id="send-notes",
-            children=html.Div(["Drop notes files (CSV or JSON lines) or ",
-                               html.A("choose them", href="#")]),
-            multiple=True, className="upload-box",
-        ),
+        drop_zone("send-batch", "837P files of the batch", "Drop 837P files here or "),
+        html.Div("Treatment notes of these visits not yet loaded (optional)",
+                 className="mt-2 small"),
+        drop_zone("send-notes", "Treatment notes of the batch's visits",
+                  "Drop notes files (CSV or JSON lines) or "),
         html.Div(id="send-chosen", className="small muted mt-1"),
         html.P(f"Up to {size_text(limit)} in all. Claims are checked against the "
                "practice's history; they are not loaded.", className="small muted mt-1"),
     ])  # fmt: skip
+
+
+def drop_zone(component_id: str, name: str, prompt: str):
+    """A drop zone that also opens the file chooser (click, Enter or Space); its hidden file
+    input is named `name` (assets/a11y.js)."""
+    return html.Div(dcc.Upload(
+        id=component_id, multiple=True, className="upload-box",
+        children=html.Div([prompt, html.Span("choose them", className="upload-choose")]),
+    ), **{"data-upload-label": name})  # fmt: skip
 
 
 def body(data: Data):

@@ -151,7 +151,10 @@ def aging(data: Data, view: View):
 PRICES = [
     ui.column("payer_name", "Payer"), ui.column("payer_id", "Payer id", maxWidth=130),
     ui.column("code", "Code", maxWidth=90), ui.column("comparator_code", "Priced as", maxWidth=110),
-    ui.column("comparator_share", "Share of paid lines", "share"),
+    # A contract's row has no share (its code comes from the contract): empty, not "suppressed".
+    ui.column("comparator_share", "Share of paid lines", "number", minWidth=110,
+              valueFormatter={"function": "params.value == null ? '' : "
+                                          "d3.format('.1%')(params.value)"}),
     ui.column("expected", "Expected allowed per unit", minWidth=260),
     ui.column("per_unit", "Per unit", "money"), ui.column("low", "25th percentile", "money"),
     ui.column("high", "75th percentile", "money"), ui.column("lines", "Paid lines", "count"),
