@@ -143,13 +143,14 @@ def logs_name_no_patient(tmp_path_factory):
 
 # Markers by module, so that a developer can run the fast set (`pytest -m "not slow and not
 # browser"`, under two minutes) while CI runs everything. A module is slow when it generates a
-# practice or runs many property examples; browser modules drive Chromium.
+# practice, runs many property examples, or sweeps every route, role and sample file (a dashboard
+# or a validator per case); browser modules drive Chromium.
 BROWSER_MODULES = {"test_dashboard_browser", "test_accessibility"}
 SLOW_MODULES = {
     "test_metrics", "test_sampling", "test_synthetic", "test_mutations", "test_kill",
     "test_pathological_shapes", "test_dashboard_concurrent_load", "test_snapshot",
     "test_line_outcome_property", "test_hostile_files", "test_idempotence", "test_access_cli",
-    "test_packet", "test_denial_model",
+    "test_packet", "test_denial_model", "test_access", "test_web_security", "test_x12_samples",
 }  # fmt: skip
 
 

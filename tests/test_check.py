@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import shutil
 from decimal import Decimal
 
 import openpyxl
@@ -62,14 +63,21 @@ def batch_file(claims: dict, control: int = 41) -> str:
     return interchange([segments], control=control)
 
 
-@pytest.fixture
-def practice(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def practice(tmp_path_factory):
     """A practice database holding the visits' notes (and an earlier claim of its own), the
-    outgoing batch and the notes the biller gives beside it."""
+    outgoing batch and the notes the biller gives beside it; made once for the module (a test
+    that writes to the database copies it first)."""
+    tmp_path = tmp_path_factory.mktemp("practice")
     rules = tmp_path / "rules.toml"
     rules.write_text(RULES)
-    monkeypatch.setenv("UNLISTED_RULES", str(rules))
-    monkeypatch.delenv("UNLISTED_CONFIG", raising=False)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("UNLISTED_RULES", str(rules))
+        monkeypatch.delenv("UNLISTED_CONFIG", raising=False)
+        yield made_practice(tmp_path)
+
+
+def made_practice(tmp_path):
     history = tmp_path / "history"
     history.mkdir()
     (history / "earlier.837").write_text(
@@ -289,7 +297,9 @@ AUTHPAY,ACME HEALTH,97139,,2026-01-01,,percent,0.555,
 
 
 def test_a_contract_prices_each_line_and_sets_the_dollars_at_stake(practice, tmp_path):
-    db, batch, given = practice
+    shared, batch, given = practice
+    db = tmp_path / "practice.duckdb"  # a copy: the contracts are this test's alone
+    shutil.copyfile(shared, db)
     contracts = tmp_path / "contracts.csv"
     contracts.write_text(CONTRACTS)
     con = connect(db)
