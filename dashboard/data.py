@@ -308,11 +308,12 @@ class Data(Checked, Masking, BatchChecks):
         return self.top(ordered, limit, sort, descending)
 
     @reads("lines")
-    def appeal_worklist(self, view: View, limit: int = 200) -> pl.DataFrame:
-        """Denied lines still appealable, soonest deadline first (metrics.appealable_denials)."""
+    def appeal_worklist(self, view: View, limit: int | None = 200) -> pl.DataFrame:
+        """Denied lines still appealable, soonest deadline first (metrics.appealable_denials);
+        the first `limit` (None: all of them)."""
         settings = self.settings_for(view)
-        return metrics.appealable_denials(self.lines(view.filters).lazy(), settings).head(
-            limit).collect()
+        worklist = metrics.appealable_denials(self.lines(view.filters).lazy(), settings)
+        return (worklist if limit is None else worklist.head(limit)).collect()
 
     @reads("lines")
     def documentation_costs(self, view: View, by: str | None = None) -> pl.DataFrame:

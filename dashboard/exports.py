@@ -103,6 +103,10 @@ DATASETS: dict[str, Callable[[Data, View], pl.DataFrame | pl.LazyFrame]] = {
     **{f"documentation-gaps-by-{by}": gap_costs(by) for by in BY},
     "documentation-earnings": lambda data, view: data.documentation_earnings(view),
     "underpaid": lambda data, view: data.underpaid(view),
+    "appealable": lambda data, view: data.appeal_worklist(view, limit=None),
+    "appeals-open": lambda data, view: data.appeals_sent(view)["open"],
+    "pricing": lambda data, view: data.comparator_prices(view),
+    "pricing-by-month": lambda data, view: data.allowed_per_unit_by_month(view),
     "variance": lambda data, view: data.variance_bins(view),
     "findings": lambda data, view: data.findings(view).filter(
         pl.col("rule") == view.drill.rule) if view.drill.rule else data.findings(view),

@@ -57,7 +57,8 @@ FIGURE_EXPORTS = {"figures", "by-month", "by-payer", "by-provider", "by-location
                   "by-payer-month", "by-provider-month", "reasons-carc", "reasons-rarc",
                   "reasons-group", "reasons-category", "lines", "lines-incomplete", "underpaid",
                   "variance", "documentation-gaps", "documentation-gaps-by-month",
-                  "documentation-gaps-by-provider", "documentation-earnings"}  # fmt: skip
+                  "documentation-gaps-by-provider", "documentation-earnings", "appealable",
+                  "appeals-open", "pricing", "pricing-by-month"}  # fmt: skip
 EXPORTS_OF = {
     "admin": {"files", "warnings", "rejects", "users", "access-log"},
     "manager": FIGURE_EXPORTS,

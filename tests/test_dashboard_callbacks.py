@@ -225,6 +225,23 @@ def test_filter_bar_and_url_stay_in_step(client):
     assert to_url["url"]["search"] == "?provider=1234567893&set=billed"
 
 
+def test_every_export_link_of_every_page_names_a_dataset(client):
+    """A card's CSV and Excel links lead to a dataset the server exports (a link to no dataset
+    would answer 404)."""
+    from unlisted.dashboard import registry
+    from unlisted.dashboard.exports import DATASETS
+
+    linked = set()
+    for page in registry.pages():
+        if not registry.filtered(page) or page.get("path_template") or page["prefix"] == "claims":
+            continue  # the Claims grid's exports are its own (/export/grid)
+        body = page_body(client, page["prefix"], "", page["path"])
+        for props in find(body, className="export-link"):
+            linked.add(props["href"].split("?")[0].removeprefix("/export/").rsplit(".", 1)[0])
+    assert {"appealable", "appeals-open", "pricing", "pricing-by-month"} <= linked
+    assert linked - set(DATASETS) == set()
+
+
 def test_exports_hold_the_rows_and_the_filters(client):
     answer = client.get("/export/lines.csv?set=initial_denied&payer=PAYER01")
     preamble, rows = exported_csv(answer.get_data(as_text=True))
@@ -235,7 +252,7 @@ def test_exports_hold_the_rows_and_the_filters(client):
     book = openpyxl.load_workbook(io.BytesIO(client.get("/export/page/denials.xlsx").data))
     assert book.sheetnames == ["Filters", "by-payer-month", "by-provider-month", "by-provider",
                                "reasons-category", "reasons-carc", "reasons-rarc",
-                               "reasons-group"]
+                               "reasons-group", "appealable", "appeals-open"]
     carc = list(book["reasons-carc"].iter_rows(values_only=True))
     assert carc[0] == ("carc", "lines", "charges", "label")
     assert carc[1:] == [("16", 2, 200, "Claim lacks information"),

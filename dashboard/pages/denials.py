@@ -35,6 +35,8 @@ dash.register_page(
         "reasons-carc",
         "reasons-rarc",
         "reasons-group",
+        "appealable",
+        "appeals-open",
     ),
 )
 INTRO = (
@@ -68,7 +70,7 @@ def draw(data: Data, view: View, search: str):
                 note="Finally denied lines inside their payer's appeal window (the denial's "
                      "remittance date plus the window in the settings, [appeals]); the dollars "
                      "at stake are the contract's expected allowed, else the charge."),
-        ui.card("Appeals sent", appeals_sent(data, view),
+        ui.card("Appeals sent", appeals_sent(data, view), "appeals-open", search,
                 note="Recorded with unlisted appeal mark; a later remittance closes an appeal: "
                      "overturned when it pays the line, upheld when it denies it again."),
         dbc.Row([

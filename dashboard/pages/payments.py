@@ -19,7 +19,8 @@ from ..view import View
 
 dash.register_page(__name__, path="/payments", name="Payments", title="Payments · unlisted",
                    order=2, roles=REVENUE, prefix="payments",
-                   exports=("by-payer", "variance", "underpaid", "figures"))
+                   exports=("by-payer", "variance", "underpaid", "pricing", "pricing-by-month",
+                            "figures"))
 INTRO = ("What payers allowed and paid against contract, who underpays, how long payment takes, "
          "what is still waiting, and what each payer allows per unit of the target codes.")
 
@@ -46,7 +47,7 @@ def draw(data: Data, view: View, search: str):
             dbc.Col(ui.card(f"A/R aging of pending lines, as of {settings.as_of}",
                             aging(data, view), "figures", search), lg=6),
         ], className="g-3"),
-        *pricing_section(data, view),
+        *pricing_section(data, view, search),
     ]  # fmt: skip
 
 
@@ -161,7 +162,7 @@ PRICES = [
 ]  # fmt: skip
 
 
-def pricing_section(data: Data, view: View) -> list:
+def pricing_section(data: Data, view: View, search: str) -> list:
     """How payers price the view's codes: the suggestion per payer and code, and what each
     allowed per unit by month (docs/pricing.md)."""
     chosen = data.pricing_settings()
@@ -172,11 +173,13 @@ def pricing_section(data: Data, view: View) -> list:
     return [
         html.H2(f"How payers price {codes}", className="h5 mt-4", id="payments-pricing"),
         ui.card("Expected allowed per unit, by payer", suggestions(data, view, chosen),
+                "pricing", search,
                 note=f"{window} A contract rate in force on {as_of} wins over the history; "
                      f"with fewer than {chosen['min_lines']} paid lines the history suggests "
                      "nothing. Priced as: the code the payer paid most lines as (SVC01 for "
                      "the billed SVC06), or the comparator contract's code."),
         ui.card("Allowed per unit by month, by payer", per_unit_by_month(data, view),
+                "pricing-by-month", search,
                 note=f"{window} Each point is the month's median; a point leads to the payer's "
                      "lines of the code in that month."),
     ]  # fmt: skip
