@@ -339,6 +339,18 @@ def test_appeals_open_then_close_by_later_remittances(practice, tmp_path, loader
     # 1 of the 2 answered appealed lines was paid.
     assert figures(practice, dt.date(2026, 12, 8))["appeal_overturn_rate"] == (1, 2, 0.5)
     assert figures(practice, dt.date(2026, 12, 8))["appeals_open_lines"] == (0, 2, 0)
+    # `unlisted metrics` gives the same figures beside the others.
+    from unlisted.cli import app
+
+    practice.close()  # the command opens the file itself
+    shown = CliRunner().invoke(app, ["metrics", "--db", str(tmp_path / "test.duckdb"),
+                                     "--as-of", "2026-12-08", "--min-count", "1",
+                                     "--format", "json"])  # fmt: skip
+    got = {r["metric"]: (r["numerator"], r["denominator"], r["value"])
+           for r in json.loads(shown.output)}  # fmt: skip
+    assert got["appeal_overturn_rate"] == (1, 2, 0.5)
+    assert got["appeals_open_lines"] == (0, 2, 0)
+    assert "appeals_open_0-30" not in got  # the age bands are unlisted appeal list's
 
 
 def test_an_answer_before_the_appeal_is_not_its_answer(practice):

@@ -433,8 +433,11 @@ def metrics(
 ) -> None:
     """The figures of docs/numbers.md, for scripts and analysts: denial rates, payment
     variance, days to payment, A/R aging and documentation completeness, each with numerator and
-    denominator."""
-    from .queries.metrics import GROUPINGS, Settings, compute
+    denominator; without --by, also the overturn rate over appeals sent and the open appeals
+    (docs/appeals.md)."""
+    import polars as pl
+
+    from .queries.metrics import GROUPINGS, Settings, appeal_figures, appeal_outcomes, compute
 
     if basis not in ("service", "payment"):  # before anything is read
         raise typer.BadParameter("must be service or payment", param_hint="--basis")
@@ -453,6 +456,10 @@ def metrics(
         settings = replace(settings, min_count=min_count)
     try:
         figures = compute(con, filters, settings, by=by)
+        if by is None:
+            appeals = appeal_figures(appeal_outcomes(con, filters), settings).filter(
+                pl.col("metric").is_in(APPEAL_FIGURES))  # the age bands: unlisted appeal list
+            figures = pl.concat([figures, appeals.select(figures.columns)])
     except duckdb.CatalogException:
         Console(stderr=True).print("[red]The database has no marts yet: run unlisted load.[/red]")
         raise typer.Exit(1) from None
@@ -462,6 +469,9 @@ def metrics(
         print_exact(figures, output)
     else:
         print_figures(figures, by)
+
+
+APPEAL_FIGURES = ("appeal_overturn_rate", "appeals_open_lines", "appeals_open_at_stake")
 
 
 def print_exact(figures, output: str) -> None:
