@@ -11,12 +11,12 @@ against observed denial rate in 5 bins of equal size by prediction).
 Verdict: the model's AUC is at least 0.75 and above the baseline's in every month.
 
     python bench/backtest_denial_model.py [--claims 20000] [--seed 7] [--db FILE]
-        [--first-month 2025-04] [--min-lines 1000]
+        [--first-month 2025-04] [--min-lines 100]
 
-A month is judged when its model learned from at least --min-lines lines (1,000: about two months
-of the demo practice's 97139 lines); a month with fewer (but at least the 100 a model needs) is
-shown and marked, not judged. Months whose test has fewer than 50 lines or one class only are
-skipped (said so).
+A month is judged when its model learned from at least --min-lines lines (by default the 100 a
+model needs, so every month a model can be trained for is judged; raise it to judge only the
+months with more history); a month with fewer is shown and marked, not judged. Months whose
+test has fewer than 50 lines or one class only are skipped (said so).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="A database already loaded (skips generating).")
     parser.add_argument("--first-month", type=lambda s: dt.date.fromisoformat(s + "-01"),
                         default=None, help="First month to score, YYYY-MM.")  # fmt: skip
-    parser.add_argument("--min-lines", type=int, default=1000,
+    parser.add_argument("--min-lines", type=int, default=dm.MIN_LINES,
                         help="Training lines a month needs to be judged.")  # fmt: skip
     args = parser.parse_args()
     if args.db is not None:
