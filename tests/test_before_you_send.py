@@ -16,7 +16,7 @@ from unlisted.queries.metrics import Settings
 
 from unlisted.settings import load_config
 
-from .dash_calls import callback, signed_in
+from .dash_calls import callback, find, signed_in, texts
 from .test_check import (
     BATCH,
     GIVEN_NOTES,
@@ -53,40 +53,10 @@ def check(client, files: dict[str, str | bytes], notes: dict[str, str] | None = 
     )  # fmt: skip
 
 
-def texts(component) -> list[str]:
-    """Every string in a Dash component tree (as JSON)."""
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, str):
-            found.append(node)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-
-    walk(component)
-    return found
-
-
 def grid_rows(component) -> list[dict]:
-    rows: list[dict] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            props = node.get("props", {})
-            if "rowData" in props and "columnDefs" in props:
-                rows.extend(props["rowData"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(component)
-    return rows
+    """The rows of the page's table of checked lines."""
+    (grid,) = find(component, id={"type": "drill-table", "name": "send-lines"})
+    return grid["rowData"]
 
 
 def test_a_batch_is_ranked_with_its_fixes_and_nothing_is_written(app):
